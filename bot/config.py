@@ -1,0 +1,77 @@
+"""Settings from the environment: the contract documented in the README.
+
+    >>> settings = Settings.from_env({"COVIU_DEFAULT_MINUTES": "45"})
+    >>> settings.default_minutes
+    45
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class ConfigError(ValueError):
+    """An environment variable holds something unusable; the message names it."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, e.g. {name}={default}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, e.g. {name}={default}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = SLACK_API_DEFAULT
+    # None means: run the embedded local Coviu API and talk to it.
+    coviu_api_url: str | None = None
+    coviu_api_key: str | None = field(default=None, repr=False)
+    coviu_api_secret: str | None = field(default=None, repr=False)
+    db_path: Path = Path("coviu-slack.db")
+    port: int = 3000
+    reminder_minutes: int = 10
+    default_minutes: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        return cls(
+            slack_bot_token=text("SLACK_BOT_TOKEN"),
+            slack_signing_secret=text("SLACK_SIGNING_SECRET"),
+            slack_app_token=text("SLACK_APP_TOKEN"),
+            slack_api_url=text("SLACK_API_URL") or SLACK_API_DEFAULT,
+            coviu_api_url=text("COVIU_API_URL"),
+            coviu_api_key=text("COVIU_API_KEY"),
+            coviu_api_secret=text("COVIU_API_SECRET"),
+            db_path=Path(text("COVIU_SLACK_DB") or "coviu-slack.db"),
+            port=_int(env, "PORT", 3000, minimum=1),
+            reminder_minutes=_int(env, "COVIU_REMINDER_MINUTES", 10),
+            default_minutes=_int(env, "COVIU_DEFAULT_MINUTES", 30, minimum=1),
+        )
+
+    def mode(self) -> str:
+        """Which way `coviu-slack` with no arguments runs: "socket", "http" or "shell"."""
+        if self.slack_bot_token and self.slack_app_token:
+            return "socket"
+        if self.slack_bot_token and self.slack_signing_secret:
+            return "http"
+        return "shell"

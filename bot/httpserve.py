@@ -1,0 +1,62 @@
+"""Run an ASGI app under uvicorn in a background thread.
+
+Used by the tests, the shell and the embedded defaults to stand up real HTTP servers on
+loopback::
+
+    with ServerThread(app) as server:
+        requests.get(server.url + "/healthz")
+
+The listening socket is bound and put in listen state *before* the thread starts, so a client
+may connect as soon as the constructor returns: the kernel queues the connection until uvicorn
+accepts it. No polling, no sleeps.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+
+class ServerThread:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self._socket.listen(1024)
+        bound_host, bound_port = self._socket.getsockname()[:2]
+        self.host: str = bound_host
+        self.port: int = bound_port
+        self.url = f"http://{bound_host}:{bound_port}"
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"http-{bound_port}",
+            daemon=True,
+        )
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join()
+        self._socket.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
