@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     coviu.add_argument("--public-url", default=None, help="base of entry links")
 
     parse = commands.add_parser("parse", help="show how booking text is understood")
-    parse.add_argument("--now", default=None, help="ISO-8601; local to --tz unless it has an offset")
+    parse.add_argument("--now", default=None, help="ISO-8601, local to --tz unless offset")
     parse.add_argument("--tz", default="UTC", help="IANA zone, e.g. Australia/Sydney")
     parse.add_argument("--jsonl", action="store_true", help='read {"text","now","tz"} lines')
     parse.add_argument("text", nargs="*")

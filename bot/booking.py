@@ -1,0 +1,477 @@
+"""The booking rules, in plain Python: book, cancel, reschedule, add and remove people.
+
+Nothing here knows Slack payloads or Block Kit. The service is given a Coviu client, the store,
+a directory (who a Slack user is: name and time zone), a notifier (how to tell people) and a
+clock, and keeps the three in step::
+
+    service = BookingService(coviu, store, directory, notifier)
+    booked = service.book(BookingRequest(team_id="T1", booked_by="U1", title="Physio review",
+                                         start=start, end=end, guests=("U2",)),
+                          request_key="cmd:...")
+
+Every refusal is a `BookingError` whose message is fit to show the person, with an example of
+what works. Failures half-way are undone: a session Coviu created but the store could not
+record is cancelled again, and a create whose answer was lost is looked for and cancelled, so
+Coviu and the store never disagree about what is booked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.coviu.client import CoviuClient
+from bot.coviu.errors import CoviuError, NotFound, StateConflict
+from bot.coviu.models import NewParticipant, Participant
+from bot.store import ParticipantRecord, SessionRecord, Store
+
+log = logging.getLogger(__name__)
+
+MAX_LENGTH = timedelta(hours=12)
+EXAMPLE = '`/coviu book "Physio review" with @alice tomorrow 3pm for 45 min`'
+
+
+class BookingError(Exception):
+    """A refusal to show the person as it is. `field` names the modal input it is about."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Directory(Protocol):
+    def display_name(self, team_id: str, user_id: str) -> str: ...
+
+
+class Notifier(Protocol):
+    """How people hear about their sessions. Each call raises if the message could not go."""
+
+    def invite(
+        self, session: SessionRecord, to: ParticipantRecord, everyone: Sequence[ParticipantRecord]
+    ) -> None: ...
+
+    def changed(
+        self, session: SessionRecord, to: ParticipantRecord, change: str, by: str
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    team_id: str
+    booked_by: str
+    title: str
+    start: datetime
+    end: datetime
+    hosts: tuple[str, ...] = ()
+    guests: tuple[str, ...] = ()
+    external_guests: tuple[str, ...] = ()
+    reminder_minutes: int = 10
+    booker_is_host: bool = True
+
+
+@dataclass(frozen=True)
+class Booked:
+    session: SessionRecord
+    participants: list[ParticipantRecord]
+    # People whose DM could not be delivered: the booking stands; the booker is told.
+    undelivered: list[ParticipantRecord] = field(default_factory=list)
+    # True when this request had been handled before (a Slack retry, a double submit).
+    repeated: bool = False
+
+    @property
+    def external(self) -> list[ParticipantRecord]:
+        """Guests without Slack: their links go to the booker, privately, to forward."""
+        return [p for p in self.participants if p.slack_user is None]
+
+
+def participant_state(team_id: str, user_id: str | None, booking: str | None = None) -> str:
+    """The participant's Coviu `state`: who they are in Slack, so Coviu's records map back."""
+    data = {"team": team_id, "user": user_id}
+    if booking:
+        data["booking"] = booking
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def check_times(start: datetime, end: datetime, now: datetime) -> None:
+    """The time rules every booking and move must keep.
+
+    >>> check_times(datetime(2030, 1, 1, 15, tzinfo=UTC), datetime(2030, 1, 1, 14, tzinfo=UTC),
+    ...             datetime(2029, 1, 1, tzinfo=UTC))
+    Traceback (most recent call last):
+    bot.booking.BookingError: The session must end after it starts. Try "3pm for 45 min".
+    """
+    if start <= now:
+        raise BookingError(
+            "That time has already passed. Pick a time in the future, e.g. \"tomorrow 3pm\".",
+            field="when",
+        )
+    if end <= start:
+        raise BookingError(
+            'The session must end after it starts. Try "3pm for 45 min".', field="length"
+        )
+    if end - start > MAX_LENGTH:
+        raise BookingError(
+            "A session can last at most 12 hours. Try \"tomorrow 9am for 2 hours\".",
+            field="length",
+        )
+
+
+class BookingService:
+    def __init__(
+        self,
+        coviu: CoviuClient,
+        store: Store,
+        directory: Directory,
+        notifier: Notifier,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.coviu = coviu
+        self.store = store
+        self.directory = directory
+        self.notifier = notifier
+        self.clock = clock
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def upcoming(self, team_id: str, user_id: str) -> list[SessionRecord]:
+        return self.store.upcoming_for(team_id, user_id, self.clock())
+
+    def participants(self, session_id: str) -> list[ParticipantRecord]:
+        return self.store.participants(session_id)
+
+    def own_participant(
+        self, session_id: str, team_id: str, user_id: str
+    ) -> ParticipantRecord | None:
+        for participant in self.store.participants(session_id):
+            if participant.team_id == team_id and participant.slack_user == user_id:
+                return participant
+        return None
+
+    # -- booking ------------------------------------------------------------------------------
+
+    def book(self, request: BookingRequest, request_key: str) -> Booked:
+        """Book a session once per `request_key`, however often Slack delivers the request."""
+        now = self.clock()
+        people = _people(request)
+        if not any(role == "HOST" for _, role in people):
+            raise BookingError(
+                "A session needs at least one host. Add yourself or someone else as host, "
+                'e.g. "host @bob".',
+                field="hosts",
+            )
+        if len(people) + len(request.external_guests) < 2:
+            raise BookingError(
+                f"Who is the session with? Mention a guest, e.g. {EXAMPLE}.", field="guests"
+            )
+        check_times(request.start, request.end, now)
+
+        earlier = self.store.claim_request(request_key, now)
+        if earlier is not None:
+            return self._repeat(earlier)
+        try:
+            booked = self._create(request, request_key, people, now)
+        except BaseException:
+            self.store.finish_request(request_key, "failed")
+            raise
+        self.store.finish_request(request_key, "done", {"session_id": booked.session.session_id})
+        undelivered = self._invite_all(booked.session, booked.participants)
+        return replace(booked, undelivered=undelivered)
+
+    def _repeat(self, earlier: dict[str, object]) -> Booked:
+        outcome = earlier.get("outcome")
+        if earlier["status"] == "done" and isinstance(outcome, dict):
+            session = self.store.session(str(outcome["session_id"]))
+            if session is not None:
+                return Booked(session, self.store.participants(session.session_id), repeated=True)
+        raise BookingError(
+            "That booking is already being made; its confirmation is on its way.", field=None
+        )
+
+    def _create(
+        self,
+        request: BookingRequest,
+        request_key: str,
+        people: list[tuple[str, str]],
+        now: datetime,
+    ) -> Booked:
+        # The first participant's state carries a tag of this request, so that a create whose
+        # answer was lost can be found again by `state` and undone.
+        booking_tag = hashlib.sha256(request_key.encode()).hexdigest()[:16]
+        slack_people = [
+            NewParticipant(
+                display_name=self.directory.display_name(request.team_id, user),
+                role=role,
+                state=participant_state(request.team_id, user, booking_tag if index == 0 else None),
+            )
+            for index, (user, role) in enumerate(people)
+        ]
+        external_people = [
+            NewParticipant(
+                display_name=name, role="GUEST", state=participant_state(request.team_id, None)
+            )
+            for name in request.external_guests
+        ]
+        new_participants = slack_people + external_people
+        tagged_state = new_participants[0].state or ""
+        try:
+            created = self.coviu.create_session(
+                start=request.start,
+                end=request.end,
+                name=request.title,
+                participants=new_participants,
+            )
+        except CoviuError as error:
+            if error.maybe_applied:
+                self._cancel_lost_creates(tagged_state, request.start, request.end)
+            raise _coviu_refusal(error, "book the session") from error
+
+        session = SessionRecord(
+            session_id=created.session_id,
+            team_id=request.team_id,
+            title=request.title,
+            start=request.start,
+            end=request.end,
+            booked_by=request.booked_by,
+            reminder_minutes=request.reminder_minutes,
+            status="booked",
+        )
+        participants = [
+            _record(participant, request.team_id, request.booked_by)
+            for participant in created.participants
+        ]
+        try:
+            self.store.add_session(session, participants, now)
+        except Exception as error:
+            log.exception("could not record session %s; cancelling it at Coviu", session.session_id)
+            self._cancel_quietly(session.session_id)
+            raise BookingError(
+                "Something went wrong saving the booking, so nothing was booked. Please try again."
+            ) from error
+        return Booked(session, participants)
+
+    def _cancel_lost_creates(self, tagged_state: str, start: datetime, end: datetime) -> None:
+        """A create whose answer never came may still have happened: find it and undo it."""
+        try:
+            for session in self.coviu.iter_sessions(state=tagged_state, start=start, end=end):
+                self._cancel_quietly(session.session_id)
+        except CoviuError:
+            log.warning("could not look for a lost create; Coviu is not answering")
+
+    def _cancel_quietly(self, session_id: str) -> None:
+        try:
+            self.coviu.cancel_session(session_id)
+        except CoviuError:
+            log.warning("could not cancel session %s at Coviu", session_id)
+
+    def _invite_all(
+        self, session: SessionRecord, participants: list[ParticipantRecord]
+    ) -> list[ParticipantRecord]:
+        undelivered = []
+        for participant in participants:
+            if participant.slack_user is None:
+                continue
+            try:
+                self.notifier.invite(session, participant, participants)
+            except Exception:
+                log.warning("could not DM %s about session %s", participant.slack_user,
+                            session.session_id)
+                undelivered.append(participant)
+        return undelivered
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def session_for_host(self, session_id: str, team_id: str, user_id: str) -> SessionRecord:
+        """The session, if `user_id` may change it; a clear refusal otherwise."""
+        session = self.store.session(session_id)
+        if session is None or session.team_id != team_id:
+            raise BookingError(
+                "I can't find that session. `/coviu list` shows your upcoming sessions."
+            )
+        if session.cancelled:
+            raise BookingError(
+                f"“{session.title}” was cancelled, so it can't be changed. "
+                f"Book a new one with {EXAMPLE}."
+            )
+        if session.end <= self.clock():
+            raise BookingError(f"“{session.title}” has already ended.")
+        me = self.own_participant(session_id, team_id, user_id)
+        if me is None or not me.is_host:
+            raise BookingError(
+                f"Only a host of “{session.title}” can change or cancel it. "
+                "Ask one of its hosts, or see `/coviu list` for sessions you host."
+            )
+        return session
+
+    def cancel(self, session_id: str, team_id: str, user_id: str) -> SessionRecord:
+        session = self.session_for_host(session_id, team_id, user_id)
+        if session.start <= self.clock():
+            raise BookingError(
+                f"“{session.title}” has already started, so it can't be cancelled."
+            )
+        try:
+            self.coviu.cancel_session(session_id)
+        except NotFound:
+            pass  # gone at Coviu already: record it as cancelled here too
+        except CoviuError as error:
+            raise _coviu_refusal(error, "cancel the session") from error
+        everyone = self.store.participants(session_id)
+        self.store.cancel_session(session_id, self.clock())
+        cancelled = replace(session, status="cancelled")
+        self._tell(cancelled, everyone, "cancelled", by=user_id)
+        return cancelled
+
+    def reschedule(
+        self,
+        session_id: str,
+        team_id: str,
+        user_id: str,
+        start: datetime,
+        end: datetime | None = None,
+    ) -> SessionRecord:
+        """Move a session; without an end it keeps its length."""
+        session = self.session_for_host(session_id, team_id, user_id)
+        if session.start <= self.clock():
+            raise BookingError(
+                f"“{session.title}” has already started, so it can't be moved. "
+                f"Book a new one with {EXAMPLE}."
+            )
+        end = end or start + (session.end - session.start)
+        check_times(start, end, self.clock())
+        try:
+            self.coviu.update_session(session_id, start=start, end=end)
+        except CoviuError as error:
+            raise _coviu_refusal(error, "move the session") from error
+        self.store.move_session(session_id, start, end)
+        moved = replace(session, start=start, end=end)
+        self._tell(moved, self.store.participants(session_id), "rescheduled", by=user_id)
+        return moved
+
+    def add_person(
+        self,
+        session_id: str,
+        team_id: str,
+        user_id: str,
+        *,
+        slack_user: str | None = None,
+        external_name: str | None = None,
+        role: str = "GUEST",
+    ) -> ParticipantRecord:
+        """Add a Slack user (DMed their link) or an external guest (link returned, to forward)."""
+        session = self.session_for_host(session_id, team_id, user_id)
+        if slack_user and self.own_participant(session_id, team_id, slack_user):
+            raise BookingError(f"<@{slack_user}> is already in “{session.title}”.")
+        name = external_name or self.directory.display_name(team_id, slack_user or "")
+        try:
+            created = self.coviu.add_participant(
+                session_id,
+                NewParticipant(
+                    display_name=name, role=role, state=participant_state(team_id, slack_user)
+                ),
+            )
+        except CoviuError as error:
+            raise _coviu_refusal(error, "add them") from error
+        participant = _record(created, team_id, user_id)
+        try:
+            self.store.add_participant(participant)
+        except Exception as error:
+            log.exception("could not record participant; cancelling it at Coviu")
+            try:
+                self.coviu.cancel_participant(created.participant_id)
+            except CoviuError:
+                log.warning("could not cancel participant at Coviu")
+            raise BookingError("Something went wrong saving that; nobody was added.") from error
+        if participant.slack_user:
+            everyone = self.store.participants(session_id)
+            try:
+                self.notifier.invite(session, participant, everyone)
+            except Exception:
+                log.warning("could not DM the added participant")
+        return participant
+
+    def remove_person(
+        self, session_id: str, team_id: str, user_id: str, slack_user: str
+    ) -> ParticipantRecord:
+        session = self.session_for_host(session_id, team_id, user_id)
+        target = self.own_participant(session_id, team_id, slack_user)
+        if target is None:
+            raise BookingError(f"<@{slack_user}> isn't in “{session.title}”.")
+        hosts = [p for p in self.store.participants(session_id) if p.is_host]
+        if target.is_host and len(hosts) == 1:
+            raise BookingError(
+                f"<@{slack_user}> is the only host of “{session.title}”. "
+                "Add another host first, or cancel the session."
+            )
+        try:
+            self.coviu.cancel_participant(target.participant_id)
+        except NotFound:
+            pass
+        except CoviuError as error:
+            raise _coviu_refusal(error, "remove them") from error
+        self.store.remove_participant(target.participant_id)
+        self._tell(session, [target], "removed", by=user_id)
+        return target
+
+    def _tell(
+        self,
+        session: SessionRecord,
+        people: Sequence[ParticipantRecord],
+        change: str,
+        by: str,
+    ) -> None:
+        for person in people:
+            if person.slack_user is None or person.slack_user == by:
+                continue
+            try:
+                self.notifier.changed(session, person, change, by)
+            except Exception:
+                log.warning("could not DM %s that session was %s", person.slack_user, change)
+
+
+def _people(request: BookingRequest) -> list[tuple[str, str]]:
+    """(Slack user, role) for everyone in a request, each once; a host mention wins."""
+    roles: dict[str, str] = {}
+    if request.booker_is_host:
+        roles[request.booked_by] = "HOST"
+    for user in request.hosts:
+        roles[user] = "HOST"
+    for user in request.guests:
+        roles.setdefault(user, "GUEST")
+    return list(roles.items())
+
+
+def _record(participant: Participant, team_id: str, added_by: str) -> ParticipantRecord:
+    slack_user = None
+    try:
+        slack_user = json.loads(participant.state or "{}").get("user")
+    except (ValueError, AttributeError):
+        slack_user = None
+    return ParticipantRecord(
+        participant_id=participant.participant_id,
+        session_id=participant.session_id,
+        team_id=team_id,
+        slack_user=slack_user,
+        display_name=participant.display_name or "Guest",
+        role=participant.role,
+        entry_url=participant.entry_url,
+        added_by=added_by,
+        status="active",
+    )
+
+
+def _coviu_refusal(error: CoviuError, doing: str) -> BookingError:
+    """What to tell the person when Coviu said no, or said nothing."""
+    if isinstance(error, StateConflict):
+        return BookingError(f"Coviu wouldn't {doing}: {error.server_message or 'not allowed now'}.")
+    if error.status is None or error.status >= 500 or error.status == 429:
+        return BookingError(
+            f"Coviu isn't answering right now, so I couldn't {doing}. Nothing was changed; "
+            "please try again in a minute."
+        )
+    return BookingError(f"Coviu refused to {doing}: {error.server_message or error}.")
+

@@ -1,0 +1,76 @@
+"""Who a Slack user is: display name, time zone and DM channel, from the Web API, cached.
+
+`users.info` and `conversations.open` answers are kept in the store, so a booking for ten
+people costs ten look-ups the first time and none after; names and zones are looked up again
+after a day in case they changed::
+
+    people = SlackPeople(web_client, store)
+    people.timezone("T1", "U0ALICE")   # "Australia/Sydney"
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+FRESH_FOR = timedelta(days=1)
+
+
+class UnknownUser(LookupError):
+    """Slack does not know this user id in this workspace."""
+
+
+class SlackPeople:
+    def __init__(
+        self,
+        client: WebClient,
+        store: Store,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.clock = clock
+
+    def _facts(self, team_id: str, user_id: str) -> tuple[str, str]:
+        cached = self.store.cached_user(team_id, user_id)
+        now = self.clock()
+        if cached and cached.name and cached.fetched_at and now - cached.fetched_at < FRESH_FOR:
+            return cached.name, cached.tz or "UTC"
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            if error.response.get("error") == "user_not_found":
+                raise UnknownUser(user_id) from None
+            if cached and cached.name:  # Slack is having a moment: yesterday's answer will do
+                return cached.name, cached.tz or "UTC"
+            raise
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            or user.get("name") or user_id
+        )
+        tz = user.get("tz") or "UTC"
+        self.store.cache_user(team_id, user_id, name=name, tz=tz, fetched_at=now)
+        return name, tz
+
+    def display_name(self, team_id: str, user_id: str) -> str:
+        return self._facts(team_id, user_id)[0]
+
+    def timezone(self, team_id: str, user_id: str) -> str:
+        return self._facts(team_id, user_id)[1]
+
+    def dm_channel(self, team_id: str, user_id: str) -> str:
+        cached = self.store.cached_user(team_id, user_id)
+        if cached and cached.dm_channel:
+            return cached.dm_channel
+        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+        self.store.cache_user(team_id, user_id, dm_channel=channel)
+        return channel
