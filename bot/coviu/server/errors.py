@@ -1,0 +1,154 @@
+"""Errors of the local Coviu Session API, all in one JSON shape.
+
+Every 4xx (and the rare 5xx) answer of a resource call carries::
+
+    {"error": {"code": "session_ended", "message": "...", "field": "end_time"}}
+
+``code`` names the rule that failed, ``message`` says it in words and names the field, and
+``field`` (present when one field is to blame) lets a client point at it. The token endpoint is
+the exception: it speaks RFC 6749 §5.2 (``{"error": "invalid_client"}``), see ``auth.py``.
+
+Handlers are installed for our own ``ApiError``, for FastAPI's ``RequestValidationError`` (so a
+missing field or malformed JSON never leaks FastAPI's default 422 shape) and for Starlette's
+``HTTPException`` (unknown routes, wrong methods)::
+
+    app = FastAPI()
+    install_error_handlers(app)
+    raise ApiError(409, "session_ended", "the session has ended and cannot be changed")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+# Status codes Starlette raises by itself, mapped to stable codes a client can switch on.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "invalid_token",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ApiError(Exception):
+    """A refusal with an HTTP status, a stable code and a human message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        return {"error": error}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+
+def not_found(kind: str, ident: str) -> ApiError:
+    """The one answer for ids that do not exist *and* ids of another team (no oracle)."""
+    return ApiError(404, "not_found", f"no {kind} with id {ident!r}")
+
+
+def invalid_field(field: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_field", f"{field}: {message}", field=field)
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """``("body", "participants", 0, "role")`` -> ``participants[0].role``."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body"
+
+
+def _validation_error(exc: RequestValidationError) -> ApiError:
+    errors = list(exc.errors())
+    if not errors:
+        return ApiError(400, "invalid_request", "the request is not valid")
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        detail = (first.get("ctx") or {}).get("error", "")
+        suffix = f" ({detail})" if detail else ""
+        return ApiError(400, "malformed_json", f"the request body is not valid JSON{suffix}")
+    # Name every failing field (a client fixing one at a time is slow), the first one as `field`.
+    described = [_describe(error) for error in errors[:10]]
+    field = described[0][0]
+    message = "; ".join(f"{name}: {text}" for name, text in described)
+    code = "missing_field" if first.get("type") == "missing" else "invalid_field"
+    return ApiError(400, code, message, field=field)
+
+
+def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
+    field = field_path(error.get("loc", ()))
+    if error.get("type") == "missing":
+        return field, "required"
+    if field == "body" and error.get("type") in ("model_attributes_type", "dict_type"):
+        return field, "expected a JSON object (send Content-Type: application/json)"
+    # pydantic prefixes messages of our own validators with "Value error, "; drop it.
+    return field, str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
+async def _api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _validation_error(exc).response()
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code in (404, 405):
+        message = f"{message}: {request.method} {request.url.path}"
+    return ApiError(exc.status_code, code, message, headers=exc.headers).response()
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A bug, never bad input: log it with the traceback, answer in the usual shape.
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return ApiError(500, "internal_error", "unexpected server error").response()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error answer of ``app`` use the ``{"error": {...}}`` shape."""
+    app.add_exception_handler(ApiError, _api_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)

@@ -1,0 +1,140 @@
+"""Request and response bodies of the Coviu Session API, as in the seed spec.
+
+Input is forgiving where Coviu's clients differ (roles in any case, dates in RFC-1123 or
+ISO-8601) and strict about types (a number is not a name). Output is exactly the seed's shapes,
+plus ``canceled_time`` / ``deleted_at`` (always present, ``null`` unless cancelled) as newer Coviu
+docs have them::
+
+    >>> ParticipantIn.model_validate({"role": "Host"}).role
+    'HOST'
+    >>> SessionCreate.model_validate(
+    ...     {"start_time": "Wed, 08 Jun 2016 04:07:11 GMT", "end_time": "2016-06-08T04:17:11Z"}
+    ... ).end_time.isoformat()
+    '2016-06-08T04:17:11+00:00'
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+from bot.coviu.dates import parse_date
+
+ROLES = ("HOST", "GUEST")
+
+
+def _parse_date_value(value: Any) -> datetime:
+    if isinstance(value, datetime):  # already parsed (model_validate from Python)
+        return parse_date(value.isoformat())
+    if not isinstance(value, str):
+        raise ValueError("expected a date string (RFC-1123 or ISO-8601 with offset)")
+    # Whole seconds: RFC-1123 cannot say more, so what is stored is what is shown.
+    return parse_date(value).replace(microsecond=0)
+
+
+def _normalise_role(value: str) -> str:
+    role = value.strip().upper()
+    if role not in ROLES:
+        raise ValueError(f"must be 'host' or 'guest', not {value!r}")
+    return role
+
+
+DateIn = Annotated[
+    datetime,
+    PlainValidator(_parse_date_value),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "RFC-1123 (Wed, 08 Jun 2016 04:07:11 GMT) or ISO-8601 with offset",
+        }
+    ),
+]
+RoleIn = Annotated[
+    str,
+    AfterValidator(_normalise_role),
+    WithJsonSchema({"type": "string", "enum": ["host", "guest"], "description": "any case"}),
+]
+Name = Annotated[str, Field(max_length=1000)]
+Url = Annotated[str, Field(max_length=4096)]
+State = Annotated[str, Field(max_length=4096)]
+
+
+class _In(BaseModel):
+    # Unknown fields are ignored (a newer client may send more); pydantic does not turn
+    # numbers into strings, so a wrongly typed field is refused rather than guessed at.
+    model_config = ConfigDict(extra="ignore")
+
+
+class ParticipantIn(_In):
+    """A participant to add (on create, or ``POST /v1/sessions/{id}/participants``)."""
+
+    display_name: Name | None = None
+    picture: Url | None = None
+    role: RoleIn
+    state: State | None = None
+
+
+class ParticipantUpdate(ParticipantIn):
+    """``PUT /v1/participants/{id}``: role is required; other fields absent are kept."""
+
+
+class SessionCreate(_In):
+    session_name: Name | None = None
+    start_time: DateIn
+    end_time: DateIn
+    picture: Url | None = None
+    participants: list[ParticipantIn] = Field(default_factory=list, max_length=1000)
+
+
+class SessionUpdate(_In):
+    """``PUT /v1/sessions/{id}``: every field optional; absent fields are kept."""
+
+    session_name: Name | None = None
+    start_time: DateIn | None = None
+    end_time: DateIn | None = None
+    picture: Url | None = None
+
+
+class ParticipantOut(BaseModel):
+    client_id: str
+    display_name: str | None
+    entry_url: str
+    participant_id: str
+    picture: str | None
+    role: Literal["HOST", "GUEST"]
+    session_id: str
+    state: str | None
+    deleted_at: str | None = Field(description="RFC-1123 when cancelled, else null")
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    session_name: str | None
+    start_time: str = Field(description="RFC-1123")
+    end_time: str = Field(description="RFC-1123")
+    picture: str | None
+    team_id: str
+    client_id: str
+    participants: list[ParticipantOut]
+    canceled_time: str | None = Field(description="RFC-1123 when cancelled, else null")
+
+
+class SessionPage(BaseModel):
+    content: list[SessionOut]
+    page: int
+    page_size: int = Field(description="the page size used (requested, capped at 200)")
+    more: bool
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: Literal["Bearer"] = "Bearer"
+    scope: str
