@@ -49,17 +49,22 @@ def when_text(session: SessionRecord) -> str:
     )
 
 
-def _section(text: str, **extra: Any) -> Block:
+def section(text: str, **extra: Any) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
 
 
-def _context(text: str) -> Block:
+def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def _button(
-    text: str, action_id: str, value: str | None = None, *, url: str | None = None,
-    style: str | None = None, confirm: Block | None = None,
+    text: str,
+    action_id: str,
+    value: str | None = None,
+    *,
+    url: str | None = None,
+    style: str | None = None,
+    confirm: Block | None = None,
 ) -> Block:
     button: Block = {
         "type": "button",
@@ -118,7 +123,7 @@ def host_buttons(session: SessionRecord) -> list[Block]:
 
 
 def session_summary(session: SessionRecord, participants: Sequence[ParticipantRecord]) -> Block:
-    return _section(f"*{session.title}*\n{when_text(session)}\nWith {people_text(participants)}")
+    return section(f"*{session.title}*\n{when_text(session)}\nWith {people_text(participants)}")
 
 
 # -- messages -------------------------------------------------------------------------------
@@ -135,9 +140,11 @@ def invite(
     if to.is_host:
         buttons += host_buttons(session)
     return text, [
-        _section(f"{text}\n*{session.title}*\n{when_text(session)}"),
-        _context(f"With {people_text(others) or 'nobody else yet'}. "
-                 "This Join link is yours alone: please don't share it."),
+        section(f"{text}\n*{session.title}*\n{when_text(session)}"),
+        context(
+            f"With {people_text(others) or 'nobody else yet'}. "
+            "This Join link is yours alone: please don't share it."
+        ),
         _actions(*buttons),
     ]
 
@@ -146,7 +153,7 @@ def reminder(session: SessionRecord, to: ParticipantRecord) -> tuple[str, list[B
     starts = slack_time(session.start, "{date_short_pretty} at {time}")
     text = f"Reminder: “{session.title}” starts {starts}."
     return text, [
-        _section(f":alarm_clock: {text}"),
+        section(f":alarm_clock: {text}"),
         _actions(_button("Join", "join", session.session_id, url=to.entry_url, style="primary")),
     ]
 
@@ -162,7 +169,7 @@ def changed(
     session: SessionRecord, to: ParticipantRecord, change: str, by: str
 ) -> tuple[str, list[Block]]:
     text = CHANGES[change].format(title=session.title, when=when_text(session), by=by)
-    blocks = [_section(text)]
+    blocks = [section(text)]
     if change == "rescheduled":
         blocks.append(
             _actions(_button("Join", "join", session.session_id, url=to.entry_url, style="primary"))
@@ -178,24 +185,25 @@ def booked(
     """The booker's private confirmation. External guests' links are listed here to forward."""
     text = f"Booked “{session.title}”."
     blocks = [
-        _section(f":white_check_mark: {text}"),
+        section(f":white_check_mark: {text}"),
         session_summary(session, participants),
     ]
     for guest in (p for p in participants if p.slack_user is None):
         blocks.append(
-            _section(
+            section(
                 f"Link for *{guest.display_name}* (no Slack account) — forward it to them "
                 f"privately:\n{guest.entry_url}"
             )
         )
     if undelivered:
         blocks.append(
-            _context(
-                ":warning: I couldn't DM " + people_text(undelivered)
+            context(
+                ":warning: I couldn't DM "
+                + people_text(undelivered)
                 + "; their links are in the session. Try `/coviu list` later or add them again."
             )
         )
-    blocks.append(_context("Everyone on Slack has been sent their own Join link by DM."))
+    blocks.append(context("Everyone on Slack has been sent their own Join link by DM."))
     blocks.append(_actions(*host_buttons(session)))
     return text, blocks
 
@@ -208,8 +216,8 @@ def session_list(
     empty: str = "You have no upcoming sessions. Book one with `/coviu book …` or `/coviu`.",
 ) -> list[Block]:
     if not sessions:
-        return [_section(empty)]
-    blocks: list[Block] = [_section(f"*Your upcoming sessions* ({len(sessions)})")]
+        return [section(empty)]
+    blocks: list[Block] = [section(f"*Your upcoming sessions* ({len(sessions)})")]
     for session in sessions:
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)
@@ -231,11 +239,11 @@ def pick_session(
     sessions: Sequence[SessionRecord], action_id: str, verb: str, payload: dict[str, Any]
 ) -> list[Block]:
     """Ask which session to act on: one button per session, carrying what to do."""
-    blocks: list[Block] = [_section(f"Which session do you want to {verb}?")]
+    blocks: list[Block] = [section(f"Which session do you want to {verb}?")]
     for session in sessions:
         value = json.dumps({"session_id": session.session_id, **payload})
         blocks.append(
-            _section(
+            section(
                 f"*{session.title}*\n{when_text(session)}",
                 accessory=_button(verb.capitalize(), action_id, value),
             )
@@ -244,11 +252,11 @@ def pick_session(
 
 
 def error(message: str) -> list[Block]:
-    return [_section(f":warning: {message}")]
+    return [section(f":warning: {message}")]
 
 
 def progress(message: str) -> list[Block]:
-    return [_context(f":hourglass_flowing_sand: {message}")]
+    return [context(f":hourglass_flowing_sand: {message}")]
 
 
 # -- modals and home ------------------------------------------------------------------------
@@ -261,14 +269,17 @@ def _option(text: str, value: str) -> Block:
 
 
 def _length_option(minutes: int) -> Block:
-    label = f"{minutes} minutes" if minutes < 60 or minutes % 60 else f"{minutes // 60} hour" + (
-        "s" if minutes > 60 else ""
+    label = (
+        f"{minutes} minutes"
+        if minutes < 60 or minutes % 60
+        else f"{minutes // 60} hour" + ("s" if minutes > 60 else "")
     )
     return _option(label, str(minutes))
 
 
-def _input(block_id: str, label: str, element: Block, *, optional: bool = False,
-           hint: str | None = None) -> Block:
+def _input(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
     block: Block = {
         "type": "input",
         "block_id": block_id,
@@ -297,8 +308,11 @@ def booking_modal(
     when: Block = {"type": "datetimepicker", "action_id": "value"}
     if start is not None:
         when["initial_date_time"] = int(start.timestamp())
-    name: Block = {"type": "plain_text_input", "action_id": "value",
-                   "placeholder": {"type": "plain_text", "text": "Physio review"}}
+    name: Block = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": "Physio review"},
+    }
     if title:
         name["initial_value"] = title
     lengths = sorted(set(LENGTHS) | {minutes})
@@ -314,26 +328,41 @@ def booking_modal(
     guest_picker: Block = {"type": "multi_users_select", "action_id": "value"}
     if guests:
         guest_picker["initial_users"] = list(guests)
-    outside: Block = {"type": "plain_text_input", "action_id": "value", "multiline": True,
-                      "placeholder": {"type": "plain_text", "text": "One name per line"}}
+    outside: Block = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "placeholder": {"type": "plain_text", "text": "One name per line"},
+    }
     if external:
         outside["initial_value"] = "\n".join(external)
     blocks: list[Block] = []
     if note:
-        blocks.append(_context(f":information_source: {note}"))
+        blocks.append(context(f":information_source: {note}"))
     blocks += [
         _input("title", "Session name", name, optional=True),
         _input("when", "Date and time", when),
         _input("length", "Length", length),
         _input("hosts", "Hosts", host_picker),
         _input("guests", "Guests on Slack", guest_picker, optional=True),
-        _input("external", "Guests without Slack", outside, optional=True,
-               hint="You'll get their private links to forward."),
+        _input(
+            "external",
+            "Guests without Slack",
+            outside,
+            optional=True,
+            hint="You'll get their private links to forward.",
+        ),
         _input(
             "reminder",
             "Reminder (minutes before)",
-            {"type": "number_input", "action_id": "value", "is_decimal_allowed": False,
-             "min_value": "0", "max_value": "1440", "initial_value": str(reminder_minutes)},
+            {
+                "type": "number_input",
+                "action_id": "value",
+                "is_decimal_allowed": False,
+                "min_value": "0",
+                "max_value": "1440",
+                "initial_value": str(reminder_minutes),
+            },
         ),
     ]
     return {
@@ -358,16 +387,26 @@ def reschedule_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"session_id": session.session_id, **metadata}),
         "blocks": [
-            _section(f"*{session.title}*\nNow: {when_text(session)}"),
-            _input("when", "New date and time", {
-                "type": "datetimepicker", "action_id": "value",
-                "initial_date_time": int(session.start.timestamp()),
-            }),
-            _input("length", "Length", {
-                "type": "static_select", "action_id": "value",
-                "options": [_length_option(m) for m in lengths],
-                "initial_option": _length_option(minutes),
-            }),
+            section(f"*{session.title}*\nNow: {when_text(session)}"),
+            _input(
+                "when",
+                "New date and time",
+                {
+                    "type": "datetimepicker",
+                    "action_id": "value",
+                    "initial_date_time": int(session.start.timestamp()),
+                },
+            ),
+            _input(
+                "length",
+                "Length",
+                {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [_length_option(m) for m in lengths],
+                    "initial_option": _length_option(minutes),
+                },
+            ),
         ],
     }
 
@@ -381,16 +420,29 @@ def add_person_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"session_id": session.session_id, **metadata}),
         "blocks": [
-            _section(f"*{session.title}*\n{when_text(session)}"),
-            _input("user", "Someone on Slack", {"type": "users_select", "action_id": "value"},
-                   optional=True),
-            _input("external", "Or a guest without Slack (name)",
-                   {"type": "plain_text_input", "action_id": "value"}, optional=True),
-            _input("role", "Role", {
-                "type": "static_select", "action_id": "value",
-                "options": [_option("Guest", "GUEST"), _option("Host", "HOST")],
-                "initial_option": _option("Guest", "GUEST"),
-            }),
+            section(f"*{session.title}*\n{when_text(session)}"),
+            _input(
+                "user",
+                "Someone on Slack",
+                {"type": "users_select", "action_id": "value"},
+                optional=True,
+            ),
+            _input(
+                "external",
+                "Or a guest without Slack (name)",
+                {"type": "plain_text_input", "action_id": "value"},
+                optional=True,
+            ),
+            _input(
+                "role",
+                "Role",
+                {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [_option("Guest", "GUEST"), _option("Host", "HOST")],
+                    "initial_option": _option("Guest", "GUEST"),
+                },
+            ),
         ],
     }
 
@@ -413,11 +465,11 @@ def home(
     return {
         "type": "home",
         "blocks": [
-            _section(
+            section(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
             *session_list(sessions, participants, viewer),
-            _context("Tip: `/coviu help` shows everything you can type."),
+            context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

@@ -108,7 +108,7 @@ def check_times(start: datetime, end: datetime, now: datetime) -> None:
     """
     if start <= now:
         raise BookingError(
-            "That time has already passed. Pick a time in the future, e.g. \"tomorrow 3pm\".",
+            'That time has already passed. Pick a time in the future, e.g. "tomorrow 3pm".',
             field="when",
         )
     if end <= start:
@@ -117,7 +117,7 @@ def check_times(start: datetime, end: datetime, now: datetime) -> None:
         )
     if end - start > MAX_LENGTH:
         raise BookingError(
-            "A session can last at most 12 hours. Try \"tomorrow 9am for 2 hours\".",
+            'A session can last at most 12 hours. Try "tomorrow 9am for 2 hours".',
             field="length",
         )
 
@@ -279,8 +279,9 @@ class BookingService:
             try:
                 self.notifier.invite(session, participant, participants)
             except Exception:
-                log.warning("could not DM %s about session %s", participant.slack_user,
-                            session.session_id)
+                log.warning(
+                    "could not DM %s about session %s", participant.slack_user, session.session_id
+                )
                 undelivered.append(participant)
         return undelivered
 
@@ -311,9 +312,7 @@ class BookingService:
     def cancel(self, session_id: str, team_id: str, user_id: str) -> SessionRecord:
         session = self.session_for_host(session_id, team_id, user_id)
         if session.start <= self.clock():
-            raise BookingError(
-                f"“{session.title}” has already started, so it can't be cancelled."
-            )
+            raise BookingError(f"“{session.title}” has already started, so it can't be cancelled.")
         try:
             self.coviu.cancel_session(session_id)
         except NotFound:
@@ -474,4 +473,3 @@ def _coviu_refusal(error: CoviuError, doing: str) -> BookingError:
             "please try again in a minute."
         )
     return BookingError(f"Coviu refused to {doing}: {error.server_message or error}.")
-

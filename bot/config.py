@@ -1,8 +1,8 @@
 """Settings from the environment: the contract documented in the README.
 
-    >>> settings = Settings.from_env({"COVIU_DEFAULT_MINUTES": "45"})
-    >>> settings.default_minutes
-    45
+>>> settings = Settings.from_env({"COVIU_DEFAULT_MINUTES": "45"})
+>>> settings.default_minutes
+45
 """
 
 from __future__ import annotations

@@ -54,8 +54,11 @@ class SlackPeople:
             raise
         profile = user.get("profile") or {}
         name = (
-            profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-            or user.get("name") or user_id
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or user_id
         )
         tz = user.get("tz") or "UTC"
         self.store.cache_user(team_id, user_id, name=name, tz=tz, fetched_at=now)

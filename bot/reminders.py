@@ -57,8 +57,9 @@ class ReminderScheduler:
             try:
                 self.remind(due.session, due.participant)
             except Exception:
-                log.warning("reminder for session %s not delivered; will retry",
-                            due.session.session_id)
+                log.warning(
+                    "reminder for session %s not delivered; will retry", due.session.session_id
+                )
                 self.store.finish_reminder(due.participant.participant_id, False, now)
                 self._had_failure = True
             else:

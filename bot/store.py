@@ -249,8 +249,12 @@ class Store:
                 row = rows[0]
                 return {"status": row["status"], "outcome": json.loads(row["outcome"] or "null")}
             db["handled_requests"].upsert(
-                {"request_key": key, "status": "working", "outcome": None,
-                 "created_at": to_text(now)},
+                {
+                    "request_key": key,
+                    "status": "working",
+                    "outcome": None,
+                    "created_at": to_text(now),
+                },
                 pk="request_key",
             )
             return None
@@ -340,9 +344,7 @@ class Store:
 
     def cancel_session(self, session_id: str, now: datetime) -> None:
         with self._transaction() as db:
-            db["sessions"].update(
-                session_id, {"status": "cancelled", "cancelled_at": to_text(now)}
-            )
+            db["sessions"].update(session_id, {"status": "cancelled", "cancelled_at": to_text(now)})
             db.execute(
                 "update reminders set status = 'cancelled' "
                 "where session_id = ? and status = 'pending'",
@@ -375,9 +377,7 @@ class Store:
     # -- reminders ----------------------------------------------------------------------------
 
     def next_reminder_due(self) -> datetime | None:
-        rows = self._rows(
-            "select min(due_at) as due from reminders where status = 'pending'"
-        )
+        rows = self._rows("select min(due_at) as due from reminders where status = 'pending'")
         return from_text(rows[0]["due"]) if rows and rows[0]["due"] else None
 
     def claim_due_reminders(self, now: datetime) -> list[DueReminder]:
@@ -412,16 +412,12 @@ class Store:
         """After a send attempt: "sent", or back to "pending" so the next pass retries it."""
         with self._transaction() as db:
             if sent:
-                db["reminders"].update(
-                    participant_id, {"status": "sent", "sent_at": to_text(now)}
-                )
+                db["reminders"].update(participant_id, {"status": "sent", "sent_at": to_text(now)})
             else:
                 db["reminders"].update(participant_id, {"status": "pending"})
 
     def reminder_status(self, participant_id: str) -> str | None:
-        rows = self._rows(
-            "select status from reminders where participant_id = ?", [participant_id]
-        )
+        rows = self._rows("select status from reminders where participant_id = ?", [participant_id])
         return rows[0]["status"] if rows else None
 
     # -- Slack user facts ---------------------------------------------------------------------

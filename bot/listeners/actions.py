@@ -1,0 +1,117 @@
+"""Buttons on the app's messages, lists and home tab.
+
+Buttons that open a modal do it at once with the click's `trigger_id` (valid for three seconds);
+buttons that change a session ack first and answer through the message's `response_url`,
+privately to whoever clicked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.booking import BookingError
+from bot.listeners.commands import change_people
+from bot.listeners.common import open_booking_form, team_and_user
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def _value(body: dict[str, Any]) -> str:
+    return body["actions"][0].get("value") or ""
+
+
+def _private(respond: Respond, text: str, body: list[blocks.Block] | None = None) -> None:
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=text,
+        blocks=body or [blocks.section(text)],
+    )
+
+
+def register(app: App, services: Services) -> None:
+    def just_ack(ack: Ack) -> None:
+        ack()
+
+    # Join buttons are links; Slack still tells the app about the click.
+    app.action("join")(just_ack)
+
+    @app.action("open_booking")
+    def open_booking(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _, user_id = team_and_user(body)
+        open_booking_form(services, client, body["trigger_id"], user_id)
+
+    def cancel(body: dict[str, Any], respond: Respond) -> None:
+        team_id, user_id = team_and_user(body)
+        try:
+            session = services.booking.cancel(_value(body), team_id, user_id)
+        except BookingError as error:
+            _private(respond, error.message, blocks.error(error.message))
+            return
+        _private(respond, f"Cancelled “{session.title}”. Everyone in it was told.")
+
+    app.action("cancel_session")(ack=just_ack, lazy=[cancel])
+
+    def modal_opener(build: str) -> Any:
+        def open_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            ack()
+            team_id, user_id = team_and_user(body)
+            session_id = _value(body)
+            if build == "reschedule" and session_id.startswith("{"):
+                session_id = json.loads(session_id)["session_id"]
+            try:
+                session = services.booking.session_for_host(session_id, team_id, user_id)
+            except BookingError as error:
+                _private(respond, error.message, blocks.error(error.message))
+                return
+            metadata = {"channel": (body.get("channel") or {}).get("id")}
+            view = (
+                blocks.reschedule_modal(session, metadata)
+                if build == "reschedule"
+                else blocks.add_person_modal(session, metadata)
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        return open_modal
+
+    app.action("reschedule_session")(modal_opener("reschedule"))
+    app.action("reschedule_session_pick")(modal_opener("reschedule"))
+    app.action("add_person")(modal_opener("add"))
+
+    def reschedule_to(body: dict[str, Any], respond: Respond) -> None:
+        team_id, user_id = team_and_user(body)
+        choice = json.loads(_value(body))
+        end = datetime.fromisoformat(choice["end"]) if choice.get("end") else None
+        try:
+            moved = services.booking.reschedule(
+                choice["session_id"], team_id, user_id, datetime.fromisoformat(choice["start"]), end
+            )
+        except BookingError as error:
+            _private(respond, error.message, blocks.error(error.message))
+            return
+        services.reminders.wake()
+        _private(respond, f"Moved “{moved.title}” to {blocks.when_text(moved)}. Everyone was told.")
+
+    app.action("reschedule_to")(ack=just_ack, lazy=[reschedule_to])
+
+    def people_changer(verb: str) -> Any:
+        def change(body: dict[str, Any], respond: Respond) -> None:
+            team_id, user_id = team_and_user(body)
+            choice = json.loads(_value(body))
+            lines = change_people(
+                services, verb, choice["session_id"], team_id, user_id, choice["people"]
+            )
+            _private(respond, "\n".join(lines))
+
+        return change
+
+    app.action("add_to")(ack=just_ack, lazy=[people_changer("add")])
+    app.action("remove_to")(ack=just_ack, lazy=[people_changer("remove")])

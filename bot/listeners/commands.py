@@ -1,0 +1,324 @@
+"""`/coviu`: book, list, cancel, reschedule, add, remove, help.
+
+The ack answers at once (with a progress line where work follows); the work runs lazily after
+it, and its answer replaces the progress line through the command's `response_url`. Every
+answer is ephemeral: only the person who typed the command sees it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.booking import BookingError, BookingRequest
+from bot.intents import matching, people_and_names, split_verb
+from bot.listeners.common import (
+    hosted_upcoming,
+    open_booking_form,
+    parse_text,
+    team_and_user,
+    with_people,
+)
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+PROGRESS = {
+    "book": "Booking…",
+    "cancel": "Looking up your sessions…",
+    "reschedule": "Rescheduling…",
+    "add": "Adding…",
+    "remove": "Removing…",
+    "list": "Looking up your sessions…",
+}
+DEFAULT_TITLE = "Coviu session"
+
+
+def register(app: App, services: Services) -> None:
+    def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
+        verb, _ = split_verb(command.get("text", ""))
+        if verb == "help":
+            ack(text="How to use /coviu", blocks=_help(services))
+        elif verb in PROGRESS:
+            ack(text=PROGRESS[verb], blocks=blocks.progress(PROGRESS[verb]))
+        else:
+            ack()
+
+    def work(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        verb, rest = split_verb(command.get("text", ""))
+        handler = HANDLERS.get(verb)
+        if handler is None:
+            return
+        try:
+            handler(services, command, rest, respond, client)
+        except BookingError as error:
+            respond(replace_original=True, text=error.message, blocks=blocks.error(error.message))
+
+    app.command("/coviu")(ack=acknowledge, lazy=[work])
+
+
+def _help(services: Services) -> list[blocks.Block]:
+    text = blocks.HELP.replace("{default}", str(services.settings.default_minutes))
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _reply(respond: Respond, text: str, body: list[blocks.Block] | None = None) -> None:
+    respond(replace_original=True, text=text, blocks=body or blocks.error(text))
+
+
+def _open_form(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
+) -> None:
+    _, user_id = team_and_user(command)
+    open_booking_form(
+        services,
+        client,
+        command["trigger_id"],
+        user_id,
+        metadata={"channel": command.get("channel_id")},
+    )
+
+
+def _book(
+    services: Services, command: dict[str, Any], text: str, respond: Respond, client: WebClient
+) -> None:
+    team_id, user_id = team_and_user(command)
+    parsed = parse_text(services, team_id, user_id, text)
+    if parsed.error:
+        message = parsed.error
+        respond(
+            replace_original=True,
+            text=message,
+            blocks=[
+                *blocks.error(message),
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": "open_booking",
+                            "text": {"type": "plain_text", "text": "Open the booking form"},
+                        }
+                    ],
+                },
+            ],
+        )
+        return
+    if parsed.start is None or not (parsed.guests or parsed.hosts):
+        open_booking_form(
+            services,
+            client,
+            command["trigger_id"],
+            user_id,
+            parsed=parsed,
+            note="Who is the session with? Pick the guests below.",
+            metadata={"channel": command.get("channel_id")},
+        )
+        respond(delete_original=True)
+        return
+    end = parsed.end or parsed.start + timedelta(minutes=services.settings.default_minutes)
+    booked = services.booking.book(
+        BookingRequest(
+            team_id=team_id,
+            booked_by=user_id,
+            title=parsed.title or DEFAULT_TITLE,
+            start=parsed.start,
+            end=end,
+            hosts=tuple(parsed.hosts),
+            guests=tuple(parsed.guests),
+            reminder_minutes=services.settings.reminder_minutes,
+        ),
+        request_key=f"command:{team_id}:{user_id}:{command['trigger_id']}",
+    )
+    services.reminders.wake()
+    text, body = blocks.booked(booked.session, booked.participants, booked.undelivered)
+    respond(replace_original=True, text=text, blocks=body)
+
+
+def _list(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
+) -> None:
+    team_id, user_id = team_and_user(command)
+    sessions = services.booking.upcoming(team_id, user_id)
+    body = blocks.session_list(sessions, with_people(services, sessions), user_id)
+    respond(replace_original=True, text=f"You have {len(sessions)} upcoming sessions.", blocks=body)
+
+
+def _hosted(
+    services: Services, team_id: str, user_id: str, title: str | None, verb: str
+) -> list[Any]:
+    sessions = matching(hosted_upcoming(services, team_id, user_id), title)
+    if not sessions:
+        named = f" called “{title}”" if title else ""
+        raise BookingError(
+            f"You don't host any upcoming session{named} to {verb}. "
+            "`/coviu list` shows your sessions; only hosts can change them."
+        )
+    return sessions
+
+
+def _cancel(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
+) -> None:
+    team_id, user_id = team_and_user(command)
+    title = people_and_names(rest).names[0] if people_and_names(rest).names else rest or None
+    sessions = _hosted(services, team_id, user_id, title, "cancel")
+    # Never cancel straight from text: the Cancel button asks for confirmation first.
+    body = blocks.session_list(sessions, with_people(services, sessions), user_id)
+    body[0] = blocks.section("Which session do you want to cancel? You'll be asked to confirm.")
+    respond(replace_original=True, text="Pick the session to cancel.", blocks=body)
+
+
+def _reschedule(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
+) -> None:
+    team_id, user_id = team_and_user(command)
+    found = people_and_names(rest)
+    title = found.names[0] if found.names else None
+    if not found.rest:
+        sessions = _hosted(services, team_id, user_id, title, "reschedule")
+        respond(
+            replace_original=True,
+            text="Pick the session to reschedule.",
+            blocks=blocks.pick_session(sessions, "reschedule_session_pick", "reschedule", {}),
+        )
+        return
+    parsed = parse_text(services, team_id, user_id, found.rest)
+    if parsed.error or parsed.start is None:
+        raise BookingError(
+            (parsed.error or "I couldn't find the new time.")
+            + ' For example: `/coviu reschedule "Physio review" friday 4pm`.'
+        )
+    if title is None and parsed.title:
+        title = parsed.title
+    sessions = _hosted(services, team_id, user_id, title, "reschedule")
+    if len(sessions) > 1:
+        payload = {
+            "start": parsed.start.isoformat(),
+            "end": parsed.end.isoformat() if parsed.end else None,
+        }
+        respond(
+            replace_original=True,
+            text="Which session should move?",
+            blocks=blocks.pick_session(sessions, "reschedule_to", "move", payload),
+        )
+        return
+    moved = services.booking.reschedule(
+        sessions[0].session_id, team_id, user_id, parsed.start, parsed.end
+    )
+    services.reminders.wake()
+    _reply(
+        respond,
+        f"Moved “{moved.title}” to {blocks.when_text(moved)}. Everyone was told.",
+        [
+            blocks.section(
+                f":white_check_mark: Moved “{moved.title}” to "
+                f"{blocks.when_text(moved)}. Everyone was told."
+            )
+        ],
+    )
+
+
+def _add_or_remove(
+    services: Services,
+    command: dict[str, Any],
+    rest: str,
+    respond: Respond,
+    client: WebClient,
+    verb: str,
+) -> None:
+    team_id, user_id = team_and_user(command)
+    found = people_and_names(rest)
+    users = found.guests + found.hosts
+    names = found.names if verb == "add" else ()
+    if verb == "add" and found.names and not users:
+        # `/coviu add "Pat Smith"`: the quoted name is the external guest.
+        title = None
+    else:
+        title = found.names[0] if found.names and users else (found.rest or None)
+        names = ()
+    if not users and not names:
+        example = (
+            '`/coviu add @dave` or `/coviu add "Pat Smith"`'
+            if verb == "add"
+            else "`/coviu remove @dave`"
+        )
+        raise BookingError(f"Who should I {verb}? For example: {example}.")
+    sessions = _hosted(services, team_id, user_id, title, verb)
+    people = [{"user": u, "role": "HOST" if u in found.hosts else "GUEST"} for u in users] + [
+        {"name": n, "role": "GUEST"} for n in names
+    ]
+    if len(sessions) > 1:
+        respond(
+            replace_original=True,
+            text=f"Which session should I {verb} them to?",
+            blocks=blocks.pick_session(sessions, f"{verb}_to", verb, {"people": people}),
+        )
+        return
+    lines = change_people(services, verb, sessions[0].session_id, team_id, user_id, people)
+    _reply(respond, "\n".join(lines), [blocks.section("\n".join(lines))])
+
+
+def change_people(
+    services: Services,
+    verb: str,
+    session_id: str,
+    team_id: str,
+    user_id: str,
+    people: list[dict[str, str]],
+) -> list[str]:
+    """Add or remove each person; one line of outcome each (a refusal is an outcome too)."""
+    lines = []
+    for who in people:
+        label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
+        try:
+            if verb == "remove":
+                services.booking.remove_person(session_id, team_id, user_id, who["user"])
+                lines.append(f":white_check_mark: Removed {label}; they were told.")
+                continue
+            added = services.booking.add_person(
+                session_id,
+                team_id,
+                user_id,
+                slack_user=who.get("user"),
+                external_name=who.get("name"),
+                role=who.get("role", "GUEST"),
+            )
+            if added.slack_user:
+                lines.append(f":white_check_mark: Added {label}; their link is in their DMs.")
+            else:
+                lines.append(
+                    f":white_check_mark: Added {label}. Their private link, for you to forward: "
+                    f"{added.entry_url}"
+                )
+        except BookingError as error:
+            lines.append(f":warning: {error.message}")
+    services.reminders.wake()
+    return lines
+
+
+def _add(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
+) -> None:
+    _add_or_remove(services, command, rest, respond, client, "add")
+
+
+def _remove(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
+) -> None:
+    _add_or_remove(services, command, rest, respond, client, "remove")
+
+
+HANDLERS = {
+    "": _open_form,
+    "book": _book,
+    "list": _list,
+    "cancel": _cancel,
+    "reschedule": _reschedule,
+    "add": _add,
+    "remove": _remove,
+}

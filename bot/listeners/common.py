@@ -1,0 +1,91 @@
+"""Helpers the listeners share: who is asking, their local now, opening the booking form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.store import ParticipantRecord, SessionRecord
+
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.when import ParsedBooking
+
+
+def team_and_user(body: dict[str, Any]) -> tuple[str, str]:
+    """(team id, user id) from any Slack payload: commands, actions, views and events."""
+    if "user_id" in body:  # slash command
+        return body["team_id"], body["user_id"]
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    team_id = team.get("id") if isinstance(team, dict) else team
+    if "event" in body:  # events API
+        return body.get("team_id") or team_id, body["event"]["user"]
+    return team_id or user.get("team_id"), user["id"]
+
+
+def local_now(services: Services, team_id: str, user_id: str) -> tuple[datetime, str]:
+    tz = services.people.timezone(team_id, user_id)
+    return services.clock().astimezone(ZoneInfo(tz)), tz
+
+
+def parse_text(services: Services, team_id: str, user_id: str, text: str) -> ParsedBooking:
+    from bot.when import parse_booking
+
+    now, tz = local_now(services, team_id, user_id)
+    return parse_booking(text, now, tz)
+
+
+def with_people(
+    services: Services, sessions: Sequence[SessionRecord]
+) -> dict[str, list[ParticipantRecord]]:
+    return {s.session_id: services.booking.participants(s.session_id) for s in sessions}
+
+
+def hosted_upcoming(services: Services, team_id: str, user_id: str) -> list[SessionRecord]:
+    sessions = services.booking.upcoming(team_id, user_id)
+    now = services.clock()
+    return [
+        s
+        for s in sessions
+        if s.start > now
+        and (me := services.booking.own_participant(s.session_id, team_id, user_id)) is not None
+        and me.is_host
+    ]
+
+
+def open_booking_form(
+    services: Services,
+    client: WebClient,
+    trigger_id: str,
+    user_id: str,
+    *,
+    parsed: ParsedBooking | None = None,
+    note: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """The booking modal, pre-filled with whatever `parsed` understood."""
+    settings = services.settings
+    minutes = settings.default_minutes
+    start = parsed.start if parsed else None
+    if parsed and parsed.start and parsed.end:
+        minutes = max(1, int((parsed.end - parsed.start) / timedelta(minutes=1)))
+    hosts = [user_id, *(parsed.hosts if parsed else ())]
+    client.views_open(
+        trigger_id=trigger_id,
+        view=blocks.booking_modal(
+            title=parsed.title if parsed else None,
+            start=start,
+            minutes=minutes,
+            hosts=list(dict.fromkeys(hosts)),
+            guests=list(parsed.guests) if parsed else [],
+            reminder_minutes=settings.reminder_minutes,
+            note=note,
+            metadata=metadata,
+        ),
+    )

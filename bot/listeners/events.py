@@ -1,0 +1,30 @@
+"""Events: the App Home tab shows the viewer's upcoming sessions and the Book button."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.listeners.common import team_and_user, with_people
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    sessions = services.booking.upcoming(team_id, user_id)
+    client.views_publish(
+        user_id=user_id, view=blocks.home(sessions, with_people(services, sessions), user_id)
+    )
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    def home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        team_id, user_id = team_and_user(body)
+        publish_home(services, client, team_id, user_id)

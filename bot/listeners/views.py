@@ -1,0 +1,172 @@
+"""Modal submissions: book, reschedule, add a person.
+
+Fields are checked while Slack waits (no network needed: the date-time picker gives an epoch),
+so mistakes come back inline next to the field (`response_action: errors`). A valid form is
+swapped for a "working on it" view at once; the result replaces it when the work is done.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.booking import BookingError, BookingRequest
+from bot.listeners.commands import DEFAULT_TITLE, change_people
+from bot.listeners.common import team_and_user
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The submitted state of one input block ({} when absent)."""
+    return view["state"]["values"].get(block_id, {}).get("value", {})
+
+
+def booking_form(view: dict[str, Any], booked_by: str) -> dict[str, Any]:
+    """The booking form's values as plain data."""
+    when = field(view, "when").get("selected_date_time")
+    length = (field(view, "length").get("selected_option") or {}).get("value")
+    reminder = field(view, "reminder").get("value")
+    external = field(view, "external").get("value") or ""
+    return {
+        "title": (field(view, "title").get("value") or "").strip() or DEFAULT_TITLE,
+        "start": datetime.fromtimestamp(when, UTC) if when else None,
+        "minutes": int(length) if length else 30,
+        "hosts": tuple(field(view, "hosts").get("selected_users") or ()),
+        "guests": tuple(field(view, "guests").get("selected_users") or ()),
+        "external": tuple(line.strip() for line in external.splitlines() if line.strip()),
+        "reminder": int(reminder) if reminder not in (None, "") else 10,
+    }
+
+
+def booking_form_errors(form: dict[str, Any], now: datetime) -> dict[str, str]:
+    """Inline errors, keyed by block id, for a booking form that can't be booked as it is."""
+    errors = {}
+    if form["start"] is None:
+        errors["when"] = "Pick a date and time."
+    elif form["start"] <= now:
+        errors["when"] = "That time has already passed. Pick a time in the future."
+    if form["minutes"] <= 0:
+        errors["length"] = "The session must end after it starts."
+    if not form["hosts"]:
+        errors["hosts"] = "A session needs at least one host."
+    people = set(form["hosts"]) | set(form["guests"])
+    if len(people) + len(form["external"]) < 2:
+        errors["guests"] = "Add at least one guest, on Slack or without Slack."
+    return errors
+
+
+def register(app: App, services: Services) -> None:
+    def check_booking(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        _, user_id = team_and_user(body)
+        errors = booking_form_errors(booking_form(view, user_id), services.clock())
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack(
+            response_action="update",
+            view=blocks.result_modal("Booking…", blocks.progress("Booking your session…")),
+        )
+
+    def book(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = team_and_user(body)
+        form = booking_form(view, user_id)
+        if booking_form_errors(form, services.clock()):
+            return  # the ack already showed the errors
+        request = BookingRequest(
+            team_id=team_id,
+            booked_by=user_id,
+            title=form["title"],
+            start=form["start"],
+            end=form["start"] + timedelta(minutes=form["minutes"]),
+            hosts=form["hosts"],
+            guests=form["guests"],
+            external_guests=form["external"],
+            reminder_minutes=form["reminder"],
+            booker_is_host=user_id in form["hosts"],
+        )
+        try:
+            booked = services.booking.book(request, request_key=f"view:{view['id']}")
+        except BookingError as error:
+            result = blocks.result_modal("Not booked", blocks.error(error.message))
+        else:
+            services.reminders.wake()
+            _, body_blocks = blocks.booked(booked.session, booked.participants, booked.undelivered)
+            result = blocks.result_modal("Booked", body_blocks[:-1])  # buttons live in the DM
+        client.views_update(view_id=view["id"], view=result)
+
+    app.view("book")(ack=check_booking, lazy=[book])
+
+    def check_reschedule(ack: Ack, view: dict[str, Any]) -> None:
+        when = field(view, "when").get("selected_date_time")
+        if not when or datetime.fromtimestamp(when, UTC) <= services.clock():
+            ack(response_action="errors", errors={"when": "Pick a date and time in the future."})
+            return
+        ack(
+            response_action="update",
+            view=blocks.result_modal("Rescheduling…", blocks.progress("Moving the session…")),
+        )
+
+    def reschedule(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = team_and_user(body)
+        session_id = json.loads(view["private_metadata"])["session_id"]
+        start = datetime.fromtimestamp(field(view, "when")["selected_date_time"], UTC)
+        minutes = int(field(view, "length")["selected_option"]["value"])
+        try:
+            moved = services.booking.reschedule(
+                session_id, team_id, user_id, start, start + timedelta(minutes=minutes)
+            )
+        except BookingError as error:
+            result = blocks.result_modal("Not moved", blocks.error(error.message))
+        else:
+            services.reminders.wake()
+            result = blocks.result_modal(
+                "Rescheduled",
+                [
+                    blocks.section(
+                        f":white_check_mark: Moved “{moved.title}” to {blocks.when_text(moved)}. "
+                        "Everyone was told."
+                    )
+                ],
+            )
+        client.views_update(view_id=view["id"], view=result)
+
+    app.view("reschedule")(ack=check_reschedule, lazy=[reschedule])
+
+    def check_add(ack: Ack, view: dict[str, Any]) -> None:
+        if (
+            not field(view, "user").get("selected_user")
+            and not (field(view, "external").get("value") or "").strip()
+        ):
+            ack(
+                response_action="errors",
+                errors={"user": "Pick someone on Slack, or type a guest's name below."},
+            )
+            return
+        ack(
+            response_action="update",
+            view=blocks.result_modal("Adding…", blocks.progress("Adding them…")),
+        )
+
+    def add(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = team_and_user(body)
+        session_id = json.loads(view["private_metadata"])["session_id"]
+        role = (field(view, "role").get("selected_option") or {}).get("value", "GUEST")
+        person: dict[str, str] = {"role": role}
+        if user := field(view, "user").get("selected_user"):
+            person["user"] = user
+        else:
+            person["name"] = field(view, "external")["value"].strip()
+        lines = change_people(services, "add", session_id, team_id, user_id, [person])
+        client.views_update(
+            view_id=view["id"],
+            view=blocks.result_modal("Add a person", [blocks.section("\n".join(lines))]),
+        )
+
+    app.view("add_person")(ack=check_add, lazy=[add])
