@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -39,6 +40,17 @@ class ServerThread:
             name=f"http-{bound_port}",
             daemon=True,
         )
+
+    @classmethod
+    def build(
+        cls, make_app: Callable[[str], Any], host: str = "127.0.0.1", port: int = 0
+    ) -> ServerThread:
+        """For an app that must know its own URL (e.g. to hand out links): the port is bound
+        first, then ``make_app(url)`` builds the app.
+        """
+        server = cls(None, host, port)
+        server._server.config.app = make_app(server.url)
+        return server
 
     def start(self) -> ServerThread:
         self._thread.start()

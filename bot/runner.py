@@ -1,0 +1,117 @@
+"""Running the app: `serve` (HTTP), `socket` (Socket Mode), `shell`, or whichever fits.
+
+`coviu-slack` with no sub-command picks by what the environment holds: Socket Mode with a bot
+and an app token, HTTP with a bot token and a signing secret, otherwise the offline shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("bot")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"coviu-slack: {error}", file=sys.stderr)
+        return 2
+    command = args.command
+    if command is None:
+        command = {"socket": "socket", "http": "serve", "shell": "shell"}[settings.mode()]
+        reasons = {
+            "socket": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set: running in Socket Mode.",
+            "serve": "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set: serving HTTP.",
+            "shell": "No Slack credentials set: starting the offline shell "
+            "(Slack credentials in the environment connect it to Slack; see the README).",
+        }
+        print(f"coviu-slack: {reasons[command]}", file=sys.stderr)
+        args = argparse.Namespace(command=command, host="0.0.0.0", port=None, fresh=False)
+    if command == "serve":
+        return serve(settings, args.host, args.port or settings.port)
+    if command == "socket":
+        return socket_mode(settings)
+    from bot import shell
+
+    return shell.run(settings, fresh=getattr(args, "fresh", False))
+
+
+def _missing(names: list[str], settings: Settings) -> str | None:
+    absent = [n for n in names if not getattr(settings, n.lower())]
+    if not absent:
+        return None
+    return (
+        f"coviu-slack: set {' and '.join(absent)} to connect to Slack "
+        "(see README: Installing into a workspace), or run `coviu-slack shell` to try it offline."
+    )
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    """HTTP mode under uvicorn; the embedded Coviu API shares the server unless configured."""
+    import uvicorn
+
+    from bot.app import Services, build_app
+    from bot.embedded import coviu_client, embedded_coviu_app
+    from bot.web import create_web_app
+
+    if problem := _missing(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], settings):
+        print(problem, file=sys.stderr)
+        return 2
+    coviu_app = None
+    if settings.coviu_api_url:
+        client = coviu_client(settings)
+    else:
+        local = f"http://127.0.0.1:{port}"
+        coviu_app, key, secret = embedded_coviu_app(settings, public_url=local)
+        client = coviu_client(settings, local + "/v1", key, secret)
+        log.info("no COVIU_API_URL: using the embedded Coviu API at %s/v1", local)
+    services = Services.create(settings, client)
+    app = build_app(services)
+    services.reminders.start()
+    try:
+        uvicorn.run(create_web_app(app, coviu_app), host=host, port=port, log_level="info")
+    finally:
+        services.close()
+    return 0
+
+
+def socket_mode(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import Services, build_app
+    from bot.embedded import coviu_client, embedded_coviu_app
+    from bot.httpserve import ServerThread
+
+    if problem := _missing(["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], settings):
+        print(problem, file=sys.stderr)
+        return 2
+    local_coviu = None
+    if settings.coviu_api_url:
+        client = coviu_client(settings)
+    else:
+        made: dict[str, str] = {}
+
+        def make(url: str) -> object:
+            app, made["key"], made["secret"] = embedded_coviu_app(settings, public_url=url)
+            return app
+
+        local_coviu = ServerThread.build(make).start()
+        client = coviu_client(settings, local_coviu.url + "/v1", made["key"], made["secret"])
+    services = Services.create(settings, client)
+    app = build_app(services, socket_mode=True)
+    services.reminders.start()
+    try:
+        SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        services.close()
+        if local_coviu:
+            local_coviu.stop()
+    return 0
