@@ -92,7 +92,10 @@ class Api:
         self.refresh_token: str | None = None
 
     def token(
-        self, data: dict[str, str] | None = None, auth: tuple[str, str] | None = None, **kw: Any
+        self,
+        data: dict[str, str] | str | None = None,
+        auth: tuple[str, str] | None = None,
+        **kw: Any,
     ) -> requests.Response:
         """POST /v1/auth/token with this client's Basic credentials (unless ``auth`` says else)."""
         credentials = auth or (self.registration.api_key, self.registration.api_secret)
