@@ -1,0 +1,40 @@
+"""A local stand-in for Slack, shared by the tests and the offline shell.
+
+    from bot.slackfake import FakeSlack, DEMO_USERS
+
+    with FakeSlack(bot_token="xoxb-test", signing_secret="s3cret", users=DEMO_USERS) as slack:
+        client = WebClient("xoxb-test", base_url=slack.api_url)   # the app's side
+        slack.app_url = "http://127.0.0.1:3000/slack/events"     # where Slack's requests go
+        slack.slash_command("U0ALICE", "/coviu", "help")
+
+See `bot.slackfake.fake` for the whole interface.
+"""
+
+from .blockkit import Button, Input
+from .fake import DEFAULT_CHANNELS, FakeSlack, FakeSlackError, SlackResult
+from .payloads import InvalidInput
+from .signing import sign, verify
+from .state import ApiCall, Change, Channel, Message, View
+from .users import BOT_USER, DEMO_USERS, FakeUser, escape_mentions, user_object
+
+__all__ = [
+    "BOT_USER",
+    "DEFAULT_CHANNELS",
+    "DEMO_USERS",
+    "ApiCall",
+    "Button",
+    "Change",
+    "Channel",
+    "FakeSlack",
+    "FakeSlackError",
+    "FakeUser",
+    "Input",
+    "InvalidInput",
+    "Message",
+    "SlackResult",
+    "View",
+    "escape_mentions",
+    "sign",
+    "user_object",
+    "verify",
+]

@@ -1,0 +1,632 @@
+"""The Web API side of the fake: ``/api/<method>`` and the ``response_url`` hooks.
+
+It answers as Slack does: HTTP 200 with ``{"ok": false, "error": ...}`` for API errors, 429
+with ``Retry-After`` when rate limited, the same error codes and response shapes. Parameters
+come from the query string, a form body or a JSON body (slack_sdk uses all three).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from . import blockkit
+from .state import (
+    ApiCall,
+    Change,
+    Channel,
+    Message,
+    ResponseUrl,
+    Scheduled,
+    Trigger,
+    View,
+    Workspace,
+)
+from .users import user_object
+
+Params = dict[str, Any]
+
+# Slack's limits, kept where a bot could plausibly hit them.
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_STACK = 3
+SCHEDULE_HORIZON = 120 * 24 * 3600
+RESPONSE_URL_USES = 5
+RESPONSE_URL_TTL = 30 * 60
+
+
+class ApiError(Exception):
+    """An ``ok: false`` answer; `messages` become ``response_metadata.messages``."""
+
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = messages or []
+
+
+@dataclass
+class Failure:
+    """An injected failure for the next call of one method (see `FakeSlack.fail_next`)."""
+
+    error: str
+    status: int
+    retry_after: int | None
+
+
+@dataclass(frozen=True)
+class AppIdentity:
+    """Who the app is in this workspace: what auth.test reports."""
+
+    bot_token: str
+    app_id: str
+    bot_id: str
+    team_domain: str
+    scopes: str = "commands,chat:write,chat:write.public,im:write,users:read"
+
+
+class WebApi:
+    """Slack Web API methods over a `Workspace`."""
+
+    def __init__(self, ws: Workspace, identity: AppIdentity, trigger_ttl: float,
+                 public_url: Callable[[], str]) -> None:
+        self.ws = ws
+        self.me = identity
+        self.trigger_ttl = trigger_ttl
+        self.public_url = public_url
+        self._failures: dict[str, deque[Failure]] = {}
+        self._failures_lock = threading.Lock()
+        self.methods: dict[str, Callable[[Params], dict[str, Any]]] = {
+            "api.test": self.api_test,
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "chat.update": self.chat_update,
+            "chat.delete": self.chat_delete,
+            "chat.scheduleMessage": self.chat_schedule_message,
+            "chat.deleteScheduledMessage": self.chat_delete_scheduled_message,
+            "chat.scheduledMessages.list": self.chat_scheduled_messages_list,
+            "chat.getPermalink": self.chat_get_permalink,
+            "conversations.open": self.conversations_open,
+            "conversations.info": self.conversations_info,
+            "users.info": self.users_info,
+            "users.list": self.users_list,
+            "views.open": self.views_open,
+            "views.push": self.views_push,
+            "views.update": self.views_update,
+            "views.publish": self.views_publish,
+        }
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
+        with self._failures_lock:
+            self._failures.setdefault(method, deque()).extend([failure] * times)
+
+    def _take_failure(self, method: str) -> Failure | None:
+        with self._failures_lock:
+            queue = self._failures.get(method)
+            return queue.popleft() if queue else None
+
+    def call(self, method: str, params: Params, token: str | None
+             ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Run one API call: (HTTP status, JSON body, extra headers). Always recorded."""
+        status, headers = 200, {"X-OAuth-Scopes": self.me.scopes}
+        try:
+            handler = self.methods.get(method)
+            if handler is None:
+                raise ApiError("unknown_method")
+            if method != "api.test":
+                if not token:
+                    raise ApiError("not_authed")
+                if token != self.me.bot_token:
+                    raise ApiError("invalid_auth")
+            failure = self._take_failure(method)
+            if failure is not None:
+                status = failure.status
+                if failure.retry_after is not None:
+                    headers["Retry-After"] = str(failure.retry_after)
+                raise ApiError(failure.error)
+            body = {"ok": True, **handler(params)}
+        except ApiError as error:
+            body = {"ok": False, "error": error.error}
+            if error.messages:
+                body["response_metadata"] = {"messages": error.messages}
+        with self.ws.lock:
+            self.ws.calls.append(ApiCall(method, params, body, bool(body["ok"]), status))
+            self.ws.touch()
+        self.ws.flush()
+        return status, body, headers
+
+    def _user(self, params: Params, key: str = "user") -> str:
+        user_id = _text(params, key)
+        if not user_id or user_id not in self.ws.users:
+            raise ApiError("user_not_found")
+        return user_id
+
+    def _channel(self, params: Params, *, allow_user: bool = True) -> Channel:
+        name = _text(params, "channel")
+        channel = self.ws.resolve_channel(name, allow_user=allow_user) if name else None
+        if channel is None:
+            raise ApiError("channel_not_found")
+        return channel
+
+    def _content(self, params: Params) -> tuple[str, list[dict[str, Any]]]:
+        """A message's text and blocks, refused as Slack refuses them."""
+        text = _text(params, "text")
+        blocks = _json(params, "blocks")
+        attachments = _json(params, "attachments")
+        if blocks is not None:
+            problems = blockkit.validate_blocks(blocks, limit=MAX_MESSAGE_BLOCKS)
+            if problems:
+                raise ApiError("invalid_blocks", problems)
+        if not text and not blocks and not attachments:
+            raise ApiError("no_text")
+        return text, blockkit.normalize(blocks or [])
+
+    def _bot_message(self, channel: str, text: str, blocks: list[dict[str, Any]], *,
+                     thread_ts: str | None = None, ephemeral_to: str | None = None,
+                     source: str = "api", metadata: dict[str, Any] | None = None) -> Message:
+        return Message(
+            channel=channel,
+            ts=self.ws.next_ts(),
+            user=self.ws.bot.id,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            ephemeral_to=ephemeral_to,
+            source=source,
+            bot_id=self.me.bot_id,
+            app_id=self.me.app_id,
+            team=self.ws.team_id,
+            metadata=metadata,
+        )
+
+    # --- auth -----------------------------------------------------------------------------
+
+    def api_test(self, params: Params) -> dict[str, Any]:
+        return {"args": {k: v for k, v in params.items() if k != "token"}} if params else {}
+
+    def auth_test(self, params: Params) -> dict[str, Any]:
+        return {
+            "url": f"https://{self.me.team_domain}.slack.com/",
+            "team": self.me.team_domain.replace("-", " ").title(),
+            "user": self.ws.bot.name,
+            "team_id": self.ws.team_id,
+            "user_id": self.ws.bot.id,
+            "bot_id": self.me.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    # --- chat -----------------------------------------------------------------------------
+
+    def chat_post_message(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params)
+        text, blocks = self._content(params)
+        message = self._bot_message(channel.id, text, blocks,
+                                     thread_ts=_text(params, "thread_ts") or None,
+                                     metadata=_json(params, "metadata"))
+        self.ws.add_message(message)
+        return {"channel": channel.id, "ts": message.ts, "message": message.payload()}
+
+    def chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params)
+        user_id = self._user(params)
+        if not channel.admits(user_id):
+            raise ApiError("user_not_in_channel")
+        text, blocks = self._content(params)
+        message = self._bot_message(channel.id, text, blocks, ephemeral_to=user_id,
+                                    thread_ts=_text(params, "thread_ts") or None)
+        self.ws.add_message(message)
+        return {"message_ts": message.ts}
+
+    def chat_update(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params, allow_user=False)
+        message = self.ws.find_message(channel.id, _text(params, "ts"))
+        if message is None:
+            raise ApiError("message_not_found")
+        if message.user != self.ws.bot.id:
+            raise ApiError("cant_update_message")
+        text, blocks = self._content(params)
+        self.ws.edit_message(message, text, blocks)
+        return {"channel": channel.id, "ts": message.ts, "text": text,
+                "message": message.payload()}
+
+    def chat_delete(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params, allow_user=False)
+        message = self.ws.find_message(channel.id, _text(params, "ts"))
+        if message is None:
+            raise ApiError("message_not_found")
+        if message.user != self.ws.bot.id:
+            raise ApiError("cant_delete_message")
+        self.ws.delete_message(message)
+        return {"channel": channel.id, "ts": message.ts}
+
+    def chat_schedule_message(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params)
+        try:
+            post_at = int(float(params["post_at"]))
+        except (KeyError, TypeError, ValueError):
+            raise ApiError("invalid_time") from None
+        now = self.ws.clock()
+        if post_at <= now:
+            raise ApiError("time_in_past")
+        if post_at > now + SCHEDULE_HORIZON:
+            raise ApiError("time_too_far")
+        text, blocks = self._content(params)
+        scheduled = Scheduled(
+            id=self.ws.next_id("Q"),
+            channel=channel.id,
+            post_at=post_at,
+            text=text,
+            blocks=blocks,
+            thread_ts=_text(params, "thread_ts") or None,
+            date_created=int(now),
+        )
+        with self.ws.lock:
+            self.ws.scheduled[scheduled.id] = scheduled
+        preview = {"type": "message", "text": text, "user": self.ws.bot.id,
+                   "bot_id": self.me.bot_id, "app_id": self.me.app_id, "blocks": blocks,
+                   "team": self.ws.team_id}
+        return {"channel": channel.id, "scheduled_message_id": scheduled.id,
+                "post_at": post_at, "message": preview}
+
+    def chat_delete_scheduled_message(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params)
+        with self.ws.lock:
+            scheduled = self.ws.scheduled.get(_text(params, "scheduled_message_id"))
+            if scheduled is None or scheduled.channel != channel.id:
+                raise ApiError("invalid_scheduled_message_id")
+            del self.ws.scheduled[scheduled.id]
+        return {}
+
+    def chat_scheduled_messages_list(self, params: Params) -> dict[str, Any]:
+        channel = None
+        if _text(params, "channel"):
+            channel = self._channel(params)
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or float("inf"))
+        with self.ws.lock:
+            pending = sorted(self.ws.scheduled.values(), key=lambda s: (s.post_at, s.id))
+        listed = [
+            {"id": s.id, "channel_id": s.channel, "post_at": s.post_at,
+             "date_created": s.date_created, "text": s.text}
+            for s in pending
+            if (channel is None or s.channel == channel.id) and oldest <= s.post_at <= latest
+        ]
+        return {"scheduled_messages": listed, "response_metadata": {"next_cursor": ""}}
+
+    def deliver_scheduled(self, now: float) -> list[Message]:
+        """Post every scheduled message due at `now`, earliest first."""
+        with self.ws.lock:
+            due = sorted((s for s in self.ws.scheduled.values() if s.post_at <= now),
+                         key=lambda s: (s.post_at, s.id))
+            delivered = []
+            for scheduled in due:
+                del self.ws.scheduled[scheduled.id]
+                message = self._bot_message(scheduled.channel, scheduled.text, scheduled.blocks,
+                                            thread_ts=scheduled.thread_ts, source="scheduled")
+                delivered.append(self.ws.add_message(message))
+        self.ws.flush()
+        return delivered
+
+    def chat_get_permalink(self, params: Params) -> dict[str, Any]:
+        channel = self._channel(params, allow_user=False)
+        ts = _text(params, "message_ts")
+        if self.ws.find_message(channel.id, ts) is None:
+            raise ApiError("message_not_found")
+        archive = f"https://{self.me.team_domain}.slack.com/archives/{channel.id}"
+        link = f"{archive}/p{ts.replace('.', '')}"
+        return {"channel": channel.id, "permalink": link}
+
+    # --- conversations and users ----------------------------------------------------------
+
+    def conversations_open(self, params: Params) -> dict[str, Any]:
+        users = [u.strip() for u in _text(params, "users").split(",") if u.strip()]
+        if not users:
+            if _text(params, "channel"):
+                channel = self._channel(params, allow_user=False)
+                return {"channel": {"id": channel.id}}
+            raise ApiError("users_list_not_supplied")
+        for user_id in users:
+            if user_id not in self.ws.users:
+                raise ApiError("user_not_found")
+        if len(users) == 1:
+            existed = "D" + users[0][1:] in self.ws.channels
+            channel = self.ws.im_with(users[0])
+            body: dict[str, Any] = {"channel": {"id": channel.id}}
+            if existed:
+                body.update(no_op=True, already_open=True)
+            if _flag(params, "return_im"):
+                body["channel"] = self._conversation(channel)
+            return body
+        if len(users) > 8:
+            raise ApiError("too_many_users")
+        members = frozenset([*users, self.ws.bot.id])
+        with self.ws.lock:
+            for existing in self.ws.channels.values():
+                if existing.kind == "mpim" and existing.members == members:
+                    return {"channel": {"id": existing.id}, "no_op": True, "already_open": True}
+            channel_id = self.ws.next_id("G")
+            self.ws.channels[channel_id] = Channel(channel_id, "mpdm-" + "--".join(
+                self.ws.users[u].name for u in users), "mpim", members)
+        return {"channel": {"id": channel_id}}
+
+    def _conversation(self, channel: Channel) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": channel.id,
+            "created": 1700000000,
+            "is_im": channel.kind == "im",
+            "is_mpim": channel.kind == "mpim",
+            "is_channel": channel.kind == "channel",
+            "is_private": channel.kind != "channel",
+            "is_archived": False,
+            "is_org_shared": False,
+            "context_team_id": self.ws.team_id,
+        }
+        if channel.kind == "im":
+            body["user"] = channel.name
+            body["is_open"] = True
+        else:
+            body["name"] = channel.name
+        return body
+
+    def conversations_info(self, params: Params) -> dict[str, Any]:
+        return {"channel": self._conversation(self._channel(params, allow_user=False))}
+
+    def users_info(self, params: Params) -> dict[str, Any]:
+        user = self.ws.users[self._user(params)]
+        return {"user": user_object(user, self.ws.team_id, self.ws.clock())}
+
+    def users_list(self, params: Params) -> dict[str, Any]:
+        now = self.ws.clock()
+        members = [user_object(u, self.ws.team_id, now) for u in self.ws.users.values()]
+        return {"members": members, "cache_ts": int(now),
+                "response_metadata": {"next_cursor": ""}}
+
+    # --- views ----------------------------------------------------------------------------
+
+    def _view_spec(self, params: Params, *, kind: str) -> dict[str, Any]:
+        spec = _json(params, "view")
+        if spec is None:
+            raise ApiError("invalid_arguments",
+                           ["[ERROR] missing required field: view [json-pointer:/view]"])
+        problems = blockkit.validate_view(spec)
+        if not problems and spec.get("type") != kind:
+            problems = [f"[ERROR] must be {kind} [json-pointer:/view/type]"]
+        if problems:
+            raise ApiError("invalid_arguments", problems)
+        return {**spec, "blocks": blockkit.normalize(spec.get("blocks") or [])}
+
+    def _redeem_trigger(self, params: Params) -> Trigger:
+        trigger_id = _text(params, "trigger_id")
+        if not trigger_id:
+            raise ApiError("invalid_arguments",
+                           ["[ERROR] missing required field: trigger_id"])
+        with self.ws.lock:
+            trigger = self.ws.triggers.get(trigger_id)
+            if trigger is None:
+                raise ApiError("invalid_trigger_id")
+            if trigger.used:
+                raise ApiError("exchanged_trigger_id")
+            # Slack's 3 s are real seconds: measured on the wall clock, not the fake's clock.
+            if time.time() - trigger.issued_at > self.trigger_ttl:
+                raise ApiError("expired_trigger_id")
+            trigger.used = True
+            return trigger
+
+    def _new_view(self, user_id: str, spec: dict[str, Any], *, root: str | None = None,
+                  previous: str | None = None) -> View:
+        view_id = self.ws.next_id("V")
+        external_id = str(spec.get("external_id") or "")
+        with self.ws.lock:
+            if external_id and any(v.external_id == external_id and not v.closed
+                                   for v in self.ws.views.values()):
+                raise ApiError("duplicate_external_id")
+            view = View(
+                id=view_id,
+                user_id=user_id,
+                spec=spec,
+                hash=self._hash(),
+                team_id=self.ws.team_id,
+                app_id=self.me.app_id,
+                bot_id=self.me.bot_id,
+                root_view_id=root or view_id,
+                previous_view_id=previous,
+                external_id=external_id,
+            )
+            self.ws.views[view_id] = view
+        return view
+
+    def _hash(self) -> str:
+        return f"{int(self.ws.clock())}.{blockkit.random_id(8)}"
+
+    def views_open(self, params: Params) -> dict[str, Any]:
+        spec = self._view_spec(params, kind="modal")
+        trigger = self._redeem_trigger(params)
+        with self.ws.lock:
+            view = self._new_view(trigger.user_id, spec)
+            # A new modal replaces whatever stack the person had open.
+            for old in self.ws.stacks.get(trigger.user_id, []):
+                old.closed = True
+            self.ws.stacks[trigger.user_id] = [view]
+            self.ws.emit(Change("view_opened", view=view, user_id=trigger.user_id))
+        return {"view": view.payload()}
+
+    def views_push(self, params: Params) -> dict[str, Any]:
+        spec = self._view_spec(params, kind="modal")
+        trigger = self._redeem_trigger(params)
+        with self.ws.lock:
+            stack = self.ws.stacks.get(trigger.user_id, [])
+            if not stack:
+                raise ApiError("not_found")
+            if len(stack) >= MAX_VIEW_STACK:
+                raise ApiError("push_limit_reached")
+            view = self._new_view(trigger.user_id, spec, root=stack[0].id, previous=stack[-1].id)
+            stack.append(view)
+            self.ws.emit(Change("view_pushed", view=view, user_id=trigger.user_id))
+        return {"view": view.payload()}
+
+    def views_update(self, params: Params) -> dict[str, Any]:
+        view_id, external_id = _text(params, "view_id"), _text(params, "external_id")
+        if not view_id and not external_id:
+            raise ApiError("invalid_arguments",
+                           ["[ERROR] either view_id or external_id is required"])
+        with self.ws.lock:
+            view = self.ws.views.get(view_id) if view_id else next(
+                (v for v in self.ws.views.values() if v.external_id == external_id), None)
+            if view is None or view.closed:
+                raise ApiError("not_found")
+            spec = self._view_spec(params, kind=view.type)
+            given_hash = _text(params, "hash")
+            if given_hash and given_hash != view.hash:
+                raise ApiError("hash_conflict")
+            self.update_view(view, spec)
+        return {"view": view.payload()}
+
+    def update_view(self, view: View, spec: dict[str, Any]) -> None:
+        """Replace a view's content in place (same id, new hash), as views.update does."""
+        with self.ws.lock:
+            view.spec = {**spec, "external_id": spec.get("external_id", view.external_id)}
+            view.external_id = str(view.spec.get("external_id") or "")
+            view.hash = self._hash()
+            view.errors = {}
+            self.ws.emit(Change("view_updated", view=view, user_id=view.user_id))
+
+    def views_publish(self, params: Params) -> dict[str, Any]:
+        user_id = self._user(params, "user_id")
+        spec = self._view_spec(params, kind="home")
+        with self.ws.lock:
+            home = self.ws.homes.get(user_id)
+            given_hash = _text(params, "hash")
+            if home is not None and given_hash and given_hash != home.hash:
+                raise ApiError("hash_conflict")
+            if home is None:
+                home = self._new_view(user_id, spec)
+                self.ws.homes[user_id] = home
+            else:
+                home.spec, home.hash = spec, self._hash()
+            self.ws.emit(Change("home_published", view=home, user_id=user_id))
+        return {"view": home.payload()}
+
+    # --- response_url ---------------------------------------------------------------------
+
+    def issue_response_url(self, user_id: str, channel_id: str, origin: Message | None) -> str:
+        hook = ResponseUrl(self.ws.next_id("R", 10), user_id, channel_id, time.time(), origin)
+        with self.ws.lock:
+            self.ws.response_urls[hook.id] = hook
+        return f"{self.public_url()}/respond/{hook.id}"
+
+    def respond(self, hook_id: str, body: Params) -> tuple[int, str]:
+        """Apply a POST to a response_url: (HTTP status, text body) as Slack answers."""
+        with self.ws.lock:
+            hook = self.ws.response_urls.get(hook_id)
+            if hook is None:
+                return 404, "no_service"
+            if time.time() - hook.issued_at > RESPONSE_URL_TTL:
+                return 404, "expired_url"
+            if hook.uses >= RESPONSE_URL_USES:
+                return 404, "used_url"
+            hook.uses += 1
+            origin = hook.origin
+            if _flag(body, "delete_original"):
+                if origin is not None and not origin.deleted:
+                    self.ws.delete_message(origin)
+                    hook.origin = None
+                return 200, "ok"
+            try:
+                text, blocks = self._content(body)
+            except ApiError as error:
+                return 400, error.error
+            if _flag(body, "replace_original") and origin is not None and not origin.deleted:
+                self.ws.edit_message(origin, text, blocks)
+                return 200, "ok"
+            in_channel = body.get("response_type") == "in_channel"
+            message = self._bot_message(
+                hook.channel_id, text, blocks, source="response_url",
+                ephemeral_to=None if in_channel else hook.user_id,
+                thread_ts=_text(body, "thread_ts") or None,
+            )
+            self.ws.add_message(message)
+            # Later replace_original / delete_original act on the latest answer of a command.
+            if hook.origin is None or hook.origin.source in ("ack", "response_url"):
+                hook.origin = message
+            return 200, "ok"
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/{method}", self._http_api, methods=["GET", "POST"]),
+            Route("/respond/{hook_id}", self._http_respond, methods=["POST"]),
+        ]
+
+    async def _http_api(self, request: Request) -> Response:
+        params: Params = dict(request.query_params)
+        params.update(await _body_params(request))
+        token = params.pop("token", None)
+        authorization = request.headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        status, body, headers = self.call(request.path_params["method"], params, token)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    async def _http_respond(self, request: Request) -> Response:
+        body = await _body_params(request)
+        if "payload" in body and isinstance(body["payload"], str):
+            body = json.loads(body["payload"])
+        status, text = self.respond(request.path_params["hook_id"], body)
+        self.ws.flush()
+        return PlainTextResponse(text, status_code=status)
+
+
+def build_asgi(api: WebApi) -> Starlette:
+    return Starlette(routes=api.routes())
+
+
+async def _body_params(request: Request) -> Params:
+    raw = await request.body()
+    if not raw:
+        return {}
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type:
+        decoded = json.loads(raw)
+        return decoded if isinstance(decoded, dict) else {}
+    if "multipart/form-data" in content_type:
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+
+
+def _text(params: Params, key: str) -> str:
+    value = params.get(key)
+    return "" if value is None else str(value)
+
+
+def _json(params: Params, key: str) -> Any:
+    """A structured argument: JSON bodies carry it as is, forms as a JSON string."""
+    value = params.get(key)
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ApiError(f"invalid_{key}" if key == "blocks" else "invalid_arguments") from None
+    return value
+
+
+def _flag(params: Params, key: str) -> bool:
+    value = params.get(key)
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes")
+    return bool(value)
