@@ -8,6 +8,7 @@ drops the connection (or holds it silently), which no ASGI app can do.
 
 ``Faults`` is ASGI middleware that wraps the *real* app from ``bot.coviu.server``: it counts
 token requests and can answer a scripted status before passing a request through.
+``local_api(db_path)`` starts that pair and hands out clients sharing one hand-moved clock.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ import socket
 import threading
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+from bot.coviu.client import CoviuClient
+from bot.httpserve import ServerThread
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -133,6 +140,7 @@ class FlakyCoviu:
         self._refresh: set[str] = set()
         self._serial = itertools.count(1)
         self.refuse_refresh = False
+        self.session_extra: dict[str, Any] = {}  # merged into every canned session
         self.token_faults: deque[int] = deque()  # statuses for the next token requests
         self.token_arrived = threading.Event()  # set when a token request reaches the server
         self.gate: threading.Event | None = None  # when set, token answers wait for it
@@ -192,7 +200,7 @@ class FlakyCoviu:
                 send, 200, {"content": [session_json()], "page": 0, "page_size": 1, "more": False}
             )
         else:
-            await _respond(send, 200, session_json())
+            await _respond(send, 200, session_json() | self.session_extra)
 
     async def _token(self, send: Send, headers: dict[str, str], body: bytes) -> None:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
@@ -250,18 +258,27 @@ class Faults:
 
     ``plan(method, path_prefix, *statuses)`` answers the next matching requests with those
     statuses (and a Retry-After of 0 for 429/503) instead of passing them on.
+    ``lose_answer(method, path_prefix, status)`` passes the next matching request on, throws the
+    real answer away and says ``status`` instead: the request took effect, the client cannot
+    know.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.token_requests: Counter[str] = Counter()
         self.passed: Counter[tuple[str, str]] = Counter()
-        self._plans: list[tuple[str, str, deque[int]]] = []
+        self.bodies: list[tuple[str, str, bytes]] = []  # resource calls only, never tokens
+        self.issued_tokens: list[str] = []  # every access/refresh token the server handed out
+        self._plans: list[tuple[str, str, deque[int], bool]] = []
         self._lock = threading.Lock()
 
     def plan(self, method: str, path_prefix: str, *statuses: int) -> None:
         with self._lock:
-            self._plans.append((method, path_prefix, deque(statuses)))
+            self._plans.append((method, path_prefix, deque(statuses), False))
+
+    def lose_answer(self, method: str, path_prefix: str, status: int) -> None:
+        with self._lock:
+            self._plans.append((method, path_prefix, deque([status]), True))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -276,14 +293,23 @@ class Faults:
             with self._lock:
                 self.token_requests[grant] += 1
             receive = _replay(body)
+            send = self._capture_tokens(send)
+        elif method in ("POST", "PUT"):
+            body = await _read_body(receive)
+            with self._lock:
+                self.bodies.append((method, path, body))
+            receive = _replay(body)
         # A threading lock, never held across an await (one event loop serves every request).
         with self._lock:
-            for plan_method, prefix, queue in self._plans:
+            lost = False
+            for plan_method, prefix, queue, swallow in self._plans:
                 if plan_method == method and path.startswith(prefix) and queue:
-                    status = queue.popleft()
+                    status, lost = queue.popleft(), swallow
                     break
-            if status is None:
+            if status is None or lost:
                 self.passed[(method, path)] += 1
+        if lost:
+            await self.app(scope, receive, _discard)
         if status is not None:
             await _respond(
                 send,
@@ -293,6 +319,27 @@ class Faults:
             )
             return
         await self.app(scope, receive, send)
+
+
+    def _capture_tokens(self, send: Send) -> Send:
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                try:
+                    answer = json.loads(message["body"])
+                except ValueError:
+                    answer = None
+                if isinstance(answer, dict):
+                    with self._lock:
+                        self.issued_tokens += [
+                            answer[k] for k in ("access_token", "refresh_token") if k in answer
+                        ]
+            await send(message)
+
+        return capture
+
+
+async def _discard(message: Message) -> None:
+    return None
 
 
 def _replay(body: bytes) -> Receive:
@@ -386,3 +433,69 @@ def free_port() -> int:
 def all_text(records: Iterator[Any] | list[Any]) -> str:
     """Every log record rendered, with its arguments, for secret scanning."""
     return "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in records)
+
+
+# -- the real local API ------------------------------------------------------------------------
+
+SERVER_START = datetime(2030, 1, 6, 9, 0, tzinfo=UTC)
+PUBLIC_URL = "https://coviu.test"
+
+REGISTRATIONS = {
+    # alpha and beta share a team; gamma is another clinic.
+    "alpha": (API_KEY, API_SECRET, "clinic-a"),
+    "beta": ("key-beta", "s3cret-beta-DO-NOT-LOG", "clinic-a"),
+    "gamma": ("key-gamma", "s3cret-gamma-DO-NOT-LOG", "clinic-b"),
+}
+
+
+class TwinClock:
+    """One hand-moved time for both sides: the server reads an aware datetime, the client a
+    monotonic float. ``advance(seconds, client=False)`` moves only the server (a token that
+    expired without the client noticing)."""
+
+    def __init__(self, start: datetime = SERVER_START) -> None:
+        self.server_now = start
+        self.client = FakeClock()
+
+    def server(self) -> datetime:
+        return self.server_now
+
+    def advance(self, seconds: float, *, client: bool = True) -> None:
+        self.server_now += timedelta(seconds=seconds)
+        if client:
+            self.client.advance(seconds)
+
+
+@dataclass
+class LocalApi:
+    """The real local Coviu API behind ``Faults``, and a factory for clients of it."""
+
+    url: str
+    faults: Faults
+    clock: TwinClock
+    sleep: RecordingSleep
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+    def client(self, name: str = "alpha", **options: Any) -> CoviuClient:
+        key, secret, _team = REGISTRATIONS[name]
+        settings: dict[str, Any] = {"clock": self.clock.client, "sleep": self.sleep}
+        settings.update(options)
+        return CoviuClient(key, secret, self.base_url, **settings)
+
+
+@contextmanager
+def local_api(db_path: Path, token_ttl: int = 3600) -> Iterator[LocalApi]:
+    """Start the real server (wrapped in ``Faults``) on a free port."""
+    from bot.coviu.server import ClientRegistration, create_app
+
+    clock = TwinClock()
+    registrations = [ClientRegistration(*values) for values in REGISTRATIONS.values()]
+    app = create_app(
+        db_path, registrations, token_ttl=token_ttl, public_url=PUBLIC_URL, clock=clock.server
+    )
+    faults = Faults(app)
+    with ServerThread(faults) as server:
+        yield LocalApi(server.url, faults, clock, RecordingSleep())

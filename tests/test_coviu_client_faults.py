@@ -27,7 +27,7 @@ from coviu_client_fixtures import (
 )
 
 from bot.coviu.client import CoviuClient
-from bot.coviu.errors import AuthError, RateLimited, ServerError
+from bot.coviu.errors import AuthError, RateLimited, ServerError, StateConflict
 from bot.coviu.models import NewParticipant
 from bot.httpserve import ServerThread
 
@@ -115,6 +115,42 @@ def test_put_and_delete_are_retried(flaky: tuple[FlakyCoviu, str]) -> None:
         client.update_session("s-1", name="renamed")
         client.cancel_session("s-1")
     assert len(sleep.delays) == 2
+
+
+def test_conflict_after_a_lost_delete_answer_is_checked_and_accepted(
+    flaky: tuple[FlakyCoviu, str],
+) -> None:
+    fake, url = flaky
+    # The first DELETE may have worked (504); the repeat is refused as already cancelled.
+    fake.plan("DELETE", 504, 409)
+    fake.session_extra = {"canceled_time": "Wed, 08 Jun 2016 04:00:00 GMT"}
+    client, _ = make_client(url)
+    with client:
+        client.cancel_session("s-1")
+    assert fake.requests.count(("GET", "/v1/sessions/s-1")) == 1  # it looked
+
+
+def test_conflict_after_a_lost_delete_answer_is_raised_if_not_cancelled(
+    flaky: tuple[FlakyCoviu, str],
+) -> None:
+    fake, url = flaky
+    fake.plan("DELETE", 504, 409)
+    client, _ = make_client(url)
+    with client, pytest.raises(StateConflict) as caught:
+        client.cancel_session("s-1")
+    assert caught.value.maybe_applied
+
+
+def test_conflict_without_a_lost_answer_is_raised_at_once(flaky: tuple[FlakyCoviu, str]) -> None:
+    fake, url = flaky
+    fake.plan("DELETE", 409, 409)
+    client, _ = make_client(url)
+    with client:
+        with pytest.raises(StateConflict):
+            client.cancel_session("s-1")
+        with pytest.raises(StateConflict):
+            client.cancel_participant("p-1")
+    assert not any(method == "GET" for method, _ in fake.requests)
 
 
 def test_retries_run_out_into_server_error(flaky: tuple[FlakyCoviu, str]) -> None:
