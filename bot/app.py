@@ -75,7 +75,6 @@ class Services:
 def build_app(services: Services, *, socket_mode: bool = False) -> App:
     settings = services.settings
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret or "",
         client=services.slack,
         listener_executor=services.executor,

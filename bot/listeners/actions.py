@@ -15,9 +15,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.booking import BookingError
 from bot.listeners.commands import change_people
-from bot.listeners.common import open_booking_form, team_and_user
+from bot.listeners.common import answering, open_booking_form, team_and_user
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -36,6 +35,10 @@ def _private(respond: Respond, text: str, body: list[blocks.Block] | None = None
     )
 
 
+def _refusal(respond: Respond) -> Any:
+    return lambda message: _private(respond, message, blocks.error(message))
+
+
 def register(app: App, services: Services) -> None:
     def just_ack(ack: Ack) -> None:
         ack()
@@ -51,12 +54,9 @@ def register(app: App, services: Services) -> None:
 
     def cancel(body: dict[str, Any], respond: Respond) -> None:
         team_id, user_id = team_and_user(body)
-        try:
+        with answering(_refusal(respond)):
             session = services.booking.cancel(_value(body), team_id, user_id)
-        except BookingError as error:
-            _private(respond, error.message, blocks.error(error.message))
-            return
-        _private(respond, f"Cancelled “{session.title}”. Everyone in it was told.")
+            _private(respond, f"Cancelled “{session.title}”. Everyone in it was told.")
 
     app.action("cancel_session")(ack=just_ack, lazy=[cancel])
 
@@ -65,12 +65,12 @@ def register(app: App, services: Services) -> None:
             ack()
             team_id, user_id = team_and_user(body)
             session_id = _value(body)
+            session = None
             if build == "reschedule" and session_id.startswith("{"):
                 session_id = json.loads(session_id)["session_id"]
-            try:
+            with answering(_refusal(respond)):
                 session = services.booking.session_for_host(session_id, team_id, user_id)
-            except BookingError as error:
-                _private(respond, error.message, blocks.error(error.message))
+            if session is None:
                 return
             metadata = {"channel": (body.get("channel") or {}).get("id")}
             view = (
@@ -90,15 +90,13 @@ def register(app: App, services: Services) -> None:
         team_id, user_id = team_and_user(body)
         choice = json.loads(_value(body))
         end = datetime.fromisoformat(choice["end"]) if choice.get("end") else None
-        try:
-            moved = services.booking.reschedule(
-                choice["session_id"], team_id, user_id, datetime.fromisoformat(choice["start"]), end
+        start = datetime.fromisoformat(choice["start"])
+        with answering(_refusal(respond)):
+            moved = services.booking.reschedule(choice["session_id"], team_id, user_id, start, end)
+            services.reminders.wake()
+            _private(
+                respond, f"Moved “{moved.title}” to {blocks.when_text(moved)}. Everyone was told."
             )
-        except BookingError as error:
-            _private(respond, error.message, blocks.error(error.message))
-            return
-        services.reminders.wake()
-        _private(respond, f"Moved “{moved.title}” to {blocks.when_text(moved)}. Everyone was told.")
 
     app.action("reschedule_to")(ack=just_ack, lazy=[reschedule_to])
 
@@ -106,10 +104,11 @@ def register(app: App, services: Services) -> None:
         def change(body: dict[str, Any], respond: Respond) -> None:
             team_id, user_id = team_and_user(body)
             choice = json.loads(_value(body))
-            lines = change_people(
-                services, verb, choice["session_id"], team_id, user_id, choice["people"]
-            )
-            _private(respond, "\n".join(lines))
+            with answering(_refusal(respond)):
+                lines = change_people(
+                    services, verb, choice["session_id"], team_id, user_id, choice["people"]
+                )
+                _private(respond, "\n".join(lines))
 
         return change
 

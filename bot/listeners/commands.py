@@ -17,6 +17,7 @@ from bot import blocks
 from bot.booking import BookingError, BookingRequest
 from bot.intents import matching, people_and_names, split_verb
 from bot.listeners.common import (
+    answering,
     hosted_upcoming,
     open_booking_form,
     parse_text,
@@ -53,10 +54,8 @@ def register(app: App, services: Services) -> None:
         handler = HANDLERS.get(verb)
         if handler is None:
             return
-        try:
+        with answering(lambda message: _reply(respond, message)):
             handler(services, command, rest, respond, client)
-        except BookingError as error:
-            respond(replace_original=True, text=error.message, blocks=blocks.error(error.message))
 
     app.command("/coviu")(ack=acknowledge, lazy=[work])
 

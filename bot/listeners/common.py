@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -10,11 +12,31 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.booking import BookingError
 from bot.store import ParticipantRecord, SessionRecord
 
 if TYPE_CHECKING:
     from bot.app import Services
     from bot.when import ParsedBooking
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on my side and I couldn't finish that. "
+    "Please try again in a minute."
+)
+
+
+@contextmanager
+def answering(reply: Callable[[str], None]) -> Iterator[None]:
+    """Turn a refusal, or a failure nobody foresaw, into an answer the person sees."""
+    try:
+        yield
+    except BookingError as error:
+        reply(error.message)
+    except Exception:
+        log.exception("handling a Slack request failed")
+        reply(SORRY)
 
 
 def team_and_user(body: dict[str, Any]) -> tuple[str, str]:

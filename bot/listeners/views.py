@@ -15,9 +15,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.booking import BookingError, BookingRequest
+from bot.booking import BookingRequest
 from bot.listeners.commands import DEFAULT_TITLE, change_people
-from bot.listeners.common import team_and_user
+from bot.listeners.common import answering, team_and_user
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -62,6 +62,13 @@ def booking_form_errors(form: dict[str, Any], now: datetime) -> dict[str, str]:
     return errors
 
 
+def _show_refusal(client: WebClient, view: dict[str, Any], title: str) -> Any:
+    """Where a modal's work ends in a refusal or failure: in the modal, with the reason."""
+    return lambda message: client.views_update(
+        view_id=view["id"], view=blocks.result_modal(title, blocks.error(message))
+    )
+
+
 def register(app: App, services: Services) -> None:
     def check_booking(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         _, user_id = team_and_user(body)
@@ -91,15 +98,13 @@ def register(app: App, services: Services) -> None:
             reminder_minutes=form["reminder"],
             booker_is_host=user_id in form["hosts"],
         )
-        try:
+        with answering(_show_refusal(client, view, "Not booked")):
             booked = services.booking.book(request, request_key=f"view:{view['id']}")
-        except BookingError as error:
-            result = blocks.result_modal("Not booked", blocks.error(error.message))
-        else:
             services.reminders.wake()
             _, body_blocks = blocks.booked(booked.session, booked.participants, booked.undelivered)
-            result = blocks.result_modal("Booked", body_blocks[:-1])  # buttons live in the DM
-        client.views_update(view_id=view["id"], view=result)
+            # The buttons stay in the DM; the result view is a place to read, not to act.
+            result = blocks.result_modal("Booked", body_blocks[:-1])
+            client.views_update(view_id=view["id"], view=result)
 
     app.view("book")(ack=check_booking, lazy=[book])
 
@@ -118,13 +123,10 @@ def register(app: App, services: Services) -> None:
         session_id = json.loads(view["private_metadata"])["session_id"]
         start = datetime.fromtimestamp(field(view, "when")["selected_date_time"], UTC)
         minutes = int(field(view, "length")["selected_option"]["value"])
-        try:
+        with answering(_show_refusal(client, view, "Not moved")):
             moved = services.booking.reschedule(
                 session_id, team_id, user_id, start, start + timedelta(minutes=minutes)
             )
-        except BookingError as error:
-            result = blocks.result_modal("Not moved", blocks.error(error.message))
-        else:
             services.reminders.wake()
             result = blocks.result_modal(
                 "Rescheduled",
@@ -135,7 +137,7 @@ def register(app: App, services: Services) -> None:
                     )
                 ],
             )
-        client.views_update(view_id=view["id"], view=result)
+            client.views_update(view_id=view["id"], view=result)
 
     app.view("reschedule")(ack=check_reschedule, lazy=[reschedule])
 
@@ -163,10 +165,11 @@ def register(app: App, services: Services) -> None:
             person["user"] = user
         else:
             person["name"] = field(view, "external")["value"].strip()
-        lines = change_people(services, "add", session_id, team_id, user_id, [person])
-        client.views_update(
-            view_id=view["id"],
-            view=blocks.result_modal("Add a person", [blocks.section("\n".join(lines))]),
-        )
+        with answering(_show_refusal(client, view, "Not added")):
+            lines = change_people(services, "add", session_id, team_id, user_id, [person])
+            client.views_update(
+                view_id=view["id"],
+                view=blocks.result_modal("Add a person", [blocks.section("\n".join(lines))]),
+            )
 
     app.view("add_person")(ack=check_add, lazy=[add])

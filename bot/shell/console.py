@@ -1,0 +1,369 @@
+"""The shell's conversation: read a line, act as a workspace user, show what the app did.
+
+Lines come from a terminal or a pipe. Each acts through the local Slack stand-in exactly as a
+person in Slack would (a slash command, a button press, a form submission), and the shell waits
+until the app has finished with it before reading on, so a piped script gives a complete,
+ordered transcript.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any, TextIO
+
+import requests
+
+from bot.shell.render import Renderer, indent
+from bot.slackfake import FakeSlack, FakeUser
+
+HELP = """Type as the current user, as you would in Slack:
+  /coviu help                    what the app understands
+  /coviu book "Physio review" with @bob tomorrow 3pm for 45 min
+  /coviu                         the booking form (answer each field; Enter keeps the default)
+  /coviu list | cancel | reschedule ... | add @carol | remove @carol
+Shell commands:
+  as NAME         act as another person (users lists them)
+  users           the people in this workspace and their time zones
+  home            open your App Home tab
+  press N         press button [N] from the output (a Join button opens the entry link)
+  dms [NAME]      the bot's direct messages to you (or to NAME)
+  skip 10m        move time forward (e.g. 50m, 2h, 1d) to see reminders arrive
+  help            this text
+  quit            leave (Ctrl-D too)"""
+
+DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+class Console:
+    def __init__(
+        self,
+        slack: FakeSlack,
+        users: list[FakeUser],
+        idle: Callable[[], None],
+        skip: Callable[[timedelta], int],
+        out: TextIO = sys.stdout,
+    ) -> None:
+        self.slack = slack
+        self.users = {u.name: u for u in users if not u.is_bot}
+        self.by_id = {u.id: u for u in users}
+        self.user = next(iter(self.users.values()))
+        self.idle = idle
+        self.skip_time = skip
+        self.out = out
+        self.renderer = Renderer({u.id: u.name for u in users})
+        self._print_lock = threading.Lock()
+        self._modal_seen: set[tuple[str, str]] = set()
+        slack.subscribe(self._on_change)
+
+    # -- output -------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        with self._print_lock:
+            print(text, file=self.out, flush=True)
+
+    def _label(self, message: Any) -> str | None:
+        if message.ephemeral_to:
+            if message.ephemeral_to == self.user.id:
+                return "only visible to you"
+            return f"only visible to @{self.by_id[message.ephemeral_to].name}"
+        channel = message.channel
+        if channel.startswith("D"):
+            owner = next(
+                (u for u in self.by_id.values() if self.slack.im_channel(u.id) == channel),
+                None,
+            )
+            return f"DM to @{owner.name}" if owner else f"DM {channel}"
+        return f"#{channel}"
+
+    def _on_change(self, change: Any) -> None:
+        if change.kind in ("message_posted", "ephemeral", "message_updated") and change.message:
+            message = change.message
+            if message.user != self.slack.bot_user_id:
+                return
+            label = self._label(message)
+            reader = self.by_id.get(message.ephemeral_to or "") or self._dm_owner(message)
+            tz = (reader or self.user).tz
+            updated = " · updated" if change.kind == "message_updated" else ""
+            lines = self.renderer.blocks(message.blocks, tz, message, message.text)
+            self.say(f"[{label}{updated}] " + (lines[0] if lines else ""))
+            if len(lines) > 1:
+                self.say(indent(lines[1:]))
+        elif change.kind == "message_deleted" and change.message and change.message.ephemeral_to:
+            pass  # a progress line taken away; the answer that replaces it is shown instead
+        elif change.kind == "home_published" and change.view and change.user_id == self.user.id:
+            lines = self.renderer.blocks(change.view.blocks, self.user.tz, change.view)
+            self.say("[your App Home]")
+            self.say(indent(lines))
+
+    def _dm_owner(self, message: Any) -> FakeUser | None:
+        for user in self.by_id.values():
+            if self.slack.im_channel(user.id) == message.channel:
+                return user
+        return None
+
+    # -- input --------------------------------------------------------------------------------
+
+    def run(self, lines: Iterator[str], echo: bool) -> None:
+        self.say(
+            f"You are @{self.user.name} ({self.user.tz}). Type `help` for what you can do, "
+            "`quit` to leave."
+        )
+        self._lines = lines
+        self._echo = echo
+        while True:
+            line = self._read(f"{self.user.name}> ")
+            if line is None or line.strip() in ("quit", "exit"):
+                return
+            self.handle(line.strip())
+
+    def _read(self, prompt: str) -> str | None:
+        if not self._echo:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = next(self._lines, None)
+        if line is None:
+            return None
+        self.say(prompt + line.rstrip("\n"))
+        return line.rstrip("\n")
+
+    def handle(self, line: str) -> None:
+        if not line or line.startswith("#"):
+            return
+        word, _, rest = line.partition(" ")
+        if line.startswith("/"):
+            self._slash(line)
+        elif word in ("as", "user"):
+            self._switch(rest.strip())
+        elif word == "users":
+            for user in self.users.values():
+                mark = " (you)" if user is self.user else ""
+                self.say(f"  @{user.name:<8} {user.real_name:<14} {user.tz}{mark}")
+        elif word == "home":
+            self.slack.open_home(self.user.id)
+            self.idle()
+            self._forms()
+        elif word in ("press", "click", "open") or word.isdigit():
+            self._press(rest.strip() if not word.isdigit() else word)
+        elif word == "dms":
+            self._dms(rest.strip().lstrip("@") or self.user.name)
+        elif word == "skip":
+            self._skip(rest.strip())
+        elif word == "help":
+            self.say(HELP)
+        else:
+            self.say(
+                "The app listens for /coviu here. Try `/coviu help`, or `help` for the shell's "
+                "own commands."
+            )
+
+    def _slash(self, line: str) -> None:
+        command, _, text = line.partition(" ")
+        if command != "/coviu":
+            self.say(f"{command} is not a command in this workspace. Try `/coviu help`.")
+            return
+        self.slack.slash_command(self.user.id, command, text)
+        self.idle()
+        self._forms()
+
+    def _switch(self, name: str) -> None:
+        user = self.users.get(name.lstrip("@").lower())
+        if user is None:
+            self.say(f"No one called {name!r} here. `users` lists them, e.g. `as bob`.")
+            return
+        self.user = user
+        self.say(f"You are now @{user.name} ({user.tz}).")
+
+    def _press(self, number: str) -> None:
+        if not number.isdigit() or int(number) not in self.renderer.buttons:
+            self.say("Press a numbered button from above, e.g. `press 1`.")
+            return
+        button, source = self.renderer.buttons[int(number)]
+        if button.url:
+            self._open_link(button.url)
+        self.slack.click(self.user.id, source, button.action_id, button.value)
+        self.idle()
+        self._forms()
+
+    def _open_link(self, url: str) -> None:
+        self.say(f"(opening {url})")
+        try:
+            page = requests.get(url, timeout=10)
+        except requests.RequestException as error:
+            self.say(f"  could not open it: {error.__class__.__name__}")
+            return
+        title = re.search(r"<title>(.*?)</title>", page.text, re.S)
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", page.text, re.S)
+        summary = " — ".join(
+            re.sub(r"<[^>]+>|\s+", " ", m.group(1)).strip() for m in (title, heading) if m
+        )
+        self.say(f"  HTTP {page.status_code}: {summary or page.reason}")
+
+    def _dms(self, name: str) -> None:
+        user = self.users.get(name.lower())
+        if user is None:
+            self.say(f"No one called {name!r} here. `users` lists them.")
+            return
+        messages = self.slack.dms(user.id)
+        if not messages:
+            self.say(f"No DMs to @{user.name} yet.")
+        for message in messages:
+            lines = self.renderer.blocks(message.blocks, user.tz, message, message.text)
+            self.say(f"[DM to @{user.name}] " + (lines[0] if lines else ""))
+            if len(lines) > 1:
+                self.say(indent(lines[1:]))
+
+    def _skip(self, text: str) -> None:
+        match = DURATION.match(text.replace(" ", ""))
+        if not match:
+            self.say("Say how far to skip, e.g. `skip 50m`, `skip 2h` or `skip 1d`.")
+            return
+        delta = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+        sent = self.skip_time(delta)
+        self.idle()
+        self.say(f"(skipped {text}; {sent} reminder{'s' if sent != 1 else ''} sent)")
+
+    # -- modals as forms ----------------------------------------------------------------------
+
+    def _forms(self) -> None:
+        """Show the modal the app opened for the current user, if any, and fill it in."""
+        while True:
+            stack = self.slack.view_stack(self.user.id)
+            if not stack:
+                return
+            view = stack[-1]
+            key = (view.id, view.hash)
+            if key in self._modal_seen:
+                return
+            self._modal_seen.add(key)
+            if not view.inputs():
+                self._show_result(view)
+                return
+            if not self._fill(view):
+                return
+
+    def _show_result(self, view: Any) -> None:
+        self.say(f"┌ {view.title}")
+        self.say(indent(self.renderer.blocks(view.blocks, self.user.tz, view), "│ "))
+        self.say("└")
+        self.slack.close_view(self.user.id, view)
+        self.idle()
+
+    def _fill(self, view: Any) -> bool:
+        self.say(f"┌ {view.title}  (Enter keeps [the default]; `cancel` closes the form)")
+        notes = [b for b in view.blocks if b.get("type") in ("context", "section")]
+        if notes:
+            self.say(indent(self.renderer.blocks(notes, self.user.tz, view), "│ "))
+        answers: dict[str, Any] = {}
+        ask = list(view.inputs())
+        while True:
+            for field in ask:
+                answer = self._ask(field)
+                if answer is _CANCEL:
+                    self.slack.close_view(self.user.id, view)
+                    self.idle()
+                    self.say("└ form closed")
+                    return False
+                if answer is not _KEEP:
+                    answers[field.block_id] = answer
+            try:
+                result = self.slack.submit(self.user.id, view, answers)
+            except ValueError as error:  # the form itself refuses, as Slack's client would
+                self.say(f"│ ⚠ {error}")
+                continue
+            self.idle()
+            if not result.errors:
+                self.say("└ submitted")
+                return True
+            for block_id, message in result.errors.items():
+                self.say(f"│ ⚠ {_label(view, block_id)}: {message}")
+            ask = [f for f in view.inputs() if f.block_id in result.errors]
+
+    def _ask(self, field: Any) -> Any:
+        element = field.element
+        kind = element.get("type")
+        default = _describe_default(element, self.renderer, self.user.tz)
+        hint = {
+            "datetimepicker": " (YYYY-MM-DD HH:MM, your time)",
+            "multi_users_select": " (names, e.g. @bob @carol)",
+            "users_select": " (a name, e.g. @carol)",
+            "static_select": " ("
+            + " / ".join(o["text"]["text"] for o in element.get("options", []))
+            + ")",
+        }.get(str(kind), "")
+        optional = " (optional)" if field.optional else ""
+        prompt = f"│ {field.label}{optional}{hint} [{default}]: "
+        line = self._read(prompt)
+        if line is None or line.strip() == "cancel":
+            return _CANCEL
+        line = line.strip()
+        if not line:
+            return _KEEP
+        if line == "-":
+            return None
+        if kind == "datetimepicker":
+            return _local_epoch(line, self.user.tz)
+        if kind == "static_select":
+            return _choose(element, line)
+        if kind == "plain_text_input" and element.get("multiline"):
+            return "\n".join(part.strip() for part in line.split(","))
+        return line
+
+
+_KEEP = object()
+_CANCEL = object()
+
+
+def _label(view: Any, block_id: str) -> str:
+    for field in view.inputs():
+        if field.block_id == block_id:
+            return str(field.label)
+    return block_id
+
+
+def _describe_default(element: dict[str, Any], renderer: Renderer, tz: str) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    kind = element.get("type")
+    if kind == "datetimepicker" and element.get("initial_date_time"):
+        moment = datetime.fromtimestamp(element["initial_date_time"], ZoneInfo(tz))
+        return moment.strftime("%Y-%m-%d %H:%M")
+    if kind == "static_select" and element.get("initial_option"):
+        return str(element["initial_option"]["text"]["text"])
+    if kind == "multi_users_select":
+        return " ".join(renderer.text(f"<@{u}>", tz) for u in element.get("initial_users", []))
+    if kind == "users_select" and element.get("initial_user"):
+        return renderer.text(f"<@{element['initial_user']}>", tz)
+    return str(element.get("initial_value") or "")
+
+
+def _local_epoch(text: str, tz: str) -> Any:
+    """A typed date and time, in the user's zone, as the picker's epoch (or the text itself,
+    which the form then refuses with a clear message)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(tz))
+    except ValueError:
+        return text
+    return int(moment.timestamp())
+
+
+def _choose(element: dict[str, Any], text: str) -> str:
+    for option in element.get("options", []):
+        label = option["text"]["text"]
+        if text.lower() in (label.lower(), str(option["value"]).lower()):
+            return str(option["value"])
+    if text.isdigit():  # "45" for "45 minutes"
+        for option in element.get("options", []):
+            if option["value"] == text:
+                return text
+    return text
