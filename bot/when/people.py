@@ -1,0 +1,77 @@
+"""Who and what: Slack mentions as guests or hosts, and the title.
+
+>>> from bot.when.text import Scan
+>>> scan = Scan('"Physio review" host <@U0BOB> with <@U0ALICE|alice>')
+>>> read_people(scan)
+('Physio review', ('U0ALICE',), ('U0BOB',))
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.when.text import Scan
+
+_MENTION_SRC = r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>"
+MENTION = re.compile(_MENTION_SRC)
+# "host <@U1>" makes one host; "hosts <@U1>, <@U2> and <@U3>" (or "hosted by ...") makes a run.
+_HOSTS = re.compile(
+    r"\b(?P<kw>hosts|hosted\s+by|host)\b\s*:?\s*"
+    r"(?P<run><@[UW][A-Z0-9]+(?:\|[^>]*)?>(?:\s*(?:,|&|\band\b)?\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>)*)",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r'"(?P<a>[^"]*)"|\u201c(?P<b>[^\u201d]*)\u201d')
+# Words that only join the parts of a booking; dropped from the edges of leftover pieces so
+# "Team sync 2-3pm thursday with <@U0DAVE>" is titled "Team sync", while "Lunch and learn" stays.
+_EDGE_WORDS = r"(?:with|and|at|on|for|from|by|about|around)(?=\s|$)"
+_HEAD = re.compile(rf"^(?:[^\w\"']+|{_EDGE_WORDS})+", re.IGNORECASE)
+_TAIL = re.compile(
+    r"(?:[^\w\"'?!)]+|(?<![\w'])(?:with|and|at|on|for|from|by|about|around))+$", re.IGNORECASE
+)
+
+
+def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """Claim the quoted title and the mentions in `scan`; return (quoted title, guests, hosts).
+
+    Call before `scan.normalise()`: it works on the original text.
+    """
+    text = scan.original
+    hosts: list[str] = []
+    for match in _HOSTS.finditer(text):
+        ids = [m["id"] for m in MENTION.finditer(match["run"])]
+        if match["kw"].lower() == "host":
+            # A singular "host" takes the first mention only; the rest stay guests.
+            first = MENTION.search(match["run"])
+            assert first is not None
+            scan.claim_original(match.start(), match.start("run") + first.end())
+            ids = ids[:1]
+        else:
+            scan.claim_original(*match.span())
+        hosts.extend(i for i in ids if i not in hosts)
+    guests: list[str] = []
+    for match in MENTION.finditer(text):
+        scan.claim_original(*match.span())
+        if match["id"] not in hosts and match["id"] not in guests:
+            guests.append(match["id"])
+    title: str | None = None
+    quoted = _QUOTED.search(text)
+    if quoted is not None:
+        scan.claim_original(*quoted.span())
+        title = " ".join((quoted["a"] if quoted["a"] is not None else quoted["b"]).split()) or None
+    return title, tuple(guests), tuple(hosts)
+
+
+def leftover_title(scan: Scan) -> str | None:
+    """The title made of the words nobody claimed, joining words trimmed from each piece's edges.
+
+    >>> scan = Scan("Team sync 2-3pm thursday with <@U0DAVE>")
+    >>> _ = read_people(scan)
+    >>> scan.claim_original(10, 15); scan.claim_original(16, 24)
+    >>> leftover_title(scan)
+    'Team sync'
+    """
+    words: list[str] = []
+    for piece in scan.leftovers():
+        piece = _TAIL.sub("", _HEAD.sub("", piece.strip()))
+        words.extend(piece.split())
+    return " ".join(words) or None

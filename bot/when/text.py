@@ -1,0 +1,177 @@
+"""The booking text as it is read: a normalised copy for the patterns, the original for the title.
+
+Patterns run over a lower-cased copy in which chat spellings are spelled out ("tmrw" → "tomorrow")
+and number words are digits ("three twenty" → "3 20"). Every character of that copy remembers
+which characters of the original it came from, so whatever a pattern claims can be struck from
+the original, and the title is what is left, in the user's own spelling.
+
+    >>> scan = Scan("Sync TMRW at three")
+    >>> scan.normalise()
+    >>> scan.text
+    'sync tomorrow at 3'
+    >>> scan.claim(5, 18)
+    >>> scan.leftovers()
+    ['Sync ']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_SPELLINGS: dict[str, str] = {
+    **dict.fromkeys(
+        _words(
+            "tmrw tmr tmw tmrow tmoro tmorow tomoz tomorow tommorow tommorrow tomorrw 2moro "
+            "2morrow 2mrw"
+        ),
+        "tomorrow",
+    ),
+    "2day": "today",
+    **dict.fromkeys(_words("tonite 2nite 2night"), "tonight"),
+    "nite": "night",
+    "arvo": "afternoon",
+    "mon": "monday",
+    **dict.fromkeys(_words("tue tues"), "tuesday"),
+    **dict.fromkeys(_words("wed weds wednes wensday wednsday"), "wednesday"),
+    **dict.fromkeys(_words("thu thur thurs thrs"), "thursday"),
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
+# One pass for all the word swaps; the optional dot eats "thurs." and the like.
+_SPELLING = re.compile(r"\b(?:" + "|".join(sorted(_SPELLINGS, key=len, reverse=True)) + r")\b\.?")
+_UNITS = _words(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+)
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+_NUMBER = re.compile(
+    r"\b(?:(?P<tens>twenty|thirty|forty|fifty)(?:[\s-](?P<unit>one|two|three|four|five|six|seven"
+    r"|eight|nine)\b)?|(?P<single>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))\b"
+)
+# Shapes that mean one thing whatever the spacing: "o'clock", "mid-day", "12 noon", dashes.
+_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
+    (re.compile(r"\bo\s?['\u2019]?\s?clock\b"), "oclock"),
+    (re.compile(r"\bmid[\s-]?day\b"), "midday"),
+    (re.compile(r"\b12\s*(noon|midnight)\b"), r"\1"),
+    (re.compile(r"(?<=\d)t(?=\d{2}:)"), " "),  # ISO 8601 "2026-03-25T14:00"
+)
+
+
+def _number(match: re.Match[str]) -> str:
+    if match["single"]:
+        return str(_UNITS.index(match["single"]))
+    value = _TENS[match["tens"]] + (_UNITS.index(match["unit"]) if match["unit"] else 0)
+    return str(value)
+
+
+class Scan:
+    """The text under reading, with what has been claimed so far (see the module docstring)."""
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        # Lower-case one character at a time so positions line up with the original.
+        self.text = "".join(c.lower() if len(c.lower()) == 1 else c for c in original)
+        # For each character of `text`, the [start, end) span of `original` it stands for.
+        self.src: list[tuple[int, int]] = [(i, i + 1) for i in range(len(original))]
+        self.used = bytearray(len(original))  # original characters claimed (not title)
+        self.busy = bytearray(len(original))  # text characters no later pattern may touch
+
+    def normalise(self) -> None:
+        """Spell out chat spellings and number words; do this once, before any `claim`."""
+        for pattern, replacement in _SHAPES:
+            self.sub(pattern, lambda m, r=replacement: m.expand(r))
+        self.sub(_SPELLING, lambda m: _SPELLINGS[m.group().rstrip(".")])
+        self.sub(_NUMBER, _number)
+        # Anything struck from the original before normalising stays out of the patterns' way.
+        self.busy = (
+            bytearray(1 if any(self.used[a:b]) else 0 for a, b in self.src)
+            if any(self.used)
+            else bytearray(len(self.text))
+        )
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
+        """Replace matches in `text`, keeping track of where each new character came from."""
+        pieces: list[str] = []
+        src: list[tuple[int, int]] = []
+        pos = 0
+        for match in pattern.finditer(self.text):
+            start, end = match.span()
+            new = repl(match)
+            if new == match.group() or start == end:
+                continue
+            pieces.append(self.text[pos:start])
+            src.extend(self.src[pos:start])
+            origin = (self.src[start][0], self.src[end - 1][1])
+            pieces.append(new)
+            src.extend([origin] * len(new))
+            pos = end
+        if not pieces:
+            return
+        pieces.append(self.text[pos:])
+        src.extend(self.src[pos:])
+        self.text = "".join(pieces)
+        self.src = src
+        self.busy = bytearray(len(self.text))
+
+    def is_free(self, start: int, end: int) -> bool:
+        """True when no earlier pattern claimed any of `text[start:end]`."""
+        return 1 not in self.busy[start:end]
+
+    def claim(self, start: int, end: int, *, block: bool = True) -> None:
+        """Mark `text[start:end]` as understood: out of the title, and (if `block`) of later
+        patterns. Zone names are claimed without blocking so a range may still span them."""
+        if end <= start:
+            return
+        if block:
+            self.busy[start:end] = b"\x01" * (end - start)
+        a, b = self.src[start][0], self.src[end - 1][1]
+        self.used[a:b] = b"\x01" * (b - a)
+
+    def claim_original(self, start: int, end: int) -> None:
+        """Mark `original[start:end]` as understood (before `normalise`: mentions, quotes)."""
+        self.used[start:end] = b"\x01" * (end - start)
+        self.busy[start:end] = b"\x01" * (end - start)
+
+    def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
+        """The first match at or after `pos` that touches nothing claimed."""
+        while (match := pattern.search(self.text, pos)) is not None:
+            if match.end() > match.start() and self.is_free(*match.span()):
+                return match
+            pos = match.start() + 1
+        return None
+
+    def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Every free match, left to right; each is yielded before the next is looked for, so
+        the caller may claim (or not) in between."""
+        pos = 0
+        while (match := self.search(pattern, pos)) is not None:
+            yield match
+            pos = match.end() if not self.is_free(*match.span()) else match.start() + 1
+
+    def original_of(self, start: int, end: int) -> str:
+        """The user's own spelling of `text[start:end]`."""
+        if end <= start:
+            return ""
+        return self.original[self.src[start][0] : self.src[end - 1][1]]
+
+    def leftovers(self) -> list[str]:
+        """The unclaimed runs of the original, in order."""
+        runs: list[str] = []
+        start: int | None = None
+        for i, flag in enumerate(self.used):
+            if not flag and start is None:
+                start = i
+            elif flag and start is not None:
+                runs.append(self.original[start:i])
+                start = None
+        if start is not None:
+            runs.append(self.original[start:])
+        return runs
