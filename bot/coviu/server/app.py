@@ -282,7 +282,7 @@ def _query_date(name: str, text: str | None) -> datetime | None:
         return None
     try:
         return parse_date(text)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise invalid_field(name, str(error)) from None
 
 

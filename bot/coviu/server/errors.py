@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 # Status codes Starlette raises by itself, mapped to stable codes a client can switch on.
 _HTTP_CODES = {
-    400: "bad_request",
+    # FastAPI raises a bare 400 only when it cannot read the body at all (e.g. not UTF-8).
+    400: "malformed_json",
     401: "invalid_token",
     403: "forbidden",
     404: "not_found",

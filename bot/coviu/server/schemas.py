@@ -30,8 +30,12 @@ def _parse_date_value(value: Any) -> datetime:
         return parse_date(value.isoformat())
     if not isinstance(value, str):
         raise ValueError("expected a date string (RFC-1123 or ISO-8601 with offset)")
+    try:
+        moment = parse_date(value)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 has no UTC year
+        raise ValueError(f"date out of range: {value!r}") from None
     # Whole seconds: RFC-1123 cannot say more, so what is stored is what is shown.
-    return parse_date(value).replace(microsecond=0)
+    return moment.replace(microsecond=0)
 
 
 def _normalise_role(value: str) -> str:
