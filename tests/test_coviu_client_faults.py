@@ -196,6 +196,18 @@ def test_a_long_retry_after_is_not_slept_through(flaky: tuple[FlakyCoviu, str]) 
     assert sleep.delays == []
 
 
+def test_a_long_retry_after_on_503_is_a_server_error_at_once(
+    flaky: tuple[FlakyCoviu, str],
+) -> None:
+    fake, url = flaky
+    fake.plan("GET", Fault(503, {"Retry-After": "600"}))
+    client, sleep = make_client(url)
+    with client, pytest.raises(ServerError) as caught:
+        client.get_session("s-1")
+    assert caught.value.status == 503
+    assert sleep.delays == []
+
+
 def test_retry_after_as_an_http_date_is_honoured(flaky: tuple[FlakyCoviu, str]) -> None:
     fake, url = flaky
     later = datetime.now(UTC) + timedelta(seconds=20)

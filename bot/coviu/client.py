@@ -58,7 +58,6 @@ from bot.coviu.auth import Secret, TokenManager
 from bot.coviu.dates import to_rfc1123
 from bot.coviu.errors import (
     CoviuError,
-    RateLimited,
     ServerError,
     StateConflict,
     error_from_response,
@@ -513,7 +512,7 @@ class CoviuClient:
     ) -> tuple[requests.Response, bool]:
         """Send with retries; returns the last response and whether an earlier attempt's
         outcome is unknown (so a 4xx now may be the echo of our own success). Raises
-        ``ServerError`` when no response could be had, ``RateLimited`` for a too-long wait."""
+        ``ServerError`` when no response could be had."""
         ambiguous = False
         attempt = 0
         while True:
@@ -540,15 +539,9 @@ class CoviuClient:
                 return response, ambiguous
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > self.max_retry_after:
-                error = error_from_response(response, operation, self._tokens.secrets())
-                raise RateLimited(
-                    str(error),
-                    retry_after=retry_after,
-                    status=status,
-                    code=error.code,
-                    server_message=error.server_message,
-                    maybe_applied=ambiguous,
-                )
+                # Too long to block a caller (a Slack handler has seconds): give up now; the
+                # caller maps the answer (429 -> RateLimited with retry_after, 503 -> ServerError).
+                return response, ambiguous
             ambiguous = ambiguous or status in _MAYBE_PROCESSED
             response.close()  # hand the connection back to the pool before sleeping
             attempt += 1
