@@ -442,6 +442,7 @@ def _strong(c: Clock, m: re.Match[str], p: str = "") -> bool:
         or m[p + "mc"]
         or m[p + "mh"]
         or (c.h24 and not m[p + "hhmm"])
+        or "oclock" in c.text
     )
 
 
@@ -471,6 +472,7 @@ def _read_range(scan: Scan, reading: Reading) -> None:
             or _strong(end, m, "e_")
             or re.search(r"from|between|later|after", lead)
             or m["ctx"]
+            or g.BEFORE_CONTEXT.search(scan.text, 0, m.start())
         )
         if not strong:
             continue

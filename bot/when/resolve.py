@@ -46,8 +46,12 @@ def place(
         raise BookingTextError(_missing_time(reading, text))
     else:
         start_min, end_min = _minutes(reading)
-        local_today = now.astimezone(zone).date()
-        day, fixed = _day(reading.days, local_today, start_min, zone, now_utc)
+        # Day words count from the user's own today ("tomorrow 9am London time" is the user's
+        # tomorrow); with no day at all, the earliest fitting instant is found from the named
+        # zone's today.
+        zone_for_days = user_zone if reading.days else zone
+        today = now.astimezone(zone_for_days).date()
+        day, fixed = _day(reading.days, today, start_min, zone, now_utc)
         start = wall(day, start_min, zone, now_utc)
         if fixed and start.astimezone(UTC) < now_utc:
             raise BookingTextError(
@@ -259,9 +263,9 @@ def _agree(spec: Day, day: date, today: date) -> None:
     """Every other day phrase must name the same day: "Fri, Sep 20", "tomorrow (friday)"."""
     if spec.weekday is not None and day.weekday() != spec.weekday:
         raise BookingTextError(
-            f"{day:%d %B %Y} is a {_WEEKDAY_NAMES[day.weekday()]}, not a "
+            f"{day.day} {day:%B %Y} is a {_WEEKDAY_NAMES[day.weekday()]}, not a "
             f'{_WEEKDAY_NAMES[spec.weekday]}. Try "{_WEEKDAY_NAMES[day.weekday()].lower()} '
-            f'{day:%d %B} 3pm".'
+            f'{day.day} {day:%B} 3pm".'
         )
     same = (
         (spec.kind == "offset" and day == today + timedelta(days=spec.offset))
@@ -274,5 +278,6 @@ def _agree(spec: Day, day: date, today: date) -> None:
     )
     if not same:
         raise BookingTextError(
-            f'"{spec.text.strip()}" isn\'t {day:%A %d %B}. Give one day, e.g. "tomorrow 3pm".'
+            f'"{spec.text.strip()}" isn\'t {day:%A} {day.day} {day:%B}. Give one day, e.g. '
+            '"tomorrow 3pm".'
         )
