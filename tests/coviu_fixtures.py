@@ -3,10 +3,13 @@
 Load with ``pytest_plugins = ["coviu_fixtures"]``. Every test gets a real server on a free
 loopback port, a fresh SQLite file and a clock it moves by hand::
 
-    def test_something(coviu, alice, clock):
+    def test_something(local_coviu, alice, coviu_clock):
         session = alice.create_session(starts_in=timedelta(hours=1))
-        clock.advance(hours=2)              # now the session has ended; no sleeping
+        coviu_clock.advance(hours=2)              # now the session has ended; no sleeping
         assert alice.put(f"/v1/sessions/{session['session_id']}", json={}).status_code == 409
+
+The names do not clash with ``tests/conftest.py`` (whose ``coviu`` and ``clock`` serve the bot's
+tests, and would win over a plugin's fixtures of the same name).
 
 Clients: ``alice`` and ``bob`` share team ``clinic-a``; ``eve`` is in ``clinic-b``; ``solo`` has
 no team named and so gets one of its own.
@@ -174,30 +177,34 @@ def error_of(answer: requests.Response) -> dict[str, Any]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def coviu_clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-def coviu(tmp_path: Path, clock: FakeClock) -> Iterator[LocalCoviu]:
+def local_coviu(tmp_path: Path, coviu_clock: FakeClock) -> Iterator[LocalCoviu]:
     db_path = tmp_path / "coviu.db"
     app = create_app(
-        db_path, list(CLIENTS.values()), token_ttl=TOKEN_TTL, public_url=PUBLIC_URL, clock=clock
+        db_path,
+        list(CLIENTS.values()),
+        token_ttl=TOKEN_TTL,
+        public_url=PUBLIC_URL,
+        clock=coviu_clock,
     )
     with ServerThread(app) as server:
-        yield LocalCoviu(server.url, app, db_path, clock)
+        yield LocalCoviu(server.url, app, db_path, coviu_clock)
 
 
 @pytest.fixture
-def alice(coviu: LocalCoviu) -> Api:
-    return coviu.api("alice")
+def alice(local_coviu: LocalCoviu) -> Api:
+    return local_coviu.api("alice")
 
 
 @pytest.fixture
-def bob(coviu: LocalCoviu) -> Api:
-    return coviu.api("bob")
+def bob(local_coviu: LocalCoviu) -> Api:
+    return local_coviu.api("bob")
 
 
 @pytest.fixture
-def eve(coviu: LocalCoviu) -> Api:
-    return coviu.api("eve")
+def eve(local_coviu: LocalCoviu) -> Api:
+    return local_coviu.api("eve")

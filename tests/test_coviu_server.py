@@ -215,8 +215,11 @@ def test_each_participant_gets_its_own_entry_url_under_the_public_url(alice: Api
     assert all(url.startswith(f"{PUBLIC_URL}/session/") for url in urls)
 
 
-def test_start_must_be_in_the_future(alice: Api, clock: FakeClock) -> None:
-    body = {"start_time": to_rfc1123(clock.now), "end_time": to_rfc1123(clock.now + timedelta(1))}
+def test_start_must_be_in_the_future(alice: Api, coviu_clock: FakeClock) -> None:
+    body = {
+        "start_time": to_rfc1123(coviu_clock.now),
+        "end_time": to_rfc1123(coviu_clock.now + timedelta(1)),
+    }
 
     answer = alice.post("/v1/sessions", json=body)
 
@@ -271,22 +274,22 @@ def test_update_keeps_end_after_start(alice: Api) -> None:
     assert error_of(answer)["code"] == "end_not_after_start"
 
 
-def test_update_cannot_move_the_start_into_the_past(alice: Api, clock: FakeClock) -> None:
+def test_update_cannot_move_the_start_into_the_past(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session()
 
     answer = alice.put(
         f"/v1/sessions/{session['session_id']}",
-        json={"start_time": to_rfc1123(clock.now - timedelta(minutes=1))},
+        json={"start_time": to_rfc1123(coviu_clock.now - timedelta(minutes=1))},
     )
 
     assert answer.status_code == 400
     assert error_of(answer)["code"] == "start_in_past"
 
 
-def test_a_started_session_can_still_be_extended(alice: Api, clock: FakeClock) -> None:
+def test_a_started_session_can_still_be_extended(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=30))
-    clock.advance(minutes=10)  # running now
-    new_end = to_rfc1123(clock.now + timedelta(hours=1))
+    coviu_clock.advance(minutes=10)  # running now
+    new_end = to_rfc1123(coviu_clock.now + timedelta(hours=1))
 
     # A full PUT re-sends the (now past) start unchanged: that is not "moving" it.
     answer = alice.put(
@@ -298,9 +301,9 @@ def test_a_started_session_can_still_be_extended(alice: Api, clock: FakeClock) -
     assert answer.json()["end_time"] == new_end
 
 
-def test_an_ended_session_cannot_be_updated(alice: Api, clock: FakeClock) -> None:
+def test_an_ended_session_cannot_be_updated(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=30))
-    clock.advance(minutes=35)  # exactly at the end: ended
+    coviu_clock.advance(minutes=35)  # exactly at the end: ended
 
     answer = alice.put(f"/v1/sessions/{session['session_id']}", json={"session_name": "late"})
 
@@ -312,7 +315,7 @@ def test_an_ended_session_cannot_be_updated(alice: Api, clock: FakeClock) -> Non
 
 
 def test_cancel_answers_ok_and_the_session_still_answers_get_with_canceled_time(
-    alice: Api, clock: FakeClock
+    alice: Api, coviu_clock: FakeClock
 ) -> None:
     session = alice.create_session()
 
@@ -322,7 +325,7 @@ def test_cancel_answers_ok_and_the_session_still_answers_get_with_canceled_time(
     assert answer.json() == {"ok": True}
     again = alice.get(f"/v1/sessions/{session['session_id']}")
     assert again.status_code == 200
-    assert again.json()["canceled_time"] == to_rfc1123(clock.now)
+    assert again.json()["canceled_time"] == to_rfc1123(coviu_clock.now)
     assert again.json() | {"canceled_time": None} == session
 
 
@@ -350,12 +353,12 @@ def test_a_cancelled_session_gets_no_new_participants(alice: Api) -> None:
 
 
 def test_cancelling_twice_is_harmless_and_keeps_the_first_canceled_time(
-    alice: Api, clock: FakeClock
+    alice: Api, coviu_clock: FakeClock
 ) -> None:
     session = alice.create_session()
     alice.delete(f"/v1/sessions/{session['session_id']}")
     first = alice.get(f"/v1/sessions/{session['session_id']}").json()["canceled_time"]
-    clock.advance(minutes=1)
+    coviu_clock.advance(minutes=1)
 
     answer = alice.delete(f"/v1/sessions/{session['session_id']}")
 
@@ -363,9 +366,9 @@ def test_cancelling_twice_is_harmless_and_keeps_the_first_canceled_time(
     assert alice.get(f"/v1/sessions/{session['session_id']}").json()["canceled_time"] == first
 
 
-def test_a_started_session_cannot_be_cancelled(alice: Api, clock: FakeClock) -> None:
+def test_a_started_session_cannot_be_cancelled(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5))
-    clock.advance(minutes=5)  # exactly at the start: started
+    coviu_clock.advance(minutes=5)  # exactly at the start: started
 
     answer = alice.delete(f"/v1/sessions/{session['session_id']}")
 
@@ -374,9 +377,9 @@ def test_a_started_session_cannot_be_cancelled(alice: Api, clock: FakeClock) -> 
     assert alice.get(f"/v1/sessions/{session['session_id']}").json()["canceled_time"] is None
 
 
-def test_an_ended_session_cannot_be_cancelled(alice: Api, clock: FakeClock) -> None:
+def test_an_ended_session_cannot_be_cancelled(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=10))
-    clock.advance(hours=1)
+    coviu_clock.advance(hours=1)
 
     answer = alice.delete(f"/v1/sessions/{session['session_id']}")
 
@@ -412,9 +415,9 @@ def test_get_participant_by_id(alice: Api) -> None:
     assert answer.json() == host
 
 
-def test_participants_can_be_added_to_a_running_session(alice: Api, clock: FakeClock) -> None:
+def test_participants_can_be_added_to_a_running_session(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=30))
-    clock.advance(minutes=10)
+    coviu_clock.advance(minutes=10)
 
     sid = session["session_id"]
     answer = alice.post(f"/v1/sessions/{sid}/participants", json={"role": "GUEST"})
@@ -422,9 +425,11 @@ def test_participants_can_be_added_to_a_running_session(alice: Api, clock: FakeC
     assert answer.status_code == 200
 
 
-def test_participants_cannot_be_added_to_an_ended_session(alice: Api, clock: FakeClock) -> None:
+def test_participants_cannot_be_added_to_an_ended_session(
+    alice: Api, coviu_clock: FakeClock
+) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=30))
-    clock.advance(hours=1)
+    coviu_clock.advance(hours=1)
 
     answer = alice.post(f"/v1/sessions/{session['session_id']}/participants", json={"role": "host"})
 
@@ -462,7 +467,7 @@ def test_update_participant_requires_the_role_and_keeps_what_it_is_not_given(ali
 
 
 def test_cancel_participant_sets_deleted_at_and_hides_it_unless_asked(
-    alice: Api, clock: FakeClock
+    alice: Api, coviu_clock: FakeClock
 ) -> None:
     session = alice.create_session(participants=[{"role": "host"}, {"role": "guest"}])
     sid = session["session_id"]
@@ -472,7 +477,7 @@ def test_cancel_participant_sets_deleted_at_and_hides_it_unless_asked(
 
     assert answer.status_code == 200 and answer.json() == {"ok": True}
     cancelled = alice.get(f"/v1/participants/{guest['participant_id']}").json()
-    assert cancelled["deleted_at"] == to_rfc1123(clock.now)
+    assert cancelled["deleted_at"] == to_rfc1123(coviu_clock.now)
     assert alice.get(f"/v1/sessions/{sid}/participants").json() == [host]
     assert alice.get(f"/v1/sessions/{sid}").json()["participants"] == [host]
     deleted_too = {"deleted_participants": "true"}
@@ -493,20 +498,22 @@ def test_a_cancelled_participant_cannot_be_updated(alice: Api) -> None:
     assert error_of(answer)["code"] == "participant_cancelled"
 
 
-def test_cancelling_a_participant_twice_is_harmless(alice: Api, clock: FakeClock) -> None:
+def test_cancelling_a_participant_twice_is_harmless(alice: Api, coviu_clock: FakeClock) -> None:
     session = alice.create_session()
     pid = session["participants"][1]["participant_id"]
     alice.delete(f"/v1/participants/{pid}")
     first = alice.get(f"/v1/participants/{pid}").json()["deleted_at"]
-    clock.advance(minutes=1)
+    coviu_clock.advance(minutes=1)
 
     assert alice.delete(f"/v1/participants/{pid}").json() == {"ok": True}
     assert alice.get(f"/v1/participants/{pid}").json()["deleted_at"] == first
 
 
-def test_participants_of_an_ended_session_cannot_be_cancelled(alice: Api, clock: FakeClock) -> None:
+def test_participants_of_an_ended_session_cannot_be_cancelled(
+    alice: Api, coviu_clock: FakeClock
+) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=30))
-    clock.advance(hours=1)
+    coviu_clock.advance(hours=1)
 
     answer = alice.delete(f"/v1/participants/{session['participants'][0]['participant_id']}")
 
@@ -514,9 +521,11 @@ def test_participants_of_an_ended_session_cannot_be_cancelled(alice: Api, clock:
     assert error_of(answer)["code"] == "session_ended"
 
 
-def test_participants_of_a_running_session_can_be_cancelled(alice: Api, clock: FakeClock) -> None:
+def test_participants_of_a_running_session_can_be_cancelled(
+    alice: Api, coviu_clock: FakeClock
+) -> None:
     session = alice.create_session(starts_in=timedelta(minutes=5), length=timedelta(minutes=30))
-    clock.advance(minutes=10)
+    coviu_clock.advance(minutes=10)
 
     answer = alice.delete(f"/v1/participants/{session['participants'][1]['participant_id']}")
 
@@ -557,14 +566,14 @@ def test_unknown_ids_answer_404_on_every_call(alice: Api) -> None:
         assert error_of(answer)["code"] == "not_found"
 
 
-def test_healthz_answers_without_a_token(coviu: LocalCoviu) -> None:
-    answer = coviu.api(login=False).get("/healthz")
+def test_healthz_answers_without_a_token(local_coviu: LocalCoviu) -> None:
+    answer = local_coviu.api(login=False).get("/healthz")
 
     assert answer.status_code == 200 and answer.json() == {"ok": True}
 
 
-def test_openapi_document_describes_every_call(coviu: LocalCoviu) -> None:
-    document = coviu.api(login=False).get("/openapi.json").json()
+def test_openapi_document_describes_every_call(local_coviu: LocalCoviu) -> None:
+    document = local_coviu.api(login=False).get("/openapi.json").json()
 
     paths = document["paths"]
     assert set(paths["/v1/sessions"]) == {"get", "post"}

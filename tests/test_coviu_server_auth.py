@@ -56,8 +56,8 @@ def test_a_client_without_a_team_gets_its_own_team_from_its_key() -> None:
 # -- the token endpoint ----------------------------------------------------------------------------
 
 
-def test_client_credentials_answers_the_seed_token_shape(coviu: LocalCoviu) -> None:
-    answer = coviu.api(login=False).token(CLIENT_CREDENTIALS)
+def test_client_credentials_answers_the_seed_token_shape(local_coviu: LocalCoviu) -> None:
+    answer = local_coviu.api(login=False).token(CLIENT_CREDENTIALS)
 
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/json")
@@ -69,8 +69,8 @@ def test_client_credentials_answers_the_seed_token_shape(coviu: LocalCoviu) -> N
     assert isinstance(token["scope"], str)
 
 
-def test_tokens_are_random_and_at_least_128_bits(coviu: LocalCoviu) -> None:
-    api = coviu.api(login=False)
+def test_tokens_are_random_and_at_least_128_bits(local_coviu: LocalCoviu) -> None:
+    api = local_coviu.api(login=False)
     tokens = [api.token(CLIENT_CREDENTIALS).json() for _ in range(3)]
 
     values = [t[kind] for t in tokens for kind in ("access_token", "refresh_token")]
@@ -80,18 +80,18 @@ def test_tokens_are_random_and_at_least_128_bits(coviu: LocalCoviu) -> None:
         assert len(raw) * 8 >= 128
 
 
-def test_tokens_and_secrets_are_stored_only_as_hashes(coviu: LocalCoviu) -> None:
-    token = coviu.api(login=False).token(CLIENT_CREDENTIALS).json()
+def test_tokens_and_secrets_are_stored_only_as_hashes(local_coviu: LocalCoviu) -> None:
+    token = local_coviu.api(login=False).token(CLIENT_CREDENTIALS).json()
 
-    with sqlite3.connect(coviu.db_path) as db:
+    with sqlite3.connect(local_coviu.db_path) as db:
         dump = "\n".join(db.iterdump())
     assert token["access_token"] not in dump and token["refresh_token"] not in dump
     assert "alice-secret" not in dump
     assert hashlib.sha256(token["access_token"].encode()).hexdigest() in dump
 
 
-def test_the_token_request_may_also_be_json(coviu: LocalCoviu) -> None:
-    answer = coviu.api(login=False).token(json=CLIENT_CREDENTIALS)
+def test_the_token_request_may_also_be_json(local_coviu: LocalCoviu) -> None:
+    answer = local_coviu.api(login=False).token(json=CLIENT_CREDENTIALS)
 
     assert answer.status_code == 200
 
@@ -102,9 +102,9 @@ def test_the_token_request_may_also_be_json(coviu: LocalCoviu) -> None:
     ids=["wrong-secret", "unknown-key", "empty"],
 )
 def test_a_wrong_client_answers_401_invalid_client(
-    coviu: LocalCoviu, auth: tuple[str, str]
+    local_coviu: LocalCoviu, auth: tuple[str, str]
 ) -> None:
-    answer = coviu.api(login=False).token(CLIENT_CREDENTIALS, auth=auth)
+    answer = local_coviu.api(login=False).token(CLIENT_CREDENTIALS, auth=auth)
 
     assert answer.status_code == 401
     assert oauth_error(answer) == "invalid_client"
@@ -115,32 +115,34 @@ def test_a_wrong_client_answers_401_invalid_client(
     "header", [None, "Basic !!!not-base64", "Basic " + "bm9jb2xvbg==", "Bearer x"]
 )
 def test_missing_or_garbled_basic_auth_answers_401_invalid_client(
-    coviu: LocalCoviu, header: str | None
+    local_coviu: LocalCoviu, header: str | None
 ) -> None:
     headers = {"Authorization": header} if header else {}
 
-    answer = requests.post(f"{coviu.url}/v1/auth/token", data=CLIENT_CREDENTIALS, headers=headers)
+    answer = requests.post(
+        f"{local_coviu.url}/v1/auth/token", data=CLIENT_CREDENTIALS, headers=headers
+    )
 
     assert answer.status_code == 401
     assert oauth_error(answer) == "invalid_client"
 
 
-def test_other_grants_answer_400_unsupported_grant_type(coviu: LocalCoviu) -> None:
-    answer = coviu.api(login=False).token({"grant_type": "password"})
+def test_other_grants_answer_400_unsupported_grant_type(local_coviu: LocalCoviu) -> None:
+    answer = local_coviu.api(login=False).token({"grant_type": "password"})
 
     assert answer.status_code == 400
     assert oauth_error(answer) == "unsupported_grant_type"
 
 
-def test_a_missing_grant_answers_400_invalid_request(coviu: LocalCoviu) -> None:
-    answer = coviu.api(login=False).token({})
+def test_a_missing_grant_answers_400_invalid_request(local_coviu: LocalCoviu) -> None:
+    answer = local_coviu.api(login=False).token({})
 
     assert answer.status_code == 400
     assert oauth_error(answer) == "invalid_request"
 
 
-def test_malformed_json_token_request_answers_400_invalid_request(coviu: LocalCoviu) -> None:
-    answer = coviu.api(login=False).token(
+def test_malformed_json_token_request_answers_400_invalid_request(local_coviu: LocalCoviu) -> None:
+    answer = local_coviu.api(login=False).token(
         data="{nope", headers={"Content-Type": "application/json"}
     )
 
@@ -152,9 +154,9 @@ def test_malformed_json_token_request_answers_400_invalid_request(coviu: LocalCo
 
 
 def test_refresh_returns_new_tokens_and_the_used_refresh_token_stops_working(
-    coviu: LocalCoviu,
+    local_coviu: LocalCoviu,
 ) -> None:
-    api = coviu.api()
+    api = local_coviu.api()
     first_refresh = api.refresh_token
     assert first_refresh is not None
     refresh = {"grant_type": "refresh_token", "refresh_token": first_refresh}
@@ -175,18 +177,20 @@ def test_refresh_returns_new_tokens_and_the_used_refresh_token_stops_working(
 
 
 @pytest.mark.parametrize("token", ["made-up", ""], ids=["unknown", "empty"])
-def test_an_unknown_refresh_token_is_refused(coviu: LocalCoviu, token: str) -> None:
-    answer = coviu.api(login=False).token({"grant_type": "refresh_token", "refresh_token": token})
+def test_an_unknown_refresh_token_is_refused(local_coviu: LocalCoviu, token: str) -> None:
+    answer = local_coviu.api(login=False).token(
+        {"grant_type": "refresh_token", "refresh_token": token}
+    )
 
     assert answer.status_code == 400
     assert oauth_error(answer) == ("invalid_grant" if token else "invalid_request")
 
 
-def test_another_clients_refresh_token_is_refused(coviu: LocalCoviu) -> None:
-    alices = coviu.api("alice").refresh_token
+def test_another_clients_refresh_token_is_refused(local_coviu: LocalCoviu) -> None:
+    alices = local_coviu.api("alice").refresh_token
     assert alices is not None
 
-    answer = coviu.api("bob", login=False).token(
+    answer = local_coviu.api("bob", login=False).token(
         {"grant_type": "refresh_token", "refresh_token": alices}
     )
 
@@ -195,11 +199,11 @@ def test_another_clients_refresh_token_is_refused(coviu: LocalCoviu) -> None:
 
 
 def test_a_refresh_still_works_after_the_access_token_expired(tmp_path: Path) -> None:
-    clock = FakeClock()
-    app = create_app(tmp_path / "c.db", [CLIENTS["alice"]], token_ttl=60, clock=clock)
+    coviu_clock = FakeClock()
+    app = create_app(tmp_path / "c.db", [CLIENTS["alice"]], token_ttl=60, clock=coviu_clock)
     with ServerThread(app) as server:
-        api = Api(server.url, CLIENTS["alice"], clock).login()
-        clock.advance(seconds=120)
+        api = Api(server.url, CLIENTS["alice"], coviu_clock).login()
+        coviu_clock.advance(seconds=120)
 
         answer = api.token({"grant_type": "refresh_token", "refresh_token": api.refresh_token})
 
@@ -222,7 +226,7 @@ def assert_invalid_token(answer: requests.Response) -> None:
     ids=["missing", "unknown", "not-bearer"],
 )
 def test_calls_without_a_valid_bearer_token_answer_401_invalid_token(
-    coviu: LocalCoviu, headers: dict[str, str]
+    local_coviu: LocalCoviu, headers: dict[str, str]
 ) -> None:
     for method, path in [
         ("GET", "/v1/sessions"),
@@ -232,17 +236,17 @@ def test_calls_without_a_valid_bearer_token_answer_401_invalid_token(
         ("PUT", "/v1/participants/x"),
         ("DELETE", "/v1/participants/x"),
     ]:
-        assert_invalid_token(requests.request(method, coviu.url + path, headers=headers))
+        assert_invalid_token(requests.request(method, local_coviu.url + path, headers=headers))
 
 
 def test_an_access_token_expires_after_the_token_ttl(tmp_path: Path) -> None:
-    clock = FakeClock()
-    app = create_app(tmp_path / "c.db", [CLIENTS["alice"]], token_ttl=60, clock=clock)
+    coviu_clock = FakeClock()
+    app = create_app(tmp_path / "c.db", [CLIENTS["alice"]], token_ttl=60, clock=coviu_clock)
     with ServerThread(app) as server:
-        api = Api(server.url, CLIENTS["alice"], clock).login()
-        clock.advance(seconds=59)
+        api = Api(server.url, CLIENTS["alice"], coviu_clock).login()
+        coviu_clock.advance(seconds=59)
         still_valid = api.get("/v1/sessions")
-        clock.advance(seconds=1)
+        coviu_clock.advance(seconds=1)
         expired = api.get("/v1/sessions")
 
     assert still_valid.status_code == 200
@@ -290,9 +294,9 @@ def test_clients_of_one_team_share_its_sessions(alice: Api, bob: Api) -> None:
     assert bob.get(f"/v1/sessions/{sid}").json()["client_id"] == session["client_id"]
 
 
-def test_a_client_without_a_team_is_alone_in_its_own(coviu: LocalCoviu, alice: Api) -> None:
+def test_a_client_without_a_team_is_alone_in_its_own(local_coviu: LocalCoviu, alice: Api) -> None:
     alice.create_session()
-    solo = coviu.api("solo")
+    solo = local_coviu.api("solo")
 
     mine = solo.create_session()
 
@@ -306,15 +310,15 @@ def test_a_client_without_a_team_is_alone_in_its_own(coviu: LocalCoviu, alice: A
 
 
 def test_restarting_on_the_same_database_keeps_clients_and_sessions(tmp_path: Path) -> None:
-    clock = FakeClock()
+    coviu_clock = FakeClock()
     db = tmp_path / "c.db"
-    with ServerThread(create_app(db, [CLIENTS["alice"]], clock=clock)) as first:
-        before = Api(first.url, CLIENTS["alice"], clock).login().create_session()
+    with ServerThread(create_app(db, [CLIENTS["alice"]], clock=coviu_clock)) as first:
+        before = Api(first.url, CLIENTS["alice"], coviu_clock).login().create_session()
 
     again = ClientRegistration("alice-key", "new-secret", "clinic-a")
-    with ServerThread(create_app(db, [again], clock=clock)) as second:
-        old_secret = Api(second.url, CLIENTS["alice"], clock).token(CLIENT_CREDENTIALS)
-        api = Api(second.url, again, clock).login()
+    with ServerThread(create_app(db, [again], clock=coviu_clock)) as second:
+        old_secret = Api(second.url, CLIENTS["alice"], coviu_clock).token(CLIENT_CREDENTIALS)
+        api = Api(second.url, again, coviu_clock).login()
         after = api.get(f"/v1/sessions/{before['session_id']}").json()
         mine = api.create_session()
 
@@ -323,23 +327,23 @@ def test_restarting_on_the_same_database_keeps_clients_and_sessions(tmp_path: Pa
     assert mine["client_id"] == before["client_id"]  # same key, same client id
 
 
-def test_a_client_can_be_registered_on_a_running_app(coviu: LocalCoviu) -> None:
+def test_a_client_can_be_registered_on_a_running_app(local_coviu: LocalCoviu) -> None:
     newcomer = ClientRegistration("late-key", "late-secret", "clinic-a")
 
-    client_id = register_client(coviu.app, newcomer)
+    client_id = register_client(local_coviu.app, newcomer)
 
-    api = Api(coviu.url, newcomer, coviu.clock).login()
+    api = Api(local_coviu.url, newcomer, local_coviu.clock).login()
     assert api.create_session(participants=[])["client_id"] == client_id
 
 
 def test_two_apps_in_one_process_do_not_share_anything(tmp_path: Path) -> None:
-    clock = FakeClock()
-    one = create_app(tmp_path / "one.db", [CLIENTS["alice"]], clock=clock)
-    two = create_app(tmp_path / "two.db", [CLIENTS["alice"]], clock=clock)
+    coviu_clock = FakeClock()
+    one = create_app(tmp_path / "one.db", [CLIENTS["alice"]], clock=coviu_clock)
+    two = create_app(tmp_path / "two.db", [CLIENTS["alice"]], clock=coviu_clock)
     with ServerThread(one) as first, ServerThread(two) as second:
-        api_one = Api(first.url, CLIENTS["alice"], clock).login()
+        api_one = Api(first.url, CLIENTS["alice"], coviu_clock).login()
         session = api_one.create_session()
-        api_two = Api(second.url, CLIENTS["alice"], clock).login()
+        api_two = Api(second.url, CLIENTS["alice"], coviu_clock).login()
 
         assert api_two.get(f"/v1/sessions/{session['session_id']}").status_code == 404
         assert api_two.get("/v1/sessions").json()["content"] == []
@@ -351,16 +355,16 @@ def test_two_apps_in_one_process_do_not_share_anything(tmp_path: Path) -> None:
 def test_the_app_can_be_mounted_inside_another_app(tmp_path: Path) -> None:
     from fastapi import FastAPI
 
-    clock = FakeClock()
+    coviu_clock = FakeClock()
     outer = FastAPI()
 
     @outer.get("/slack/events")
     def slack() -> dict[str, str]:
         return {"outer": "yes"}
 
-    outer.mount("/", create_app(tmp_path / "c.db", [CLIENTS["alice"]], clock=clock))
+    outer.mount("/", create_app(tmp_path / "c.db", [CLIENTS["alice"]], clock=coviu_clock))
     with ServerThread(outer) as server:
-        api = Api(server.url, CLIENTS["alice"], clock).login()
+        api = Api(server.url, CLIENTS["alice"], coviu_clock).login()
         created = api.create_session()
         assert api.get(f"/v1/sessions/{created['session_id']}").json() == created
         assert requests.get(f"{server.url}/slack/events").json() == {"outer": "yes"}

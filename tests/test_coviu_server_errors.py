@@ -143,7 +143,7 @@ ODD_VALUES: list[Any] = [None, True, 0, -1, 1e308, "", "\u0000", "x" * 5000, [],
 
 @pytest.mark.parametrize("value", ODD_VALUES)
 def test_odd_values_in_any_field_never_cause_a_server_error(
-    coviu: LocalCoviu, alice: Api, session: dict[str, Any], value: Any
+    local_coviu: LocalCoviu, alice: Api, session: dict[str, Any], value: Any
 ) -> None:
     fields = ["session_name", "start_time", "end_time", "picture", "participants", "role",
               "display_name", "state"]  # fmt: skip
@@ -157,5 +157,5 @@ def test_odd_values_in_any_field_never_cause_a_server_error(
     for params in ({"page": value}, {"page_size": value}, {"start_time": value}, {"state": value}):
         answer = alice.get("/v1/sessions", params=params)
         assert answer.status_code < 500, (params, answer.text)
-    answer = requests.post(f"{coviu.url}/v1/auth/token", json={"grant_type": value})
+    answer = requests.post(f"{local_coviu.url}/v1/auth/token", json={"grant_type": value})
     assert answer.status_code < 500

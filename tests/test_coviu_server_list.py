@@ -53,8 +53,10 @@ def test_a_page_past_the_end_is_empty(alice: Api) -> None:
     assert page == {"content": [], "page": 5, "page_size": 2, "more": False}
 
 
-def test_page_size_defaults_to_200_and_is_capped_at_200(coviu: LocalCoviu, alice: Api) -> None:
-    insert_sessions(coviu.app.state.coviu.store, "clinic-a", 201)
+def test_page_size_defaults_to_200_and_is_capped_at_200(
+    local_coviu: LocalCoviu, alice: Api
+) -> None:
+    insert_sessions(local_coviu.app.state.coviu.store, "clinic-a", 201)
 
     default = alice.get("/v1/sessions").json()
     capped = alice.get("/v1/sessions", params={"page_size": 1000}).json()
@@ -100,18 +102,20 @@ def test_sessions_starting_together_are_ordered_by_id(alice: Api) -> None:
 # -- filters --------------------------------------------------------------------------------------
 
 
-def test_start_time_keeps_sessions_starting_at_or_after_it(alice: Api, clock: FakeClock) -> None:
+def test_start_time_keeps_sessions_starting_at_or_after_it(
+    alice: Api, coviu_clock: FakeClock
+) -> None:
     made = hourly_sessions(alice, 4)
-    third_start = to_rfc1123(clock.now + timedelta(hours=3))
+    third_start = to_rfc1123(coviu_clock.now + timedelta(hours=3))
 
     page = alice.get("/v1/sessions", params={"start_time": third_start}).json()
 
     assert ids(page) == made[2:]
 
 
-def test_end_time_keeps_sessions_ending_at_or_before_it(alice: Api, clock: FakeClock) -> None:
+def test_end_time_keeps_sessions_ending_at_or_before_it(alice: Api, coviu_clock: FakeClock) -> None:
     made = hourly_sessions(alice, 4)
-    second_end = (clock.now + timedelta(hours=2, minutes=30)).isoformat()  # ISO works too
+    second_end = (coviu_clock.now + timedelta(hours=2, minutes=30)).isoformat()  # ISO works too
 
     page = alice.get("/v1/sessions", params={"end_time": second_end}).json()
 
@@ -255,9 +259,9 @@ LIST_QUERIES: dict[str, ListQuery] = {
 
 @pytest.mark.parametrize("query", LIST_QUERIES.values(), ids=LIST_QUERIES.keys())
 def test_list_queries_walk_a_team_index_in_order_without_sorting(
-    coviu: LocalCoviu, query: ListQuery
+    local_coviu: LocalCoviu, query: ListQuery
 ) -> None:
-    store: Store = coviu.app.state.coviu.store
+    store: Store = local_coviu.app.state.coviu.store
     insert_sessions(store, "clinic-a", 300, cancelled_every=3)
     insert_sessions(store, "clinic-b", 300)
     store.db.execute("ANALYZE")  # give the planner real statistics, as a long-lived database has
@@ -270,8 +274,8 @@ def test_list_queries_walk_a_team_index_in_order_without_sorting(
     assert "TEMP B-TREE" not in plan, plan  # ORDER BY served by the index
 
 
-def test_participants_of_a_page_come_from_the_session_index(coviu: LocalCoviu) -> None:
-    store: Store = coviu.app.state.coviu.store
+def test_participants_of_a_page_come_from_the_session_index(local_coviu: LocalCoviu) -> None:
+    store: Store = local_coviu.app.state.coviu.store
     insert_sessions(store, "clinic-a", 50)
 
     plan = query_plan(
@@ -300,9 +304,9 @@ def vm_steps(store: Store, action: Callable[[], object]) -> int:
 
 @pytest.mark.parametrize("query", LIST_QUERIES.values(), ids=LIST_QUERIES.keys())
 def test_a_page_costs_the_same_with_100_or_10000_sessions_stored(
-    coviu: LocalCoviu, query: ListQuery
+    local_coviu: LocalCoviu, query: ListQuery
 ) -> None:
-    store: Store = coviu.app.state.coviu.store
+    store: Store = local_coviu.app.state.coviu.store
     insert_sessions(store, "clinic-a", 100, cancelled_every=3)
     small = vm_steps(store, lambda: store.list_sessions(query))
     insert_sessions(store, "clinic-a", 9900, cancelled_every=3)
@@ -314,8 +318,8 @@ def test_a_page_costs_the_same_with_100_or_10000_sessions_stored(
     assert large <= small * 1.5, (small, large)
 
 
-def test_the_state_filter_looks_participants_up_by_state(coviu: LocalCoviu) -> None:
-    store: Store = coviu.app.state.coviu.store
+def test_the_state_filter_looks_participants_up_by_state(local_coviu: LocalCoviu) -> None:
+    store: Store = local_coviu.app.state.coviu.store
     insert_sessions(store, "clinic-a", 300)
     store.db.execute("ANALYZE")
 
