@@ -275,7 +275,8 @@ class FakeSlack:
 
     def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10,
                  *, what: str | None = None) -> T:
-        """The first truthy value of `predicate()`, re-evaluated after every change.
+        """The first truthy value of `predicate()`, re-evaluated after every change (and
+        every 50 ms, so predicates over the test's own state work too).
 
         ``dm = slack.wait_for(lambda: slack.dms("U0BOB"))`` waits for a DM without sleeping.
         Raises `TimeoutError` naming what was awaited and the last Web API calls.

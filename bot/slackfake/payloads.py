@@ -175,9 +175,9 @@ def _number(element: Block, value: Any) -> str | None:
     except ValueError:
         kind = "a number" if decimal else "a whole number"
         raise InvalidInput(f"{element.get('action_id')!r} needs {kind}, not {value!r}") from None
-    for key, test in (("min_value", number.__lt__), ("max_value", number.__gt__)):
-        if key in element and test(float(element[key])):
-            raise InvalidInput(f"{element.get('action_id')!r} is out of range: {value!r}")
+    low, high = element.get("min_value"), element.get("max_value")
+    if (low is not None and number < float(low)) or (high is not None and number > float(high)):
+        raise InvalidInput(f"{element.get('action_id')!r} is out of range: {value!r}")
     return str(value)  # Slack sends numbers as typed, as strings
 
 

@@ -22,6 +22,8 @@ from .users import FakeUser
 
 T = TypeVar("T")
 
+WAIT_RECHECK = 0.05  # seconds between re-checks of a wait_for predicate with no change
+
 
 @dataclass
 class Channel:
@@ -308,6 +310,10 @@ class Workspace:
         with self.lock:
             if channel in self.channels:
                 return self.channels[channel]
+            # Every person has an IM with the app from install on, opened or not.
+            person = self.users.get("U" + channel[1:]) if channel.startswith("D") else None
+            if person is not None and not person.is_bot:
+                return self.im_with(person.id)
             if allow_user and channel in self.users and not self.users[channel].is_bot:
                 return self.im_with(channel)
             name = channel.lstrip("#")
@@ -390,7 +396,9 @@ class Workspace:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(self._timeout_message(predicate, timeout, what))
-                self.changed.wait(remaining)
+                # Changes wake us at once; the short cap also covers predicates over state
+                # the fake never sees (a list a listener appends to).
+                self.changed.wait(min(remaining, WAIT_RECHECK))
 
     def _timeout_message(self, predicate: Callable[[], Any], timeout: float,
                          what: str | None) -> str:
