@@ -59,6 +59,9 @@ def iso(text: str, now: datetime = NOW, tz: str = SYDNEY) -> tuple[str | None, s
         ("jan 5 3pm", "2027-01-05 15:00"),  # a month-day already past: next year
         ("3 march 8am", "2027-03-03 08:00"),  # today's, but the hour has gone
         ("3 march 10am", "2026-03-03 10:00"),
+        ("the 20th at 3pm", "2026-03-20 15:00"),  # a day of the month: this month's...
+        ("the 3rd at 8am", "2026-04-03 08:00"),  # ...or next month's
+        ("friday week 3pm", "2026-03-13 15:00"),  # British: a week on from this friday
     ],
 )
 def test_future_preference(text: str, start: str) -> None:
@@ -186,6 +189,7 @@ def test_ranges(text: str, start: str, end: str) -> None:
         ("in an hour", "2026-03-03 10:00"),
         ("in a couple of hours", "2026-03-03 11:00"),
         ("in 90 min", "2026-03-03 10:30"),
+        ("in 15", "2026-03-03 09:15"),  # chat shorthand for minutes
         ("in 3 days at 10am", "2026-03-06 10:00"),
         ("in 2 weeks at 3pm", "2026-03-17 15:00"),
         ("a week from today at 2pm", "2026-03-10 14:00"),
@@ -466,6 +470,10 @@ def test_parse_when_raises_the_same_message() -> None:
          ("U0ALICE",), ()),
         ("Review with <@U0ALICE> on friday at 10am for 30 min", "Review", ("U0ALICE",), ()),
         ("1:1 catch up tmrw 4pm", "1:1 catch up", (), ()),
+        ("one-on-one tomorrow 3pm", "one-on-one", (), ()),
+        ("Morning standup tomorrow 9", "Morning standup", (), ()),  # "morning" starts a title
+        ("Team of 5 meeting tomorrow 3pm-ish", "Team of 5 meeting", (), ()),
+        ("Meeting in room 204 at 3pm", "Meeting in room 204", (), ()),
     ],
 )  # fmt: skip
 def test_who_and_what(

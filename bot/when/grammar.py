@@ -45,9 +45,10 @@ def atom(p: str, *, spaced: bool = True) -> str:
         rf"|(?P<{p}h>\d{{1,2}})(?::(?P<{p}mc>[0-5]\d)|\.(?P<{p}md>[0-5]\d)"
         rf"|h(?P<{p}mh>[0-5]\d)?(?![a-z])"
         + spaced_minutes
-        + rf")?|(?P<{p}hhmm>\d{{3,4}}))(?!\d)(?:\s*ish)?(?:\s*oclock)?"
+        + rf")?|(?P<{p}hhmm>\d{{3,4}}))(?!\d|(?:st|nd|rd|th)\b)"
+        + r"(?:\s*-?\s*ish)?(?:\s*oclock)?"
         + _MER.format(p=p)
-        + r"?(?:\s*ish)?"
+        + r"?(?:\s*-?\s*ish)?"
     )
 
 
@@ -118,7 +119,10 @@ RELATIVE = re.compile(
     + amount("r_")
     + r"|(?P<rdn>\d+|"
     + _FEW
-    + r"|an?)\s*(?P<rdu>days?|weeks?|fortnight)(?![a-z]))(?:\s+(?:time|from\s+now))?"
+    + r"|an?)\s*(?P<rdu>days?|weeks?|fortnight)(?![a-z])"
+    # Chat shorthand: "in 15" is in fifteen minutes (a time would have am/pm, ":" or "h").
+    r"|(?P<rmn>\d{1,3})(?![\d:.h]|\s*(?:[ap]\.?\s?m|[ap]\b|oclock|-|to\b|and\b|ish)))"
+    r"(?:\s+(?:time|from\s+now))?"
 )
 FROM_NOW = re.compile(
     r"\b(?P<fn>\d+|an?)\s+(?P<fu>minutes?|mins?|hours?|hrs?|days?|weeks?|fortnight)\s+"
@@ -136,7 +140,7 @@ DAYWORD = re.compile(
 )
 WEEKDAY_PHRASE = re.compile(
     r"\b(?:(?P<nw>next\s+week)\s+(?:on\s+)?|(?P<mod>this\s+coming|this|next|coming|on)\s+)?"
-    r"(?P<wd>" + WEEKDAY + r")s?\b(?:\s+(?P<wk>next\s+week|this\s+week|after\s+next))?"
+    r"(?P<wd>" + WEEKDAY + r")s?\b(?:\s+(?P<wk>next\s+week|this\s+week|after\s+next|week\b))?"
 )
 NAMED_DATE = re.compile(
     r"\b(?:on\s+)?(?:(?P<wd>"
@@ -148,6 +152,7 @@ NAMED_DATE = re.compile(
     + r")\s*(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?(?![\d:]|\s*(?:[ap]\.?\s?m(?![a-z])|[ap]"
     r"(?![a-z])|h\b|oclock|hours?|hrs?|min)))(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?![\d:]))?"
 )
+DAY_OF_MONTH = re.compile(r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b")
 ISO_DATE = re.compile(
     r"(?<![\w/.:-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\w/.:-])"
 )
@@ -165,7 +170,7 @@ ISO_INSTANT = re.compile(
 PERIOD = re.compile(
     r"\b(?:(?P<tonight>tonight)"
     r"|(?:(?:this|in\s+the|early(?:\s+in\s+the)?|late(?:\s+in\s+the)?|in|the)\s+)?"
-    r"(?P<part>morning|afternoon|evening)"
+    r"(?P<part>morning|afternoon|evening)(?P<bare_at>(?=\s*(?:at\b|@|\d)))?"
     r"|(?:(?:at|in\s+the|this)\s+|(?<=tomorrow\s)|"
     + "|".join(rf"(?<={d}\s)" for d in WEEKDAYS)
     + r")(?P<night>night)"

@@ -55,7 +55,7 @@ class Clock:
 class Day:
     """Which day: an offset from today, a weekday, a (year-)month-day, or a day of the month."""
 
-    kind: str  # "offset" | "weekday" | "date" | "month-day"
+    kind: str  # "offset" | "weekday" | "date" | "day-of-month"
     text: str
     offset: int = 0
     weekday: int | None = None
@@ -231,7 +231,8 @@ def _read_relative(scan: Scan, reading: Reading) -> None:
             days = {"d": 1, "w": 7, "f": 14}[m["rdu"][0]] * int(_count(m["rdn"]))
             reading.days.append(Day("offset", scan.original_of(*m.span()), offset=days))
         else:
-            reading.relative = timedelta(minutes=amount_minutes(m, "r_"))
+            minutes = int(m["rmn"]) if m["rmn"] else amount_minutes(m, "r_")
+            reading.relative = timedelta(minutes=minutes)
             reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())
     if (m := scan.search(g.FROM_NOW)) is not None:
@@ -352,6 +353,12 @@ def _check_date(text: str, year: int, month: int, day: int) -> None:
 
 
 def _read_days(scan: Scan, reading: Reading) -> None:
+    for m in scan.finditer(g.DAY_OF_MONTH):
+        text = scan.original_of(*m.span())
+        if not 1 <= int(m["d"]) <= 31:
+            raise BookingTextError(f'There\'s no day "{text}". Try "the 20th at 3pm".')
+        reading.days.append(Day("day-of-month", text, day=int(m["d"])))
+        scan.claim(*m.span())
     for m in scan.finditer(g.DAYWORD):
         offset = 2 if m["dat"] else 1 if m["tomorrow"] else 0
         reading.days.append(Day("offset", scan.original_of(*m.span()), offset=offset))
@@ -362,7 +369,7 @@ def _read_days(scan: Scan, reading: Reading) -> None:
             mode = "next-week"
         elif m["wk"] == "this week":
             mode = "this-week"
-        elif m["wk"] == "after next":
+        elif m["wk"] in ("after next", "week"):  # British "friday week" too
             mode = "after-next"
         elif m["mod"] == "next":
             mode = "next"
@@ -376,6 +383,9 @@ def _read_days(scan: Scan, reading: Reading) -> None:
 
 def _read_periods(scan: Scan, reading: Reading) -> None:
     for m in scan.finditer(g.PERIOD):
+        bare = m["part"] and m.start("part") == m.start()
+        if bare and not (m["bare_at"] or g.BEFORE_CONTEXT.search(scan.text, 0, m.start())):
+            continue  # "Morning standup tomorrow 9": a title word, not a period
         period = "evening" if m["tonight"] else m["part"] or ("night" if m["night"] else m["mer"])
         scan.claim(*m.span())
         reading.period = reading.period or period

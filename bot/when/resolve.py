@@ -209,7 +209,7 @@ def _day(
 
     if not days:
         return (today if ahead(today) else today + timedelta(days=1)), False
-    order = {"date": 0, "offset": 1, "weekday": 2}
+    order = {"date": 0, "day-of-month": 1, "offset": 2, "weekday": 3}
     primary = min(days, key=lambda d: order[d.kind])
     fixed = True
     if primary.kind == "offset":
@@ -220,6 +220,9 @@ def _day(
             day = date(primary.year, primary.month, primary.day)
         else:
             day, fixed = _next_month_day(primary.month, primary.day, today, ahead), False
+    elif primary.kind == "day-of-month":
+        assert primary.day is not None
+        day, fixed = _next_day_of_month(primary.day, today, ahead), False
     else:
         assert primary.weekday is not None
         day, fixed = _weekday(primary, today, ahead)
@@ -238,6 +241,19 @@ def _next_month_day(month: int, dom: int, today: date, ahead: object) -> date:
         if day >= today and ahead(day):  # type: ignore[operator]
             return day
     raise BookingTextError(f'There\'s no date {dom}/{month}. Try "20 March 3pm".')
+
+
+def _next_day_of_month(dom: int, today: date, ahead: object) -> date:
+    """ "The 20th": this month's if still ahead, else the next month that has one."""
+    for step in range(14):
+        year, month = divmod(today.month - 1 + step, 12)
+        try:
+            day = date(today.year + year, month + 1, dom)
+        except ValueError:
+            continue
+        if day >= today and ahead(day):  # type: ignore[operator]
+            return day
+    raise BookingTextError(f'There\'s no day "the {dom}th". Try "the 20th at 3pm".')
 
 
 def _weekday(spec: Day, today: date, ahead: object) -> tuple[date, bool]:
@@ -274,6 +290,7 @@ def _agree(spec: Day, day: date, today: date) -> None:
             and (spec.month, spec.day) == (day.month, day.day)
             and spec.year in (None, day.year)
         )
+        or (spec.kind == "day-of-month" and spec.day == day.day)
         or spec.kind == "weekday"
     )
     if not same:

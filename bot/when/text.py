@@ -53,7 +53,9 @@ _UNITS = _words(
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 _NUMBER = re.compile(
     r"\b(?:(?P<tens>twenty|thirty|forty|fifty)(?:[\s-](?P<unit>one|two|three|four|five|six|seven"
-    r"|eight|nine)\b)?|(?P<single>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))\b"
+    r"|eight|nine)\b)?|(?<!-)(?P<single>"
+    + "|".join(sorted(_UNITS, key=len, reverse=True))
+    + r")(?!-))\b"  # "one-on-one" is a word, not two times
 )
 # Shapes that mean one thing whatever the spacing: "o'clock", "mid-day", "12 noon", dashes.
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
