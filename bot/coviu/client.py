@@ -54,7 +54,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from bot.coviu.auth import Secret, TokenManager
+from bot.coviu.auth import TokenManager
 from bot.coviu.dates import to_rfc1123
 from bot.coviu.errors import (
     CoviuError,
@@ -135,7 +135,6 @@ class CoviuClient:
             raise ValueError("retries must be 0 or more")
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
-        self._secret = Secret(api_secret)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -464,9 +463,10 @@ class CoviuClient:
         url = self.base_url + path
         safe = method in ("GET", "PUT", "DELETE", "HEAD", "OPTIONS")
         reauthenticated = False
+        ambiguous = False
         while True:
             token = self._tokens.token()
-            response, ambiguous = self._send_tracked(
+            response, lost = self._send_tracked(
                 method,
                 url,
                 operation,
@@ -476,6 +476,7 @@ class CoviuClient:
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 secret_ids=secret_ids,
             )
+            ambiguous = ambiguous or lost
             if response.status_code == 401 and not reauthenticated:
                 # Expired early, revoked, or the server forgot it (restart): once, with a new one.
                 log.info("%s: token refused (401); re-authenticating once", operation)
