@@ -499,6 +499,25 @@ def test_answers_sent_to_a_response_url_are_shown_like_slack_shows_them(
     assert (private.text, private.via_response_url) == ("Only you see this", True)
 
 
+def test_an_ack_is_shown_before_what_the_app_then_posts_to_the_response_url(
+    slack: FakeSlack, bolt: BoltServer
+) -> None:
+    @bolt.app.command("/coviu")
+    def coviu(ack: Any, respond: Any) -> None:
+        ack("Looking up your sessions…")
+        # This may reach Slack before the ack's HTTP answer does; Slack still orders them.
+        respond(text="You have 2 sessions", replace_original=True)
+
+    slack.slash_command("U0CAROL", "/coviu", "list")
+
+    reply = slack.wait_for(lambda: slack.ephemerals("U0CAROL")[-1].edits
+                           and slack.ephemerals("U0CAROL")[-1])
+    assert len(slack.ephemerals("U0CAROL")) == 1
+    assert (reply.text, reply.edits[0]["text"]) == (
+        "You have 2 sessions", "Looking up your sessions…"
+    )
+
+
 def test_a_click_on_a_button_reaches_the_action_listener(
     slack: FakeSlack, bolt: BoltServer, client: WebClient
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -43,6 +44,7 @@ MAX_VIEW_STACK = 3
 SCHEDULE_HORIZON = 120 * 24 * 3600
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL = 30 * 60
+RESPONSE_URL_READY_WAIT = 30.0  # at most this long for the issuing request's answer
 
 
 class ApiError(Exception):
@@ -520,11 +522,21 @@ class WebApi:
 
     # --- response_url ---------------------------------------------------------------------
 
-    def issue_response_url(self, user_id: str, channel_id: str, origin: Message | None) -> str:
+    def issue_response_url(self, user_id: str, channel_id: str, origin: Message | None, *,
+                           ready: bool = True) -> str:
+        """A response_url for one interaction. With ``ready=False`` posts to it wait until
+        `mark_ready` (the issuing request's own answer has been shown)."""
         hook = ResponseUrl(self.ws.next_id("R", 10), user_id, channel_id, time.time(), origin)
+        if ready:
+            hook.ready.set()
         with self.ws.lock:
             self.ws.response_urls[hook.id] = hook
         return f"{self.public_url()}/respond/{hook.id}"
+
+    def mark_ready(self, url: str | None) -> None:
+        hook = self.ws.response_urls.get((url or "").rsplit("/", 1)[-1])
+        if hook is not None:
+            hook.ready.set()
 
     def respond(self, hook_id: str, body: Params) -> tuple[int, str]:
         """Apply a POST to a response_url: (HTTP status, text body) as Slack answers."""
@@ -584,6 +596,9 @@ class WebApi:
         body = await _body_params(request)
         if "payload" in body and isinstance(body["payload"], str):
             body = json.loads(body["payload"])
+        hook = self.ws.response_urls.get(request.path_params["hook_id"])
+        if hook is not None and not hook.ready.is_set():
+            await run_in_threadpool(hook.ready.wait, RESPONSE_URL_READY_WAIT)
         status, text = self.respond(request.path_params["hook_id"], body)
         self.ws.flush()
         return PlainTextResponse(text, status_code=status)

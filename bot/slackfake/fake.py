@@ -362,7 +362,7 @@ class FakeSlack:
         user = self._person(user_id)
         channel = self._command_channel(user, channel_id)
         trigger_id = self.new_trigger_id(user.id)
-        response_url = self._api.issue_response_url(user.id, channel.id, None)
+        response_url = self._api.issue_response_url(user.id, channel.id, None, ready=False)
         fields = payloads.slash_command_form(
             token=self.verification_token, team_id=self.team_id, team_domain=self.team_domain,
             channel_id=channel.id,
@@ -371,11 +371,15 @@ class FakeSlack:
             text=escape_mentions(text, self._ws.users.values()) if escape else text,
             api_app_id=self.app_id, response_url=response_url, trigger_id=trigger_id,
         )
-        result = self.post_signed(payloads.form_body(fields), "application/x-www-form-urlencoded",
-                                  retry_num=retry_num, kind="slash_command",
-                                  payload=dict(fields), user_id=user.id)
-        result.trigger_id, result.response_url = trigger_id, response_url
-        self._apply(result, None)
+        try:
+            result = self.post_signed(payloads.form_body(fields),
+                                      "application/x-www-form-urlencoded", retry_num=retry_num,
+                                      kind="slash_command", payload=dict(fields),
+                                      user_id=user.id)
+            result.trigger_id, result.response_url = trigger_id, response_url
+            self._apply(result, None)
+        finally:
+            self._api.mark_ready(response_url)
         return result
 
     def _command_channel(self, user: FakeUser, channel_id: str) -> Channel:

@@ -240,6 +240,9 @@ class ResponseUrl:
     issued_at: float
     origin: Message | None = None  # the message replace_original / delete_original act on
     uses: int = 0
+    # Set once Slack has shown the answer to the request that issued the URL: an app's ack
+    # comes before anything it posts to the URL, even when the two race over the network.
+    ready: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
