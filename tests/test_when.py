@@ -435,6 +435,18 @@ def test_refusals(text: str, message: str) -> None:
         assert parse_booking(example[1], NOW, SYDNEY).ok, example[1]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["3pm five 15h 31st 99", "2 45 between", "12 15h 15h 3", "13pm", "0am", "24:00 25:00",
+     "💥 İstanbul 3pm", "<@U0A> host", '"unclosed 3pm', "31/12/99 10am", "gmt+99 3pm"],
+)  # fmt: skip
+def test_odd_text_never_raises(text: str) -> None:
+    booking = parse_booking(text, NOW, SYDNEY)
+    assert booking.ok or booking.error
+    if booking.ok:
+        assert booking.start is not None and booking.start >= NOW
+
+
 def test_an_unknown_zone_is_refused_not_raised() -> None:
     booking = parse_booking("tomorrow 3pm", NOW, "Mars/Olympus_Mons")
     assert booking.error == (
@@ -474,6 +486,8 @@ def test_parse_when_raises_the_same_message() -> None:
         ("Morning standup tomorrow 9", "Morning standup", (), ()),  # "morning" starts a title
         ("Team of 5 meeting tomorrow 3pm-ish", "Team of 5 meeting", (), ()),
         ("Meeting in room 204 at 3pm", "Meeting in room 204", (), ()),
+        ("Room 45 tomorrow 3pm", "Room 45", (), ()),
+        ("Table for 3 20 people tomorrow 3pm", "Table for 3 20 people", (), ()),
     ],
 )  # fmt: skip
 def test_who_and_what(

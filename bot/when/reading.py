@@ -424,7 +424,8 @@ def clock(m: re.Match[str], p: str = "") -> Clock:
         h24 = digits.startswith("0") or hour > 12 or hour == 0
         return _checked(Clock(hour, minute, meridiem, h24, text=text))
     hour_text = m[p + "h"]
-    minute_text = m[p + "mc"] or m[p + "md"] or m[p + "mh"] or m[p + "ms"]
+    spaced = m.groupdict().get(p + "ms")  # TIME_UNSPACED has no such group
+    minute_text = m[p + "mc"] or m[p + "md"] or m[p + "mh"] or spaced
     hour = int(hour_text)
     h_sep = m.string[m.end(p + "h") : m.end(p + "h") + 1] == "h"
     h24 = hour > 12 or hour == 0 or (len(hour_text) == 2 and hour_text[0] == "0") or h_sep
@@ -451,9 +452,25 @@ def _strong(c: Clock, m: re.Match[str], p: str = "") -> bool:
         or c.offset
         or m[p + "mc"]
         or m[p + "mh"]
-        or (c.h24 and not m[p + "hhmm"])
+        or _H_SEPARATOR.search(c.text)  # "15h", "8h gmt"; a bare "20" is not a time
         or "oclock" in c.text
     )
+
+
+_H_SEPARATOR = re.compile(r"\dh(?![a-z])")
+
+
+def _clock_or_skip(m: re.Match[str], p: str = "") -> Clock | None:
+    """`clock(m, p)`, or None for a number that only looked like a time ("room 45 tomorrow").
+
+    A malformed time written as a time ("25:00", "0am") is still an error for the user.
+    """
+    try:
+        return clock(m, p)
+    except BookingTextError:
+        if m[p + "mer"] or m[p + "mer1"] or m[p + "mc"] or m[p + "mh"] or "oclock" in m.group():
+            raise
+        return None
 
 
 def _context(scan: Scan, m: re.Match[str]) -> bool:
@@ -476,7 +493,9 @@ def _read_range(scan: Scan, reading: Reading) -> None:
         single = g.ATOM.match(scan.text, m.end("lead") if m["lead"] else m.start())
         if single is not None and single["qb"] and single.end() >= m.end():
             continue
-        start, end = clock(m, "s_"), clock(m, "e_")
+        start, end = _clock_or_skip(m, "s_"), _clock_or_skip(m, "e_")
+        if start is None or end is None:
+            continue
         strong = (
             _strong(start, m, "s_")
             or _strong(end, m, "e_")
@@ -495,14 +514,14 @@ def _read_range(scan: Scan, reading: Reading) -> None:
 def _read_times(scan: Scan, reading: Reading) -> None:
     found: list[tuple[Clock, re.Match[str]]] = []
     for m in scan.finditer(g.TIME):
-        c = clock(m)
-        if m["ms"] and not (c.meridiem or re.search(r"at|@", m["pre"] or "")):
+        c = _clock_or_skip(m)
+        if m["ms"] and not ((c and c.meridiem) or re.search(r"at|@", m["pre"] or "")):
             # "3 20 people" is not twenty past three: read the spot again without "3 20".
             m2 = g.TIME_UNSPACED.match(scan.text, m.start())
             if m2 is None:
                 continue
-            m, c = m2, clock(m2)
-        if not (_strong(c, m) or _context(scan, m)):
+            m, c = m2, _clock_or_skip(m2)
+        if c is None or not (_strong(c, m) or _context(scan, m)):
             continue
         scan.claim(*m.span())
         found.append((c, m))
