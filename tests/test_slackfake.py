@@ -563,6 +563,55 @@ def test_a_button_that_is_not_there_cannot_be_clicked(
         slack.click("U0ALICE", slack.ephemerals("U0BOB")[0], "join")
 
 
+def test_a_click_on_an_ephemeral_message_can_delete_it(
+    slack: FakeSlack, bolt: BoltServer, client: WebClient
+) -> None:
+    bodies: list[dict[str, Any]] = []
+
+    @bolt.app.action("join")
+    def join(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        bodies.append(body)
+        respond(delete_original=True)
+
+    client.chat_postEphemeral(channel="C0GENERAL", user="U0BOB", text="x", blocks=JOIN_BLOCKS)
+    [private] = slack.ephemerals("U0BOB")
+
+    slack.click("U0BOB", private, "join")
+
+    slack.wait_for(lambda: private.deleted)
+    assert slack.ephemerals("U0BOB") == []
+    # As in Slack, a payload from an ephemeral message carries no copy of the message.
+    assert bodies[0]["container"]["is_ephemeral"] is True
+    assert "message" not in bodies[0]
+
+
+def test_a_choice_in_a_select_on_the_home_tab_reaches_the_app(
+    slack: FakeSlack, bolt: BoltServer, client: WebClient
+) -> None:
+    chosen: list[dict[str, Any]] = []
+    bolt.app.action("range")(lambda ack, body: (ack(), chosen.append(body)))
+    select = {"type": "static_select", "action_id": "range", "options": [
+        {"text": {"type": "plain_text", "text": "This week"}, "value": "week"},
+        {"text": {"type": "plain_text", "text": "This month"}, "value": "month"}]}
+    client.views_publish(user_id="U0DAVE", view={"type": "home", "blocks": [
+        {"type": "actions", "block_id": "filters", "elements": [select]}]})
+    home = slack.home("U0DAVE")
+    assert home is not None
+
+    slack.click("U0DAVE", home, "range", "month")
+
+    body = slack.wait_for(lambda: chosen)[0]
+    assert body["container"] == {"type": "view", "view_id": home.id}
+    assert body["view"]["type"] == "home" and "response_url" not in body
+    [action] = body["actions"]
+    assert (action["type"], action["block_id"], action["selected_option"]["value"]) == (
+        "static_select", "filters", "month"
+    )
+    with pytest.raises(FakeSlackError, match="not an option"):
+        slack.click("U0DAVE", home, "range", "year")
+
+
 def test_a_modal_opened_with_the_trigger_is_submitted_and_can_answer_with_errors(
     slack: FakeSlack, bolt: BoltServer
 ) -> None:
@@ -645,6 +694,28 @@ def test_a_submission_may_update_or_push_the_modal(slack: FakeSlack, bolt: BoltS
 
     assert result.view is modal and modal.callback_id == "confirm"
     assert "All set" in modal.text_content()
+
+
+def test_closing_a_modal_tells_the_app_only_when_it_asked(
+    slack: FakeSlack, bolt: BoltServer, client: WebClient
+) -> None:
+    closed: list[dict[str, Any]] = []
+    bolt.app.view_closed("book")(lambda ack, body: (ack(), closed.append(body)))
+
+    client.views_open(trigger_id=slack.new_trigger_id("U0BOB"), view=BOOKING_MODAL)
+    assert slack.close_view("U0BOB", slack.view_stack("U0BOB")[0]) is None
+
+    client.views_open(trigger_id=slack.new_trigger_id("U0BOB"),
+                      view={**BOOKING_MODAL, "notify_on_close": True})
+    modal = slack.view_stack("U0BOB")[0]
+    result = slack.close_view("U0BOB", modal)
+
+    assert result is not None and result.status == 200
+    assert slack.view_stack("U0BOB") == []
+    body = slack.wait_for(lambda: closed)[0]
+    assert (body["type"], body["view"]["id"], body["is_cleared"]) == (
+        "view_closed", modal.id, False
+    )
 
 
 def test_an_event_reaches_the_app_and_the_app_publishes_the_home(
