@@ -1,0 +1,156 @@
+"""The bot, running for real, between a local Slack and a local Coviu.
+
+Every bot test gets:
+- `coviu`: the local Coviu Session API on a free port, on its own SQLite file;
+- `slack`: the local Slack stand-in, with the demo workspace (alice in Sydney, bob in London,
+  carol in New York, dave in Sydney); it signs what it sends to the app, as Slack does;
+- `bot`: the real Bolt app behind `coviu-slack serve`'s HTTP face, on the bot's own SQLite
+  file, talking to both over HTTP;
+- `clock`: the time all three share, frozen at Monday 18 March 2030, 09:00 UTC (20:00 in
+  Sydney), moved by hand.
+
+    def test_booking(bot, slack):
+        bot.command("U0ALICE", 'book "Physio review" with @bob tomorrow 3pm')
+        assert "Physio review" in slack.dms("U0BOB")[-1].text_content()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Services, build_app
+from bot.clock import Clock
+from bot.config import Settings
+from bot.coviu.client import CoviuClient
+from bot.coviu.server import ClientRegistration, create_app
+from bot.httpserve import ServerThread
+from bot.slackfake import DEMO_USERS, FakeSlack
+from bot.web import create_web_app
+
+NOW = datetime(2030, 3, 18, 9, 0, tzinfo=UTC)
+BOT_TOKEN = "xoxb-test-bot-token"
+SIGNING_SECRET = "test-signing-secret"
+COVIU_KEY = "clinic-key"
+COVIU_SECRET = "clinic-secret"
+
+ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(frozen_at=NOW)
+
+
+@dataclass
+class LocalCoviu:
+    url: str
+    api: CoviuClient  # the clinic's own view of Coviu, for asserting what is really booked
+    server: ServerThread
+
+
+@pytest.fixture
+def coviu(tmp_path: Path, clock: Clock) -> Iterator[LocalCoviu]:
+    server = ServerThread.build(
+        lambda url: create_app(
+            tmp_path / "coviu.db",
+            [ClientRegistration(COVIU_KEY, COVIU_SECRET, "clinic")],
+            public_url=url,
+            clock=clock,
+        )
+    )
+    with server, CoviuClient(COVIU_KEY, COVIU_SECRET, server.url + "/v1") as api:
+        yield LocalCoviu(server.url, api, server)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(
+        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, team_id="T0CLINIC", users=DEMO_USERS
+    )
+    with fake:
+        yield fake
+
+
+class RunningBot:
+    """The app as `coviu-slack serve` runs it, plus ways to act as the people using it.
+
+    Each action waits until the app has finished the work it started (lazy listeners
+    included) before returning, so tests read top to bottom without sleeps.
+    """
+
+    def __init__(self, slack: FakeSlack, coviu: LocalCoviu, db_path: Path, clock: Clock) -> None:
+        self.slack = slack
+        self.settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+            coviu_api_url=coviu.url + "/v1",
+            coviu_api_key=COVIU_KEY,
+            coviu_api_secret=COVIU_SECRET,
+            db_path=db_path,
+        )
+        self.clock = clock
+        self.coviu_url = coviu.url
+        self._start()
+
+    def _start(self) -> None:
+        # Short backoff: a test of Coviu being down shouldn't wait out production's pauses.
+        client = CoviuClient(COVIU_KEY, COVIU_SECRET, self.coviu_url + "/v1", backoff=0.01)
+        self.services = Services.create(self.settings, client, clock=self.clock)
+        self.app = build_app(self.services)
+        self.server = ServerThread(create_web_app(self.app)).start()
+        self.slack.app_url = self.server.url + "/slack/events"
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.services.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self._start()
+
+    def idle(self) -> None:
+        assert self.services.executor.wait_idle(timeout=30), "the app's work never finished"
+
+    def command(self, user: str, text: str, **options: Any) -> Any:
+        result = self.slack.slash_command(user, "/coviu", text, **options)
+        self.idle()
+        return result
+
+    def click(self, user: str, where: Any, action_id: str, value: str | None = None) -> Any:
+        result = self.slack.click(user, where, action_id, value)
+        self.idle()
+        return result
+
+    def submit(self, user: str, view: Any, values: dict[str, Any] | None = None) -> Any:
+        result = self.slack.submit(user, view, values)
+        self.idle()
+        return result
+
+    def open_home(self, user: str) -> Any:
+        result = self.slack.open_home(user)
+        self.idle()
+        return result
+
+    def send_reminders(self) -> int:
+        """One pass of the reminder scheduler at the clock's current time."""
+        return self.services.reminders.send_due()
+
+    def last_reply(self, user: str) -> Any:
+        """The newest message only `user` can see (an ephemeral answer)."""
+        replies = self.slack.ephemerals(user)
+        assert replies, f"{user} got no private reply"
+        return replies[-1]
+
+
+@pytest.fixture
+def bot(slack: FakeSlack, coviu: LocalCoviu, tmp_path: Path, clock: Clock) -> Iterator[RunningBot]:
+    running = RunningBot(slack, coviu, tmp_path / "bot.db", clock)
+    yield running
+    running.stop()

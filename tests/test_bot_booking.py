@@ -1,0 +1,210 @@
+"""Booking from Slack: by text, by the form, and what every participant receives."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import requests
+from conftest import ALICE, BOB, CAROL, NOW
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+
+
+def join_url(message) -> str:
+    [join] = [b for b in message.buttons() if b.action_id == "join"]
+    return join.url
+
+
+def book_physio(bot) -> None:
+    bot.command(ALICE, 'book "Physio review" with @bob tomorrow 3pm for 45 min')
+
+
+def test_booking_by_text_confirms_privately_with_time_people_and_buttons(bot, slack):
+    book_physio(bot)
+
+    reply = bot.last_reply(ALICE)
+    text = reply.text_content()
+    assert "Booked “Physio review”" in text
+    # 3pm tomorrow in Alice's zone (Sydney), shown with Slack's date token for every reader.
+    start = datetime(2030, 3, 19, 15, 0, tzinfo=SYDNEY)
+    assert f"<!date^{int(start.timestamp())}^" in text
+    assert "<@U0BOB>" in text and "<@U0ALICE> (host)" in text
+    assert {b.action_id for b in reply.buttons()} >= {"reschedule_session", "cancel_session"}
+
+
+def test_every_participant_gets_their_own_link_by_dm(bot, slack, coviu):
+    book_physio(bot)
+
+    alice_dm, bob_dm = slack.dms(ALICE)[-1], slack.dms(BOB)[-1]
+    assert "Physio review" in bob_dm.text_content()
+    assert "guest" in bob_dm.text_content() and "host" in alice_dm.text_content()
+    alice_link, bob_link = join_url(alice_dm), join_url(bob_dm)
+    assert alice_link != bob_link
+
+    # Each link names its owner's participant at Coviu, who is mapped back to the Slack user.
+    [session] = list(coviu.api.iter_sessions())
+    by_link = {p.entry_url: p for p in session.participants}
+    assert json.loads(by_link[bob_link].state)["user"] == BOB
+    assert by_link[bob_link].role == "GUEST"
+    assert json.loads(by_link[alice_link].state)["user"] == ALICE
+    assert by_link[alice_link].role == "HOST"
+    assert session.start_time == datetime(2030, 3, 19, 4, 0, tzinfo=UTC)
+    assert session.end_time - session.start_time == timedelta(minutes=45)
+
+
+def test_entry_links_never_reach_a_channel(bot, slack):
+    book_physio(bot)
+
+    links = {join_url(slack.dms(ALICE)[-1]), join_url(slack.dms(BOB)[-1])}
+    for message in slack.channel_messages("C0GENERAL"):
+        assert not any(link in message.text_content() for link in links)
+    for call in slack.calls:
+        if call.method == "chat.postMessage":
+            assert str(call.params["channel"]).startswith("D"), "a message went to a channel"
+
+
+def test_hosts_named_in_text_are_hosts(bot, coviu):
+    bot.command(ALICE, "Team sync with @carol host @bob thu 2-3pm")
+
+    [session] = list(coviu.api.iter_sessions())
+    roles = {json.loads(p.state)["user"]: p.role for p in session.participants}
+    assert roles == {ALICE: "HOST", BOB: "HOST", CAROL: "GUEST"}
+    assert session.session_name == "Team sync"
+
+
+def test_a_retried_command_books_once(bot, slack, coviu):
+    first = bot.command(ALICE, 'book "Physio review" with @bob tomorrow 3pm')
+    slack.resend(first, retry_num=1, retry_reason="http_timeout")
+    bot.idle()
+
+    assert len(list(coviu.api.iter_sessions())) == 1
+    assert len(slack.dms(BOB)) == 1
+
+
+def test_text_without_guests_opens_the_form_prefilled(bot, slack):
+    bot.command(ALICE, 'book "Physio review" tomorrow 3pm for 45 min')
+
+    [form] = slack.view_stack(ALICE)
+    assert form.callback_id == "book"
+    inputs = {b["block_id"]: b["element"] for b in form.blocks if b["type"] == "input"}
+    assert inputs["title"]["initial_value"] == "Physio review"
+    start = datetime(2030, 3, 19, 15, 0, tzinfo=SYDNEY)
+    assert inputs["when"]["initial_date_time"] == int(start.timestamp())
+    assert inputs["length"]["initial_option"]["value"] == "45"
+    assert inputs["hosts"]["initial_users"] == [ALICE]
+
+
+def test_booking_through_the_form(bot, slack, coviu):
+    bot.command(ALICE, "")
+    [form] = slack.view_stack(ALICE)
+    start = NOW + timedelta(days=1)
+
+    result = bot.submit(
+        ALICE,
+        form,
+        {
+            "title": "Knee follow-up",
+            "when": int(start.timestamp()),
+            "length": "60",
+            "guests": [BOB],
+            "external": "Pat Smith",
+        },
+    )
+
+    assert not result.errors
+    [session] = list(coviu.api.iter_sessions())
+    assert session.session_name == "Knee follow-up"
+    assert session.end_time - session.start_time == timedelta(hours=1)
+    assert {p.display_name for p in session.participants} >= {"Pat Smith"}
+    assert "Knee follow-up" in slack.dms(BOB)[-1].text_content()
+    # The external guest's link is shown to Alice alone, in the form's result view.
+    [pat] = [p for p in session.participants if p.display_name == "Pat Smith"]
+    [done] = slack.view_stack(ALICE)
+    assert done.title == "Booked"
+    assert pat.entry_url in json.dumps(done.blocks)
+
+
+def test_form_mistakes_are_shown_against_their_fields(bot, slack, coviu):
+    bot.command(ALICE, "")
+    [form] = slack.view_stack(ALICE)
+
+    past = bot.submit(ALICE, form, {"when": int((NOW - timedelta(hours=1)).timestamp()),
+                                    "guests": [BOB]})
+    assert "already passed" in past.errors["when"]
+
+    alone = bot.submit(ALICE, form, {"when": int((NOW + timedelta(days=1)).timestamp())})
+    assert "at least one guest" in alone.errors["guests"]
+    assert list(coviu.api.iter_sessions()) == []
+
+
+def test_a_resubmitted_form_books_once(bot, slack, coviu):
+    bot.command(ALICE, "")
+    [form] = slack.view_stack(ALICE)
+    values = {"when": int((NOW + timedelta(days=1)).timestamp()), "guests": [BOB]}
+
+    first = bot.submit(ALICE, form, values)
+    slack.resend(first)
+    bot.idle()
+
+    assert len(list(coviu.api.iter_sessions())) == 1
+
+
+def test_unparseable_time_gets_a_specific_answer_with_an_example(bot, slack, coviu):
+    bot.command(ALICE, "book with @bob whenever works")
+
+    text = bot.last_reply(ALICE).text_content()
+    assert "time" in text.lower() and re.search(r"\d", text), text
+    assert list(coviu.api.iter_sessions()) == []
+
+
+def test_past_time_is_refused_with_an_example(bot, coviu):
+    bot.command(ALICE, "book with @bob yesterday at 3pm")
+
+    text = bot.last_reply(ALICE).text_content()
+    assert "past" in text.lower()
+    assert list(coviu.api.iter_sessions()) == []
+
+
+def test_coviu_not_answering_is_explained_and_nothing_is_kept(bot, slack, coviu):
+    coviu.server.stop()
+
+    bot.command(ALICE, 'book "Physio review" with @bob tomorrow 3pm')
+
+    assert "isn't answering" in bot.last_reply(ALICE).text_content()
+    assert bot.services.store.upcoming_for("T0CLINIC", ALICE, NOW) == []
+    assert slack.dms(BOB) == []
+
+
+def test_a_dm_that_fails_is_reported_and_the_booking_stands(bot, slack, coviu):
+    slack.fail_next("chat.postMessage", error="internal_error", status=500)
+
+    book_physio(bot)
+
+    assert len(list(coviu.api.iter_sessions())) == 1
+    assert "couldn't DM" in bot.last_reply(ALICE).text_content()
+
+
+def test_an_invalid_signature_is_refused(bot, slack):
+    body = "command=%2Fcoviu&text=list&user_id=U0ALICE&team_id=T0CLINIC"
+    answer = requests.post(
+        slack.app_url,
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(int(datetime.now(UTC).timestamp())),
+            "X-Slack-Signature": "v0=" + "0" * 64,
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 401
+    assert bot.services.store.upcoming_for("T0CLINIC", ALICE, NOW) == []
+
+
+def test_help_lists_the_grammar_with_examples(bot, slack):
+    answer = bot.command(ALICE, "help")
+
+    text = json.dumps(answer.body)
+    assert "/coviu book" in text and "/coviu list" in text and "for 45 min" in text
