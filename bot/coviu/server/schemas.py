@@ -142,3 +142,48 @@ class TokenOut(BaseModel):
     expires_in: int
     token_type: Literal["Bearer"] = "Bearer"
     scope: str
+
+
+class TokenIn(_In):
+    """``POST /session/{id}/admit`` and ``/remove``: whom, by their per-entry token."""
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SummaryEvent(BaseModel):
+    event: Literal["entered", "admitted", "removed", "left"]
+    time: str = Field(description="RFC-1123")
+    by_participant_id: str | None = Field(description="the host who admitted or removed")
+    reason: str | None = Field(
+        description="for 'left': left, timed_out, session_ended, session_cancelled or "
+        "participant_cancelled"
+    )
+
+
+class SessionSummaryEvent(SummaryEvent):
+    participant_id: str
+
+
+class ParticipantSummary(BaseModel):
+    participant_id: str
+    display_name: str | None
+    role: Literal["HOST", "GUEST"]
+    picture: str | None
+    deleted_at: str | None
+    status: Literal["never_entered", "waiting", "in", "left", "removed"]
+    entered_time: str | None = Field(description="first arrival (a guest's, in the waiting room)")
+    joined_time: str | None = Field(description="first time in the call: entry or admission")
+    left_time: str | None = Field(description="last exit or removal; null while present")
+    events: list[SummaryEvent]
+
+
+class SessionSummary(BaseModel):
+    """``GET /v1/sessions/{id}/summary``: who entered, was let in, removed and left, when."""
+
+    session_id: str
+    session_name: str | None
+    start_time: str
+    end_time: str
+    canceled_time: str | None
+    participants: list[ParticipantSummary]
+    events: list[SessionSummaryEvent]

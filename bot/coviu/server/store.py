@@ -182,6 +182,46 @@ class Store:
             db["participants"].create_index(
                 ["state", "session_id"], "participants_state", if_not_exists=True
             )
+            # Entry pages (``entry.py``): where each participant is now, one row each...
+            db["entry_presence"].create(
+                {
+                    "participant_id": str,
+                    "session_id": str,
+                    # Opaque, random, new at every entry: hosts admit and remove by it, so no
+                    # page ever carries another participant's id (the id *is* their link).
+                    "token": str,
+                    "status": str,  # waiting | in | left | removed | timed_out | closed
+                    "entered_at": str,
+                    "last_seen": str,
+                },
+                pk="participant_id",
+                not_null={"session_id", "token", "status", "entered_at", "last_seen"},
+                foreign_keys=[("participant_id", "participants", "id")],
+                if_not_exists=True,
+            )
+            db["entry_presence"].create_index(
+                ["session_id", "status"], "entry_presence_session", if_not_exists=True
+            )
+            db["entry_presence"].create_index(["token"], unique=True, if_not_exists=True)
+            # ...and everything that happened, append-only, for GET /v1/sessions/{id}/summary.
+            db["entry_events"].create(
+                {
+                    "id": int,
+                    "session_id": str,
+                    "participant_id": str,
+                    "event": str,  # entered | admitted | removed | left
+                    "at": str,
+                    "by_participant_id": str,  # the host who admitted or removed
+                    "reason": str,  # for "left": left | timed_out | session_ended | cancelled
+                },
+                pk="id",
+                not_null={"session_id", "participant_id", "event", "at"},
+                foreign_keys=[("participant_id", "participants", "id")],
+                if_not_exists=True,
+            )
+            db["entry_events"].create_index(
+                ["session_id", "id"], "entry_events_session", if_not_exists=True
+            )
 
     # -- access ------------------------------------------------------------------------------------
 
