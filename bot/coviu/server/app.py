@@ -14,6 +14,12 @@ own app::
 
 Routes are closures over this app's store, so ``outer.include_router(app.router)`` works too
 (then call ``install_error_handlers(outer)`` for the error shape).
+
+Besides the API, the app serves each participant's ``entry_url`` (``GET /session/<id>``, see
+``entry.py`` for the rules and ``pages.py`` for the HTML), the JSON that page polls and acts
+through (``/session/<id>/enter|state|admit|remove|leave``), its two static files
+(``/session-assets/entry.css|js``), and the API client's record of it all,
+``GET /v1/sessions/<id>/summary``.
 """
 
 # No `from __future__ import annotations` here: FastAPI evaluates the endpoint signatures, and
@@ -28,13 +34,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from bot.coviu.dates import parse_date
 from bot.coviu.server.auth import Caller, ClientRegistration, TokenService
 from bot.coviu.server.auth import register_client as _register_client
+from bot.coviu.server.entry import EntryService
 from bot.coviu.server.errors import ApiError, install_error_handlers, invalid_field
+from bot.coviu.server.pages import ASSETS_PATH, PAGE_HEADERS, asset, entry_page, refusal_page
 from bot.coviu.server.schemas import (
     Ok,
     ParticipantIn,
@@ -43,7 +52,9 @@ from bot.coviu.server.schemas import (
     SessionCreate,
     SessionOut,
     SessionPage,
+    SessionSummary,
     SessionUpdate,
+    TokenIn,
     TokenOut,
 )
 from bot.coviu.server.service import SessionService
@@ -66,6 +77,7 @@ class CoviuServer:
     tokens: TokenService
     sessions: SessionService
     clock: Clock
+    entry: EntryService
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -95,7 +107,9 @@ def create_app(
     """
     store = Store(db_path)
     tokens = TokenService(store, token_ttl, clock or _real_clock)
-    server = CoviuServer(store, tokens, SessionService(store, public_url), clock or _real_clock)
+    server = CoviuServer(
+        store, tokens, SessionService(store, public_url), clock or _real_clock, EntryService(store)
+    )
     for registration in clients:
         _register_client(store, registration, server.now())
     if store.query_one("SELECT 1 AS one FROM clients LIMIT 1") is None:
@@ -115,6 +129,7 @@ def create_app(
     app.state.coviu = server
     install_error_handlers(app)
     app.include_router(_router(server))
+    app.include_router(_entry_router(server))
     return app
 
 
@@ -273,6 +288,87 @@ def _router(server: CoviuServer) -> APIRouter:
     def cancel_participant(who: CallerDep, participant_id: str) -> dict[str, Any]:
         """Cancel a participant of a session that has not ended."""
         return sessions.cancel_participant(who, participant_id, server.now())
+
+    @router.get(
+        "/v1/sessions/{session_id}/summary", tags=["sessions"], response_model=SessionSummary
+    )
+    def session_summary(who: CallerDep, session_id: str) -> dict[str, Any]:
+        """Who entered (through their entry_url), was let in, removed and left, and when:
+        per participant, and as one list of events in order."""
+        return server.entry.summary(who, session_id, server.now())
+
+    return router
+
+
+def _entry_router(server: CoviuServer) -> APIRouter:
+    """The pages behind the entry links and the JSON they use.
+
+    The JSON calls are authorised by the participant id in the path: holding the link is
+    being that participant, exactly as for the page. Errors use the API's ``{"error": ...}``
+    shape with the page's statuses (404 unknown link, 410 cancelled or ended, 403 not open
+    yet or not a host, 409 for a stale click).
+    """
+    router = APIRouter(tags=["entry"])
+    entry = server.entry
+    # Read once: the files are package data and do not change while the app runs.
+    assets = {
+        "entry.css": (asset("entry.css"), "text/css; charset=utf-8"),
+        "entry.js": (asset("entry.js"), "text/javascript; charset=utf-8"),
+    }
+
+    def page(html: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS | (headers or {}))
+
+    def state(body: dict[str, Any]) -> JSONResponse:
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    @router.get("/session/{participant_id}", response_class=HTMLResponse)
+    def entry_link(participant_id: str, request: Request) -> HTMLResponse:
+        """The participant's page. Opening it changes nothing (a link preview must not put
+        anyone in the waiting room): its script enters."""
+        try:
+            found = entry.lookup(participant_id)
+        except ApiError as error:
+            return page(refusal_page(error), error.status)
+        try:
+            entry.check_door(found, server.now())
+        except ApiError as error:
+            # A cancelled participant learns nothing of the session; the others may.
+            shown = found if error.code in ("not_open_yet", "session_ended") else None
+            return page(refusal_page(error, shown), error.status, error.headers)
+        base = f"{request.scope.get('root_path', '')}/session/{participant_id}"
+        return page(entry_page(found, base))
+
+    @router.post("/session/{participant_id}/enter")
+    def enter(participant_id: str) -> JSONResponse:
+        """Come in: a host is in, a guest waits. Answers the page's state."""
+        return state(entry.enter(participant_id, server.now()))
+
+    @router.get("/session/{participant_id}/state")
+    def poll(participant_id: str) -> JSONResponse:
+        """The page's state; each call also says its holder is still here."""
+        return state(entry.state(participant_id, server.now()))
+
+    @router.post("/session/{participant_id}/admit")
+    def admit(participant_id: str, body: TokenIn) -> JSONResponse:
+        """A host who is in lets the waiting guest with this token in."""
+        return state(entry.admit(participant_id, body.token, server.now()))
+
+    @router.post("/session/{participant_id}/remove")
+    def remove(participant_id: str, body: TokenIn) -> JSONResponse:
+        """A host who is in removes the guest with this token."""
+        return state(entry.remove(participant_id, body.token, server.now()))
+
+    @router.post("/session/{participant_id}/leave")
+    def leave(participant_id: str) -> JSONResponse:
+        return state(entry.leave(participant_id, server.now()))
+
+    @router.get(ASSETS_PATH + "/{name}", include_in_schema=False)
+    def static_file(name: str) -> Response:
+        if name not in assets:
+            raise ApiError(404, "not_found", f"no asset {name!r}")
+        content, media_type = assets[name]
+        return Response(content, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
     return router
 
