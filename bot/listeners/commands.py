@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.booking import BookingError, BookingRequest
+from bot.booking import EXAMPLE, BookingError, BookingRequest
 from bot.intents import matching, people_and_names, split_verb
 from bot.listeners.common import (
     answering,
@@ -88,7 +88,7 @@ def _book(
     team_id, user_id = team_and_user(command)
     parsed = parse_text(services, team_id, user_id, text)
     if parsed.error:
-        message = parsed.error
+        message = f"{parsed.error}\nA whole booking looks like: {EXAMPLE}"
         respond(
             replace_original=True,
             text=message,

@@ -50,7 +50,13 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
         app, made["key"], made["secret"] = embedded_coviu_app(settings, url, clock=clock)
         return app
 
-    coviu_server = ServerThread.build(make_coviu).start()
+    # Entry links are kept between runs, so the embedded Coviu API keeps one address: $PORT
+    # (3000) when it is free, any free port otherwise.
+    try:
+        coviu_server = ServerThread.build(make_coviu, port=settings.port).start()
+    except OSError:
+        coviu_server = ServerThread.build(make_coviu).start()
+        print(f"(port {settings.port} is busy: entry links from earlier runs won't open)")
     settings = replace(
         settings,
         slack_bot_token=bot_token,

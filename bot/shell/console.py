@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import requests
 
 from bot.shell.render import Renderer, indent
-from bot.slackfake import FakeSlack, FakeUser
+from bot.slackfake import FakeSlack, FakeSlackError, FakeUser
 
 HELP = """Type as the current user, as you would in Slack:
   /coviu help                    what the app understands
@@ -29,7 +29,8 @@ Shell commands:
   as NAME         act as another person (users lists them)
   users           the people in this workspace and their time zones
   home            open your App Home tab
-  press N         press button [N] from the output (a Join button opens the entry link)
+  press N         press button [N] from the output (a Join button opens the entry link);
+                  `press Join` presses the newest button with that label
   dms [NAME]      the bot's direct messages to you (or to NAME)
   skip 10m        move time forward (e.g. 50m, 2h, 1d) to see reminders arrive
   help            this text
@@ -90,7 +91,7 @@ class Console:
             tz = (reader or self.user).tz
             updated = " · updated" if change.kind == "message_updated" else ""
             lines = self.renderer.blocks(message.blocks, tz, message, message.text)
-            self.say(f"[{label}{updated}] " + (lines[0] if lines else ""))
+            self.say(f"[{label}{updated}] " + (lines[0].strip() if lines else ""))
             if len(lines) > 1:
                 self.say(indent(lines[1:]))
         elif change.kind == "message_deleted" and change.message and change.message.ephemeral_to:
@@ -180,16 +181,45 @@ class Console:
         self.user = user
         self.say(f"You are now @{user.name} ({user.tz}).")
 
-    def _press(self, number: str) -> None:
-        if not number.isdigit() or int(number) not in self.renderer.buttons:
-            self.say("Press a numbered button from above, e.g. `press 1`.")
+    def _press(self, which: str) -> None:
+        """Press button [N], or the newest with that label that you can see (`press Join`)."""
+        buttons = self.renderer.buttons
+        if which.isdigit():
+            number = int(which) if int(which) in buttons else None
+        else:
+            labelled = [
+                n
+                for n, (b, source) in buttons.items()
+                if b.label.lower() == which.lower() and self._owner(source) in (None, self.user)
+            ]
+            number = max(labelled, default=None)
+        if number is None:
+            self.say("Press a numbered button from above, e.g. `press 1` or `press Join`.")
             return
-        button, source = self.renderer.buttons[int(number)]
+        button, source = buttons[number]
+        owner = self._owner(source)
+        if owner is not None and owner is not self.user:
+            self.say(
+                f"[{number}] {button.label} was shown to @{owner.name}; `as {owner.name}` first."
+            )
+            return
         if button.url:
             self._open_link(button.url)
-        self.slack.click(self.user.id, source, button.action_id, button.value)
+        try:
+            self.slack.click(self.user.id, source, button.action_id, button.value)
+        except FakeSlackError as error:
+            self.say(f"Slack wouldn't let you press that: {error}")
+            return
         self.idle()
         self._forms()
+
+    def _owner(self, source: Any) -> FakeUser | None:
+        """Who alone can see `source` (a DM's owner, an ephemeral's reader), if anyone."""
+        if getattr(source, "ephemeral_to", None):
+            return self.by_id.get(source.ephemeral_to)
+        if getattr(source, "channel", "").startswith("D"):
+            return self._dm_owner(source)
+        return self.by_id.get(getattr(source, "user_id", "") or "")
 
     def _open_link(self, url: str) -> None:
         self.say(f"(opening {url})")
@@ -215,7 +245,7 @@ class Console:
             self.say(f"No DMs to @{user.name} yet.")
         for message in messages:
             lines = self.renderer.blocks(message.blocks, user.tz, message, message.text)
-            self.say(f"[DM to @{user.name}] " + (lines[0] if lines else ""))
+            self.say(f"[DM to @{user.name}] " + (lines[0].strip() if lines else ""))
             if len(lines) > 1:
                 self.say(indent(lines[1:]))
 

@@ -1,0 +1,50 @@
+"""The Slack app manifest and Procfile: what installing and deploying the app relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_the_coviu_command_is_declared_with_a_usage_hint_and_escaped_mentions():
+    [command] = manifest()["features"]["slash_commands"]
+    assert command["command"] == "/coviu"
+    assert "tomorrow 3pm" in command["usage_hint"]
+    assert command["should_escape"] is True  # mentions arrive as <@U…|name>
+    assert command["url"].endswith("/slack/events")
+
+
+def test_requests_go_to_the_one_endpoint_the_app_serves():
+    settings = manifest()["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+
+
+def test_the_app_asks_for_the_least_scopes_that_work():
+    assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == [
+        "chat:write",  # DMs and ephemeral answers
+        "commands",  # /coviu
+        "im:write",  # conversations.open for DMs
+        "users:read",  # users.info for names and time zones
+    ]
+
+
+def test_the_home_tab_is_on():
+    assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_procfile_serves_http_on_port_and_has_a_socket_mode_worker():
+    lines = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    assert lines["web"].split() == ["coviu-slack", "serve", "--host", "0.0.0.0", "--port", "$PORT"]
+    assert lines["worker"].split() == ["coviu-slack", "socket"]

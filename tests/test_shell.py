@@ -1,0 +1,125 @@
+"""`coviu-slack shell` as a newcomer meets it: a script of lines piped in, a transcript out.
+
+Each test runs the real command in a fresh directory with no Slack or Coviu settings, the way
+the README's first command does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BOOK = '/coviu book "Physio review" with @bob tomorrow 3pm for 45 min'
+
+
+def shell(workdir: Path, *lines: str, fresh: bool = False) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COVIU_"))}
+    command = [sys.executable, "-m", "bot", "shell", *(["--fresh"] if fresh else [])]
+    done = subprocess.run(
+        command,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def opened_links(transcript: str) -> list[str]:
+    return re.findall(r"\(opening (\S+)\)", transcript)
+
+
+def test_booking_by_text_dms_each_person_a_link_of_their_own(tmp_path):
+    out = shell(tmp_path, BOOK, "press Join", "as bob", "press Join")
+
+    assert "[only visible to you · updated] ✓ Booked “Physio review”." in out
+    assert "[DM to @alice] You're invited to “Physio review” as a host." in out
+    assert "[DM to @bob] You're invited to “Physio review” as a guest." in out
+    # Bob in London reads 3pm Sydney time as his own 4am.
+    assert re.search(r"\[DM to @bob\].*\n.*\n.*4:00 AM GMT", out)
+    alice_link, bob_link = opened_links(out)
+    assert alice_link != bob_link
+    assert "/session/" in alice_link and "/session/" in bob_link
+    assert out.count("  HTTP ") == 2  # both links lead to a real page of the local Coviu
+
+
+def test_booking_through_the_form_with_a_mistake_corrected(tmp_path):
+    out = shell(
+        tmp_path,
+        "/coviu",
+        "Knee follow-up",  # name
+        "2020-01-01 10:00",  # a time in the past
+        "",  # length: keep 30 minutes
+        "",  # hosts: keep @alice
+        "@carol",  # guests on Slack
+        "Pat Smith",  # guest without Slack
+        "",  # reminder: keep 10
+        "2030-01-05 10:00",  # asked again, only for the time
+    )
+
+    assert "⚠ Date and time: That time has already passed." in out
+    assert "└ submitted" in out
+    assert "[DM to @carol] You're invited to “Knee follow-up” as a guest." in out
+    assert "Link for Pat Smith (no Slack account)" in out
+
+
+def test_list_reschedule_and_cancel(tmp_path):
+    out = shell(
+        tmp_path,
+        BOOK,
+        "/coviu list",
+        '/coviu reschedule "Physio review" friday 4pm',
+        '/coviu cancel "Physio review"',
+        "press Cancel session",
+        "as bob",
+        "/coviu list",
+    )
+
+    assert "Your upcoming sessions (1)" in out
+    assert "Moved “Physio review” to" in out
+    assert "[DM to @bob] @alice moved “Physio review” to" in out
+    assert "Cancelled “Physio review”. Everyone in it was told." in out
+    assert "[DM to @bob] “Physio review” on" in out and "was cancelled by @alice" in out
+    assert out.rstrip().endswith(
+        "You have no upcoming sessions. Book one with `/coviu book …` or `/coviu`."
+    )
+
+
+def test_a_reminder_arrives_as_a_dm_at_its_time(tmp_path):
+    out = shell(tmp_path, '/coviu book "Check-in" with @bob in 30 minutes', "skip 25m")
+
+    assert "[DM to @alice] ⏰ Reminder: “Check-in” starts" in out
+    assert "[DM to @bob] ⏰ Reminder: “Check-in” starts" in out
+    assert "(skipped 25m; 2 reminders sent)" in out
+
+
+def test_bad_input_is_answered_helpfully(tmp_path):
+    out = shell(
+        tmp_path,
+        "/coviu book with @bob whenever works",
+        "/coviu book with @bob yesterday at 3pm",
+        "/standup",
+        "hello there",
+        "press 99",
+        "as nobody",
+    )
+
+    assert 'A whole booking looks like: `/coviu book "Physio review" with @alice' in out
+    assert "past" in out
+    assert "/standup is not a command in this workspace. Try `/coviu help`." in out
+    assert "The app listens for /coviu here." in out
+    assert "Press a numbered button from above" in out
+    assert "No one called 'nobody' here." in out
+
+
+def test_history_persists_between_runs_unless_fresh(tmp_path):
+    shell(tmp_path, BOOK, fresh=True)
+
+    assert "Physio review" in shell(tmp_path, "/coviu list")
+    assert "You have no upcoming sessions" in shell(tmp_path, "/coviu list", fresh=True)
