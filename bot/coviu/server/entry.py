@@ -291,8 +291,9 @@ class EntryService:
         return row
 
     def _sweep(self, session: Row, now: datetime) -> None:
-        """Settle who has gone without saying so: everyone when the session ended or was
-        cancelled, cancelled participants, and anyone silent for ``PRESENCE_TIMEOUT``."""
+        """Settle who has gone without saying so: anyone silent for ``PRESENCE_TIMEOUT`` (gone
+        when last heard from), and everyone still there when the session ended or was
+        cancelled or their own link was (gone at that moment)."""
         session_id = session["id"]
         active = self.store.query(
             "SELECT e.participant_id, e.last_seen, p.deleted_at FROM entry_presence e "
@@ -300,22 +301,21 @@ class EntryService:
             "WHERE e.session_id = ? AND e.status IN ('waiting', 'in')",
             [session_id],
         )
-        stale = db_time(now - PRESENCE_TIMEOUT)
         for row in active:
-            pid = row["participant_id"]
+            closings = []  # (when, why), all in the stored text form, so they compare as times
             if session["canceled_time"] is not None:
-                self._close(session_id, pid, "closed", session["canceled_time"],
-                            reason="session_cancelled")  # fmt: skip
-            elif session["end_time"] <= db_time(now):
-                # Left when the session ended, unless they had already gone quiet before that.
-                at = min(session["end_time"], _plus(row["last_seen"], PRESENCE_TIMEOUT))
-                self._close(session_id, pid, "closed", at, reason="session_ended")
-            elif row["deleted_at"] is not None:
-                self._close(session_id, pid, "closed", row["deleted_at"],
-                            reason="participant_cancelled")  # fmt: skip
-            elif row["last_seen"] < stale:
-                self._close(session_id, pid, "timed_out", row["last_seen"],
-                            reason="timed_out")  # fmt: skip
+                closings.append((session["canceled_time"], "session_cancelled"))
+            if session["end_time"] <= db_time(now):
+                closings.append((session["end_time"], "session_ended"))
+            if row["deleted_at"] is not None:
+                closings.append((row["deleted_at"], "participant_cancelled"))
+            first_close = min(closings)[0] if closings else db_time(now)
+            pid = row["participant_id"]
+            if _plus(row["last_seen"], PRESENCE_TIMEOUT) < first_close:
+                self._close(session_id, pid, "timed_out", row["last_seen"], reason="timed_out")
+            elif closings:
+                at, reason = min(closings)
+                self._close(session_id, pid, "closed", at, reason=reason)
 
     def _close(
         self,
