@@ -10,15 +10,14 @@ import argparse
 import logging
 import sys
 
+from bot import logsafe
 from bot.config import ConfigError, Settings
 
 log = logging.getLogger("bot")
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logsafe.install(logging.INFO)
     try:
         settings = Settings.from_env()
     except ConfigError as error:

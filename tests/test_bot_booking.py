@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
-from conftest import ALICE, BOB, CAROL, NOW
+from conftest import ALICE, BOB, BOT_TOKEN, CAROL, COVIU_SECRET, NOW, SIGNING_SECRET
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 
@@ -208,3 +209,20 @@ def test_help_lists_the_grammar_with_examples(bot, slack):
 
     text = json.dumps(answer.body)
     assert "/coviu book" in text and "/coviu list" in text and "for 45 min" in text
+
+
+def test_no_token_secret_or_entry_link_reaches_the_logs(bot, slack, coviu, caplog):
+    from bot.logsafe import RedactingFilter
+
+    caplog.handler.addFilter(RedactingFilter())  # as `coviu-slack` installs it on its handlers
+    caplog.set_level(logging.DEBUG)
+
+    book_physio(bot)
+
+    secrets = [BOT_TOKEN, SIGNING_SECRET, COVIU_SECRET]
+    secrets += [join_url(slack.dms(user)[-1]) for user in (ALICE, BOB)]
+    secrets += [url.rsplit("/", 1)[1] for url in secrets[-2:]]  # participant ids are links too
+    logged = caplog.text
+    assert "chat.postMessage" in logged  # DEBUG lines from slack_sdk were there to leak
+    for secret in secrets:
+        assert secret not in logged
