@@ -236,10 +236,14 @@ def session_list(
 
 
 def pick_session(
-    sessions: Sequence[SessionRecord], action_id: str, verb: str, payload: dict[str, Any]
+    question: str,
+    sessions: Sequence[SessionRecord],
+    action_id: str,
+    verb: str,
+    payload: dict[str, Any],
 ) -> list[Block]:
     """Ask which session to act on: one button per session, carrying what to do."""
-    blocks: list[Block] = [section(f"Which session do you want to {verb}?")]
+    blocks: list[Block] = [section(question)]
     for session in sessions:
         value = json.dumps({"session_id": session.session_id, **payload})
         blocks.append(

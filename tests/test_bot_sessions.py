@@ -113,7 +113,8 @@ def test_add_and_remove_a_slack_user(bot, slack, coviu, physio):
     carol_dm = slack.dms(CAROL)[-1]
     assert "Physio review" in carol_dm.text_content()
     [carol] = [
-        p for p in coviu.api.get_session(physio.session_id).participants
+        p
+        for p in coviu.api.get_session(physio.session_id).participants
         if json.loads(p.state)["user"] == CAROL
     ]
 
@@ -127,7 +128,8 @@ def test_an_external_guest_link_goes_only_to_the_host_who_added_them(bot, slack,
     bot.command(ALICE, 'add "Pat Smith"')
 
     [pat] = [
-        p for p in coviu.api.get_session(physio.session_id).participants
+        p
+        for p in coviu.api.get_session(physio.session_id).participants
         if p.display_name == "Pat Smith"
     ]
     assert pat.entry_url in bot.last_reply(ALICE).text_content()
@@ -195,3 +197,30 @@ def test_app_home_shows_upcoming_sessions_and_opens_the_form(bot, slack, physio)
     bot.click(BOB, home, "open_booking")
     [form] = slack.view_stack(BOB)
     assert form.callback_id == "book"
+
+
+def test_with_several_sessions_a_change_asks_which_one(bot, slack, coviu, physio):
+    bot.command(ALICE, 'book "Team sync" with @dave friday 2-3pm')
+
+    bot.command(ALICE, "add @carol")
+    picker = bot.last_reply(ALICE)
+    assert "Which session should I add them to?" in picker.text_content()
+    [to_physio] = [
+        b
+        for b in buttons(picker, "add_to")
+        if json.loads(b.value)["session_id"] == physio.session_id
+    ]
+    bot.click(ALICE, picker, "add_to", to_physio.value)
+
+    people = coviu.api.get_session(physio.session_id).participants
+    assert CAROL in {json.loads(p.state)["user"] for p in people}
+    assert "Added <@U0CAROL>" in bot.last_reply(ALICE).text_content()
+
+
+def test_a_quoted_session_name_picks_the_session(bot, slack, coviu, physio):
+    bot.command(ALICE, 'book "Team sync" with @dave friday 2-3pm')
+
+    bot.command(ALICE, 'add "Pat Smith" to "Physio review"')
+
+    names = {p.display_name for p in coviu.api.get_session(physio.session_id).participants}
+    assert "Pat Smith" in names

@@ -164,7 +164,8 @@ def _cancel(
     services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
 ) -> None:
     team_id, user_id = team_and_user(command)
-    title = people_and_names(rest).names[0] if people_and_names(rest).names else rest or None
+    found = people_and_names(rest)
+    title = found.names[0] if found.names else found.rest or None
     sessions = _hosted(services, team_id, user_id, title, "cancel")
     # Never cancel straight from text: the Cancel button asks for confirmation first.
     body = blocks.session_list(sessions, with_people(services, sessions), user_id)
@@ -180,10 +181,13 @@ def _reschedule(
     title = found.names[0] if found.names else None
     if not found.rest:
         sessions = _hosted(services, team_id, user_id, title, "reschedule")
+        question = "Which session do you want to reschedule?"
         respond(
             replace_original=True,
-            text="Pick the session to reschedule.",
-            blocks=blocks.pick_session(sessions, "reschedule_session_pick", "reschedule", {}),
+            text=question,
+            blocks=blocks.pick_session(
+                question, sessions, "reschedule_session_pick", "reschedule", {}
+            ),
         )
         return
     parsed = parse_text(services, team_id, user_id, found.rest)
@@ -200,10 +204,11 @@ def _reschedule(
             "start": parsed.start.isoformat(),
             "end": parsed.end.isoformat() if parsed.end else None,
         }
+        question = "Which session should move?"
         respond(
             replace_original=True,
-            text="Which session should move?",
-            blocks=blocks.pick_session(sessions, "reschedule_to", "move", payload),
+            text=question,
+            blocks=blocks.pick_session(question, sessions, "reschedule_to", "move", payload),
         )
         return
     moved = services.booking.reschedule(
@@ -233,13 +238,11 @@ def _add_or_remove(
     team_id, user_id = team_and_user(command)
     found = people_and_names(rest)
     users = found.guests + found.hosts
-    names = found.names if verb == "add" else ()
-    if verb == "add" and found.names and not users:
-        # `/coviu add "Pat Smith"`: the quoted name is the external guest.
-        title = None
-    else:
-        title = found.names[0] if found.names and users else (found.rest or None)
-        names = ()
+    quoted = list(found.names)
+    # `/coviu add "Pat Smith"`: with no one mentioned, the first quoted name is a guest
+    # without Slack; a quoted name after it (or any other words) names the session.
+    names = [quoted.pop(0)] if verb == "add" and not users and quoted else []
+    title = quoted[0] if quoted else (found.rest or None)
     if not users and not names:
         example = (
             '`/coviu add @dave` or `/coviu add "Pat Smith"`'
@@ -252,10 +255,11 @@ def _add_or_remove(
         {"name": n, "role": "GUEST"} for n in names
     ]
     if len(sessions) > 1:
+        question = f"Which session should I {verb} them {'to' if verb == 'add' else 'from'}?"
         respond(
             replace_original=True,
-            text=f"Which session should I {verb} them to?",
-            blocks=blocks.pick_session(sessions, f"{verb}_to", verb, {"people": people}),
+            text=question,
+            blocks=blocks.pick_session(question, sessions, f"{verb}_to", verb, {"people": people}),
         )
         return
     lines = change_people(services, verb, sessions[0].session_id, team_id, user_id, people)

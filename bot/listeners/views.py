@@ -28,7 +28,7 @@ def field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
     return view["state"]["values"].get(block_id, {}).get("value", {})
 
 
-def booking_form(view: dict[str, Any], booked_by: str) -> dict[str, Any]:
+def booking_form(view: dict[str, Any]) -> dict[str, Any]:
     """The booking form's values as plain data."""
     when = field(view, "when").get("selected_date_time")
     length = (field(view, "length").get("selected_option") or {}).get("value")
@@ -70,9 +70,8 @@ def _show_refusal(client: WebClient, view: dict[str, Any], title: str) -> Any:
 
 
 def register(app: App, services: Services) -> None:
-    def check_booking(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        _, user_id = team_and_user(body)
-        errors = booking_form_errors(booking_form(view, user_id), services.clock())
+    def check_booking(ack: Ack, view: dict[str, Any]) -> None:
+        errors = booking_form_errors(booking_form(view), services.clock())
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -83,7 +82,7 @@ def register(app: App, services: Services) -> None:
 
     def book(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = team_and_user(body)
-        form = booking_form(view, user_id)
+        form = booking_form(view)
         if booking_form_errors(form, services.clock()):
             return  # the ack already showed the errors
         request = BookingRequest(
