@@ -296,6 +296,45 @@ def _input(
     return block
 
 
+def _modal(
+    callback_id: str, title: str, submit: str, blocks: list[Block], metadata: dict[str, Any]
+) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(metadata),
+        "blocks": blocks,
+    }
+
+
+def _with_initial(element: Block, key: str, value: Any) -> Block:
+    """`element` pre-filled with `value`, or left empty when there is nothing to show."""
+    return {**element, key: value} if value not in (None, "", [], ()) else element
+
+
+def _datetime_picker(start: datetime | None) -> Block:
+    picker = {"type": "datetimepicker", "action_id": "value"}
+    return _with_initial(picker, "initial_date_time", int(start.timestamp()) if start else None)
+
+
+def _length_select(minutes: int) -> Block:
+    return {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_length_option(m) for m in sorted(set(LENGTHS) | {minutes})],
+        "initial_option": _length_option(minutes),
+    }
+
+
+def _users_picker(users: Sequence[str]) -> Block:
+    return _with_initial(
+        {"type": "multi_users_select", "action_id": "value"}, "initial_users", list(users)
+    )
+
+
 def booking_modal(
     *,
     title: str | None = None,
@@ -309,146 +348,86 @@ def booking_modal(
     metadata: dict[str, Any] | None = None,
 ) -> Block:
     """The booking form, pre-filled with whatever was understood."""
-    when: Block = {"type": "datetimepicker", "action_id": "value"}
-    if start is not None:
-        when["initial_date_time"] = int(start.timestamp())
-    name: Block = {
+    name = {
         "type": "plain_text_input",
         "action_id": "value",
         "placeholder": {"type": "plain_text", "text": "Physio review"},
     }
-    if title:
-        name["initial_value"] = title
-    lengths = sorted(set(LENGTHS) | {minutes})
-    length: Block = {
-        "type": "static_select",
-        "action_id": "value",
-        "options": [_length_option(m) for m in lengths],
-        "initial_option": _length_option(minutes),
-    }
-    host_picker: Block = {"type": "multi_users_select", "action_id": "value"}
-    if hosts:
-        host_picker["initial_users"] = list(hosts)
-    guest_picker: Block = {"type": "multi_users_select", "action_id": "value"}
-    if guests:
-        guest_picker["initial_users"] = list(guests)
-    outside: Block = {
+    outside = {
         "type": "plain_text_input",
         "action_id": "value",
         "multiline": True,
         "placeholder": {"type": "plain_text", "text": "One name per line"},
     }
-    if external:
-        outside["initial_value"] = "\n".join(external)
-    blocks: list[Block] = []
-    if note:
-        blocks.append(context(f":information_source: {note}"))
+    reminder = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "0",
+        "max_value": "1440",
+        "initial_value": str(reminder_minutes),
+    }
+    blocks = [context(f":information_source: {note}")] if note else []
     blocks += [
-        _input("title", "Session name", name, optional=True),
-        _input("when", "Date and time", when),
-        _input("length", "Length", length),
-        _input("hosts", "Hosts", host_picker),
-        _input("guests", "Guests on Slack", guest_picker, optional=True),
+        _input("title", "Session name", _with_initial(name, "initial_value", title), optional=True),
+        _input("when", "Date and time", _datetime_picker(start)),
+        _input("length", "Length", _length_select(minutes)),
+        _input("hosts", "Hosts", _users_picker(hosts)),
+        _input("guests", "Guests on Slack", _users_picker(guests), optional=True),
         _input(
             "external",
             "Guests without Slack",
-            outside,
+            _with_initial(outside, "initial_value", "\n".join(external)),
             optional=True,
             hint="You'll get their private links to forward.",
         ),
-        _input(
-            "reminder",
-            "Reminder (minutes before)",
-            {
-                "type": "number_input",
-                "action_id": "value",
-                "is_decimal_allowed": False,
-                "min_value": "0",
-                "max_value": "1440",
-                "initial_value": str(reminder_minutes),
-            },
-        ),
+        _input("reminder", "Reminder (minutes before)", reminder),
     ]
-    return {
-        "type": "modal",
-        "callback_id": "book",
-        "title": {"type": "plain_text", "text": "Book a Coviu session"},
-        "submit": {"type": "plain_text", "text": "Book"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata or {}),
-        "blocks": blocks,
-    }
+    return _modal("book", "Book a Coviu session", "Book", blocks, metadata or {})
 
 
 def reschedule_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
     minutes = int((session.end - session.start).total_seconds() // 60)
-    lengths = sorted(set(LENGTHS) | {minutes})
-    return {
-        "type": "modal",
-        "callback_id": "reschedule",
-        "title": {"type": "plain_text", "text": "Reschedule"},
-        "submit": {"type": "plain_text", "text": "Move it"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"session_id": session.session_id, **metadata}),
-        "blocks": [
-            section(f"*{session.title}*\nNow: {when_text(session)}"),
-            _input(
-                "when",
-                "New date and time",
-                {
-                    "type": "datetimepicker",
-                    "action_id": "value",
-                    "initial_date_time": int(session.start.timestamp()),
-                },
-            ),
-            _input(
-                "length",
-                "Length",
-                {
-                    "type": "static_select",
-                    "action_id": "value",
-                    "options": [_length_option(m) for m in lengths],
-                    "initial_option": _length_option(minutes),
-                },
-            ),
-        ],
-    }
+    blocks = [
+        section(f"*{session.title}*\nNow: {when_text(session)}"),
+        _input("when", "New date and time", _datetime_picker(session.start)),
+        _input("length", "Length", _length_select(minutes)),
+    ]
+    return _modal(
+        "reschedule",
+        "Reschedule",
+        "Move it",
+        blocks,
+        {"session_id": session.session_id, **metadata},
+    )
 
 
 def add_person_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
-    return {
-        "type": "modal",
-        "callback_id": "add_person",
-        "title": {"type": "plain_text", "text": "Add a person"},
-        "submit": {"type": "plain_text", "text": "Add"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"session_id": session.session_id, **metadata}),
-        "blocks": [
-            section(f"*{session.title}*\n{when_text(session)}"),
-            _input(
-                "user",
-                "Someone on Slack",
-                {"type": "users_select", "action_id": "value"},
-                optional=True,
-            ),
-            _input(
-                "external",
-                "Or a guest without Slack (name)",
-                {"type": "plain_text_input", "action_id": "value"},
-                optional=True,
-            ),
-            _input(
-                "role",
-                "Role",
-                {
-                    "type": "static_select",
-                    "action_id": "value",
-                    "options": [_option("Guest", "GUEST"), _option("Host", "HOST")],
-                    "initial_option": _option("Guest", "GUEST"),
-                },
-            ),
-        ],
+    role = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option("Guest", "GUEST"), _option("Host", "HOST")],
+        "initial_option": _option("Guest", "GUEST"),
     }
+    blocks = [
+        section(f"*{session.title}*\n{when_text(session)}"),
+        _input(
+            "user",
+            "Someone on Slack",
+            {"type": "users_select", "action_id": "value"},
+            optional=True,
+        ),
+        _input(
+            "external",
+            "Or a guest without Slack (name)",
+            {"type": "plain_text_input", "action_id": "value"},
+            optional=True,
+        ),
+        _input("role", "Role", role),
+    ]
+    return _modal(
+        "add_person", "Add a person", "Add", blocks, {"session_id": session.session_id, **metadata}
+    )
 
 
 def result_modal(title: str, blocks: list[Block]) -> Block:

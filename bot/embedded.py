@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
+from bot.httpserve import ServerThread
 
 TEAM = "embedded"
 
@@ -42,6 +43,21 @@ def embedded_coviu_app(settings: Settings, public_url: str, **options: Any) -> t
         **options,
     )
     return app, key, secret
+
+
+def start_embedded_coviu(
+    settings: Settings, *, port: int = 0, **options: Any
+) -> tuple[ServerThread, CoviuClient]:
+    """The local Coviu API on its own loopback port (any free one by default), and a client
+    of it. Entry links point at that port."""
+    made: dict[str, str] = {}
+
+    def make(url: str) -> Any:
+        app, made["key"], made["secret"] = embedded_coviu_app(settings, url, **options)
+        return app
+
+    server = ServerThread.build(make, port=port).start()
+    return server, coviu_client(settings, server.url + "/v1", made["key"], made["secret"])
 
 
 def coviu_client(

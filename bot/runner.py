@@ -86,8 +86,7 @@ def socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import Services, build_app
-    from bot.embedded import coviu_client, embedded_coviu_app
-    from bot.httpserve import ServerThread
+    from bot.embedded import coviu_client, start_embedded_coviu
 
     if problem := _missing(["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], settings):
         print(problem, file=sys.stderr)
@@ -96,14 +95,7 @@ def socket_mode(settings: Settings) -> int:
     if settings.coviu_api_url:
         client = coviu_client(settings)
     else:
-        made: dict[str, str] = {}
-
-        def make(url: str) -> object:
-            app, made["key"], made["secret"] = embedded_coviu_app(settings, public_url=url)
-            return app
-
-        local_coviu = ServerThread.build(make).start()
-        client = coviu_client(settings, local_coviu.url + "/v1", made["key"], made["secret"])
+        local_coviu, client = start_embedded_coviu(settings)
     services = Services.create(settings, client)
     app = build_app(services, socket_mode=True)
     services.reminders.start()

@@ -24,8 +24,7 @@ from bot.config import Settings
 def run(settings: Settings, *, fresh: bool = False) -> int:
     from bot.app import Services, build_app
     from bot.clock import Clock
-    from bot.coviu.client import CoviuClient
-    from bot.embedded import coviu_db_path, embedded_coviu_app
+    from bot.embedded import coviu_db_path, start_embedded_coviu
     from bot.httpserve import ServerThread
     from bot.shell.console import Console
     from bot.slackfake import DEMO_USERS, FakeSlack
@@ -44,18 +43,12 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
     slack = FakeSlack(
         bot_token=bot_token, signing_secret=signing_secret, team_id="T0CLINIC", users=DEMO_USERS
     ).start()
-    made: dict[str, str] = {}
-
-    def make_coviu(url: str) -> object:
-        app, made["key"], made["secret"] = embedded_coviu_app(settings, url, clock=clock)
-        return app
-
     # Entry links are kept between runs, so the embedded Coviu API keeps one address: $PORT
     # (3000) when it is free, any free port otherwise.
     try:
-        coviu_server = ServerThread.build(make_coviu, port=settings.port).start()
+        coviu_server, coviu = start_embedded_coviu(settings, port=settings.port, clock=clock)
     except OSError:
-        coviu_server = ServerThread.build(make_coviu).start()
+        coviu_server, coviu = start_embedded_coviu(settings, clock=clock)
         print(f"(port {settings.port} is busy: entry links from earlier runs won't open)")
     settings = replace(
         settings,
@@ -63,7 +56,6 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
         slack_signing_secret=signing_secret,
         slack_api_url=slack.api_url,
     )
-    coviu = CoviuClient(made["key"], made["secret"], coviu_server.url + "/v1")
     services = Services.create(settings, coviu, clock=clock)
     app_server = ServerThread(create_web_app(build_app(services))).start()
     slack.app_url = app_server.url + "/slack/events"
