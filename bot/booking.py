@@ -46,7 +46,9 @@ class BookingError(Exception):
 
 
 class Directory(Protocol):
-    def display_name(self, team_id: str, user_id: str) -> str: ...
+    def display_name(self, team_id: str, user_id: str) -> str:
+        """The name to show for a Slack user; LookupError if there is no such person."""
+        ...
 
 
 class Notifier(Protocol):
@@ -153,6 +155,16 @@ class BookingService:
                 return participant
         return None
 
+    def _name(self, team_id: str, user_id: str) -> str:
+        try:
+            return self.directory.display_name(team_id, user_id)
+        except LookupError:
+            raise BookingError(
+                f"<@{user_id}> isn't a person I can invite in this workspace. "
+                'Mention people with @, e.g. "with @alice".',
+                field="guests",
+            ) from None
+
     # -- booking ------------------------------------------------------------------------------
 
     def book(self, request: BookingRequest, request_key: str) -> Booked:
@@ -205,7 +217,7 @@ class BookingService:
         booking_tag = hashlib.sha256(request_key.encode()).hexdigest()[:16]
         slack_people = [
             NewParticipant(
-                display_name=self.directory.display_name(request.team_id, user),
+                display_name=self._name(request.team_id, user),
                 role=role,
                 state=participant_state(request.team_id, user, booking_tag if index == 0 else None),
             )
@@ -365,7 +377,7 @@ class BookingService:
         session = self.session_for_host(session_id, team_id, user_id)
         if slack_user and self.own_participant(session_id, team_id, slack_user):
             raise BookingError(f"<@{slack_user}> is already in “{session.title}”.")
-        name = external_name or self.directory.display_name(team_id, slack_user or "")
+        name = external_name or self._name(team_id, slack_user or "")
         try:
             created = self.coviu.add_participant(
                 session_id,

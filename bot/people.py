@@ -25,7 +25,7 @@ FRESH_FOR = timedelta(days=1)
 
 
 class UnknownUser(LookupError):
-    """Slack does not know this user id in this workspace."""
+    """No person by this id in the workspace: unknown to Slack, deactivated, or a bot."""
 
 
 class SlackPeople:
@@ -52,6 +52,8 @@ class SlackPeople:
             if cached and cached.name:  # Slack is having a moment: yesterday's answer will do
                 return cached.name, cached.tz or "UTC"
             raise
+        if user.get("deleted") or user.get("is_bot"):
+            raise UnknownUser(user_id)
         profile = user.get("profile") or {}
         name = (
             profile.get("display_name")

@@ -242,8 +242,13 @@ class Store:
         of the earlier claim (``{"status": "working" | "done" | "failed", "outcome": ...}``).
 
         A request whose earlier handling failed may be claimed again, so a retry can succeed.
+        Records older than a day are dropped: Slack retries within minutes.
         """
         with self._transaction() as db:
+            db.execute(
+                "delete from handled_requests where created_at < ?",
+                [to_text(now - timedelta(days=1))],
+            )
             rows = list(db["handled_requests"].rows_where("request_key = ?", [key]))
             if rows and rows[0]["status"] != "failed":
                 row = rows[0]

@@ -226,3 +226,18 @@ def test_no_token_secret_or_entry_link_reaches_the_logs(bot, slack, coviu, caplo
     assert "chat.postMessage" in logged  # DEBUG lines from slack_sdk were there to leak
     for secret in secrets:
         assert secret not in logged
+
+
+def test_someone_who_is_not_in_the_workspace_is_named(bot, coviu):
+    bot.command(ALICE, 'book "Physio review" with <@U0NOBODY> tomorrow 3pm')
+
+    text = bot.last_reply(ALICE).text_content()
+    assert "<@U0NOBODY> isn't a person I can invite" in text and 'e.g. "with @alice"' in text
+    assert list(coviu.api.iter_sessions()) == []
+
+
+def test_the_bot_itself_cannot_be_a_guest(bot, slack, coviu):
+    bot.command(ALICE, f'book "Physio review" with <@{slack.bot_user_id}> tomorrow 3pm')
+
+    assert "isn't a person I can invite" in bot.last_reply(ALICE).text_content()
+    assert list(coviu.api.iter_sessions()) == []
