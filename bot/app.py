@@ -78,6 +78,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
         signing_secret=settings.slack_signing_secret or "",
         client=services.slack,
         listener_executor=services.executor,
+        process_before_response=True,
         # In Socket Mode Slack's connection is authenticated instead of each request signed.
         request_verification_enabled=not socket_mode,
     )
