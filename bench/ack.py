@@ -1,0 +1,146 @@
+"""Section 1: how fast Slack gets its answer to a signed `/coviu book ...`.
+
+Three servers, each under uvicorn in its own process exactly as `coviu-slack serve` runs it,
+driven by `bench.load` (another process) over keep-alive connections, at 1 and 8 concurrent
+connections:
+
+- the floor: a bare ASGI handler that verifies the signature and answers;
+- bare Bolt: a Bolt ``App`` at its defaults with a no-op ``ack()``, behind our adapter, and
+  the same with ``process_before_response=True`` (the product's setting: the ack runs in the
+  request's thread instead of Bolt polling every 10 ms for it from another);
+- the product: ``python -m bot serve`` (the embedded Coviu API included), every request a real
+  booking whose lazy work (Coviu session, DMs, the answer via response_url) runs in the same
+  process while later requests arrive; and ``/coviu help``, which has no work behind its ack,
+  to tell the ack's own cost from the cost of sharing the process with the bookings.
+
+Targets (issue 6): median within 1.5× of the floor; p99 under 3 s.
+
+    python -m bench ack
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import (
+    BOT_TOKEN,
+    LOOPBACK,
+    SIGNING_SECRET,
+    Figures,
+    free_port,
+    load,
+    ms,
+    python,
+    ratio,
+    section,
+    spawned,
+    table,
+)
+from bench.slack import BOOK_TEXT, command_request, dm_count, fake_slack, wait_for_dms
+
+RUNS = {1: (300, 6.0), 8: (800, 8.0)}  # connections: (most answers, most seconds)
+WARMUP = 20
+DRAIN_TIMEOUT = 120.0
+SERVERS = ("floor", "bolt", "bolt-inline", "app")
+ROWS = (*SERVERS, "app-help")
+
+
+def run() -> str:
+    results: dict[tuple[str, int], Figures] = {}
+    drained: dict[int, float | None] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp, fake_slack() as slack:
+        ports = {name: free_port() for name in SERVERS}
+        app_env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "COVIU_SLACK_DB": str(Path(tmp) / "bot.db"),
+        }
+        commands = {
+            "floor": python("bench.servers", "floor", "--port", str(ports["floor"]),
+                            "--secret", SIGNING_SECRET),
+            **{
+                kind: python("bench.servers", kind, "--port", str(ports[kind]),
+                             "--secret", SIGNING_SECRET, "--token", BOT_TOKEN,
+                             "--slack-api", slack.api_url)
+                for kind in ("bolt", "bolt-inline")
+            },
+            "app": python("bot", "serve", "--host", LOOPBACK, "--port", str(ports["app"])),
+        }  # fmt: skip
+        url = {name: f"http://{LOOPBACK}:{port}" for name, port in ports.items()}
+        with (
+            spawned(commands["floor"], url["floor"] + "/", log=Path(tmp) / "floor.log"),
+            spawned(commands["bolt"], url["bolt"] + "/healthz", log=Path(tmp) / "bolt.log"),
+            spawned(commands["bolt-inline"], url["bolt-inline"] + "/healthz",
+                    log=Path(tmp) / "bolt-inline.log"),
+            spawned(commands["app"], url["app"] + "/healthz", env=app_env,
+                    log=Path(tmp) / "app.log"),
+        ):  # fmt: skip
+            for conns, (count, seconds) in RUNS.items():
+                for name in ROWS:
+                    before = dm_count(slack)
+                    text = "help" if name == "app-help" else BOOK_TEXT
+                    batch = [command_request(slack, text) for _ in range(count + WARMUP)]
+                    target = url[name.removesuffix("-help")] + "/slack/events"
+                    figures = load(target, batch, concurrency=conns, count=count,
+                                   seconds=seconds, warmup=WARMUP)  # fmt: skip
+                    results[(name, conns)] = figures
+                    if name == "app":
+                        # Two DMs per booking (Alice and Bob): wait for the lazy work to end
+                        # before the next run, and note how long the backlog took to clear.
+                        expected = before + 2 * figures.sent
+                        drained[conns] = wait_for_dms(slack, expected, DRAIN_TIMEOUT)
+                    time.sleep(0.5)
+    return report(results, drained)
+
+
+def report(results: dict[tuple[str, int], Figures], drained: dict[int, float | None]) -> str:
+    labels = {
+        "floor": "floor: bare ASGI, verify signature, answer",
+        "bolt": "bare Bolt App, no-op `ack()`, Bolt defaults",
+        "bolt-inline": "the same, `process_before_response=True`",
+        "app": "`coviu-slack serve`, `/coviu book …`",
+        "app-help": "`coviu-slack serve`, `/coviu help` (no booking behind it)",
+    }
+    rows = []
+    for conns in RUNS:
+        floor = results[("floor", conns)]
+        for name in ROWS:
+            got = results[(name, conns)]
+            rows.append([
+                labels[name], str(conns), str(got.n), ms(got.median_ms), ms(got.p99_ms),
+                f"{got.rate:.0f}", ratio(got.median_ms, floor.median_ms),
+                ratio(got.p99_ms, floor.p99_ms), str(got.errors),
+            ])  # fmt: skip
+    body = table(
+        ["server", "conns", "answers", "median", "p99", "req/s", "median ÷ floor",
+         "p99 ÷ floor", "errors"],
+        rows,
+    )  # fmt: skip
+    notes = []
+    for conns, waited in drained.items():
+        if waited is None:
+            notes.append(f"- {conns} conn: the bookings' lazy work had not finished "
+                         f"{DRAIN_TIMEOUT:.0f} s after the last ack.")  # fmt: skip
+        else:
+            notes.append(f"- {conns} conn: the bookings' lazy work (session, 2 DMs, answer) "
+                         f"finished {waited:.1f} s after the last ack.")  # fmt: skip
+    app1, floor1 = results[("app", 1)], results[("floor", 1)]
+    app8 = results[("app", 8)]
+    verdict = (
+        f"Target: median ≤ 1.5× floor — {app1.median_ms / floor1.median_ms:.2f}× at 1 conn, "
+        f"{app8.median_ms / results[('floor', 8)].median_ms:.2f}× at 8; "
+        f"p99 < 3 s — {ms(max(app1.p99_ms, app8.p99_ms))} worst."
+    )
+    intro = (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0] + (
+        f"\n\nEach run: {WARMUP} warm-up requests, then up to the answer count or the time "
+        f"limit ({', '.join(f'{c} conn: {n} / {s:.0f} s' for c, (n, s) in RUNS.items())})."
+    )
+    return section("1. Slack acknowledgement", intro,
+                   body + "\n\n" + "\n".join(notes) + "\n\n" + verdict)  # fmt: skip
+
+
+if __name__ == "__main__":
+    print(run())
