@@ -1,6 +1,6 @@
 """Section 1: how fast Slack gets its answer to a signed `/coviu book ...`.
 
-Three servers, each under uvicorn in its own process exactly as `coviu-slack serve` runs it,
+Four servers, each under uvicorn in its own process exactly as `coviu-slack serve` runs it,
 driven by `bench.load` (another process) over keep-alive connections, at 1 and 8 concurrent
 connections:
 
@@ -129,10 +129,16 @@ def report(results: dict[tuple[str, int], Figures], drained: dict[int, float | N
                          f"finished {waited:.1f} s after the last ack.")  # fmt: skip
     app1, floor1 = results[("app", 1)], results[("floor", 1)]
     app8 = results[("app", 8)]
+    inline1, inline8 = results[("bolt-inline", 1)], results[("bolt-inline", 8)]
+    floor8 = results[("floor", 8)]
     verdict = (
         f"Target: median ≤ 1.5× floor — {app1.median_ms / floor1.median_ms:.2f}× at 1 conn, "
-        f"{app8.median_ms / results[('floor', 8)].median_ms:.2f}× at 8; "
-        f"p99 < 3 s — {ms(max(app1.p99_ms, app8.p99_ms))} worst."
+        f"{app8.median_ms / floor8.median_ms:.2f}× at 8; p99 < 3 s — "
+        f"{ms(max(app1.p99_ms, app8.p99_ms))} worst. Against bare Bolt inline instead of the "
+        f"floor: {app1.median_ms / inline1.median_ms:.2f}× at 1 conn, "
+        f"{app8.median_ms / inline8.median_ms:.2f}× at 8 (`/coviu help`: "
+        f"{results[('app-help', 1)].median_ms / inline1.median_ms:.2f}×, "
+        f"{results[('app-help', 8)].median_ms / inline8.median_ms:.2f}×)."
     )
     intro = (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0] + (
         f"\n\nEach run: {WARMUP} warm-up requests, then up to the answer count or the time "
