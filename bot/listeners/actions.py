@@ -46,11 +46,13 @@ def register(app: App, services: Services) -> None:
     # Join buttons are links; Slack still tells the app about the click.
     app.action("join")(just_ack)
 
-    @app.action("open_booking")
-    def open_booking(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    # The app answers Slack as soon as ack() returns (process_before_response), so every
+    # listener that calls Slack or Coviu does it lazily, after the answer.
+    def open_booking(body: dict[str, Any], client: WebClient) -> None:
         _, user_id = team_and_user(body)
         open_booking_form(services, client, body["trigger_id"], user_id)
+
+    app.action("open_booking")(ack=just_ack, lazy=[open_booking])
 
     def cancel(body: dict[str, Any], respond: Respond) -> None:
         team_id, user_id = team_and_user(body)
@@ -61,8 +63,7 @@ def register(app: App, services: Services) -> None:
     app.action("cancel_session")(ack=just_ack, lazy=[cancel])
 
     def modal_opener(build: str) -> Any:
-        def open_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-            ack()
+        def open_modal(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             team_id, user_id = team_and_user(body)
             session_id = _value(body)
             session = None
@@ -82,9 +83,9 @@ def register(app: App, services: Services) -> None:
 
         return open_modal
 
-    app.action("reschedule_session")(modal_opener("reschedule"))
-    app.action("reschedule_session_pick")(modal_opener("reschedule"))
-    app.action("add_person")(modal_opener("add"))
+    app.action("reschedule_session")(ack=just_ack, lazy=[modal_opener("reschedule")])
+    app.action("reschedule_session_pick")(ack=just_ack, lazy=[modal_opener("reschedule")])
+    app.action("add_person")(ack=just_ack, lazy=[modal_opener("add")])
 
     def reschedule_to(body: dict[str, Any], respond: Respond) -> None:
         team_id, user_id = team_and_user(body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -22,9 +22,14 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
 
 
 def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
     def home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id, user_id = team_and_user(body)
         publish_home(services, client, team_id, user_id)
+
+    # Slack gets its answer at once; the home tab is built and published after it.
+    app.event("app_home_opened")(ack=acknowledge, lazy=[home_opened])
