@@ -1,7 +1,11 @@
 """The HTTP face of `coviu-slack serve`: Slack's requests, a health check, the embedded Coviu.
 
-Slack posts to `/slack/events`; Bolt checks the signature and dispatches. Dispatch blocks until
-the listener acks, so it runs on the server's thread pool, never on the event loop. Without
+Slack posts to `/slack/events`; Bolt checks the signature and dispatches. The app built by
+`bot.app` processes before responding: every listener only acks (pure, sub-millisecond) and
+hands its real work to lazy listeners on a thread pool, so dispatch runs right on the event
+loop and the answer leaves without a hop to another thread. A Bolt app at its defaults blocks
+until a pooled listener acks (polling every 10 ms), so it is dispatched on the server's thread
+pool instead. Without
 `COVIU_API_URL` the local Coviu Session API is mounted under the same server (`/v1/...` and the
 entry pages), which is what "the embedded default" means.
 """
@@ -24,7 +28,10 @@ def create_web_app(bolt_app: App, coviu_app: Any | None = None) -> FastAPI:
         bolt_request = BoltRequest(
             body=body, query=request.url.query, headers=dict(request.headers.items())
         )
-        answer = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        if bolt_app.process_before_response:
+            answer = bolt_app.dispatch(bolt_request)
+        else:
+            answer = await run_in_threadpool(bolt_app.dispatch, bolt_request)
         return Response(
             status_code=answer.status,
             content=answer.body,
