@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from coviu_client_fixtures import Faults
 
 from bot.app import Services, build_app
 from bot.clock import Clock
@@ -52,20 +53,26 @@ class LocalCoviu:
     url: str
     api: CoviuClient  # the clinic's own view of Coviu, for asserting what is really booked
     server: ServerThread
+    faults: Faults  # to make Coviu fail on purpose, in front of the real app
 
 
 @pytest.fixture
 def coviu(tmp_path: Path, clock: Clock) -> Iterator[LocalCoviu]:
-    server = ServerThread.build(
-        lambda url: create_app(
+    faults: list[Faults] = []
+
+    def make(url: str) -> Faults:
+        app = create_app(
             tmp_path / "coviu.db",
             [ClientRegistration(COVIU_KEY, COVIU_SECRET, "clinic")],
             public_url=url,
             clock=clock,
         )
-    )
+        faults.append(Faults(app))
+        return faults[0]
+
+    server = ServerThread.build(make)
     with server, CoviuClient(COVIU_KEY, COVIU_SECRET, server.url + "/v1") as api:
-        yield LocalCoviu(server.url, api, server)
+        yield LocalCoviu(server.url, api, server, faults[0])
 
 
 @pytest.fixture

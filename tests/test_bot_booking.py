@@ -241,3 +241,25 @@ def test_the_bot_itself_cannot_be_a_guest(bot, slack, coviu):
 
     assert "isn't a person I can invite" in bot.last_reply(ALICE).text_content()
     assert list(coviu.api.iter_sessions()) == []
+
+
+def test_a_create_whose_answer_was_lost_is_found_and_undone(bot, slack, coviu):
+    # Coviu creates the session, then the answer never arrives: the bot can't know it exists.
+    coviu.faults.lose_answer("POST", "/v1/sessions", 502)
+
+    book_physio(bot)
+
+    assert "isn't answering" in bot.last_reply(ALICE).text_content()
+    [orphan] = list(coviu.api.iter_sessions(include_canceled=True))
+    assert orphan.canceled_time is not None  # found by its tagged state and cancelled
+    assert bot.services.store.upcoming_for("T0CLINIC", ALICE, NOW) == []
+    assert slack.dms(BOB) == []
+
+
+def test_a_busy_coviu_is_retried_and_the_booking_goes_through(bot, slack, coviu):
+    coviu.faults.plan("POST", "/v1/sessions", 503)  # "not processed": safe to send again
+
+    book_physio(bot)
+
+    assert "Booked “Physio review”" in bot.last_reply(ALICE).text_content()
+    assert len(list(coviu.api.iter_sessions())) == 1
