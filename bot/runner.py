@@ -95,7 +95,8 @@ def socket_mode(settings: Settings) -> int:
     if settings.coviu_api_url:
         client = coviu_client(settings)
     else:
-        local_coviu, client = start_embedded_coviu(settings)
+        # On $PORT, so the entry links already sent keep working after a restart.
+        local_coviu, client = start_embedded_coviu(settings, port=settings.port)
     services = Services.create(settings, client)
     app = build_app(services, socket_mode=True)
     services.reminders.start()
