@@ -33,7 +33,7 @@ HELP = """*Book a Coviu video session*
 • `/coviu reschedule "Physio review" friday 4pm`
 • `/coviu cancel "Physio review"`
 • `/coviu add @dave` or `/coviu add "Pat Smith"` (a guest without Slack; you get their link)
-• `/coviu remove @dave`"""
+• `/coviu remove @dave` or `/coviu remove "Pat Smith"`"""
 
 
 def slack_time(moment: datetime, layout: str) -> str:

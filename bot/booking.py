@@ -406,16 +406,32 @@ class BookingService:
         return participant
 
     def remove_person(
-        self, session_id: str, team_id: str, user_id: str, slack_user: str
+        self,
+        session_id: str,
+        team_id: str,
+        user_id: str,
+        *,
+        slack_user: str | None = None,
+        external_name: str | None = None,
     ) -> ParticipantRecord:
+        """Remove a Slack user, or a guest without Slack by the name they were added with."""
         session = self.session_for_host(session_id, team_id, user_id)
-        target = self.own_participant(session_id, team_id, slack_user)
+        everyone = self.store.participants(session_id)
+        if slack_user:
+            label = f"<@{slack_user}>"
+            target = self.own_participant(session_id, team_id, slack_user)
+        else:
+            label = f"*{external_name}*"
+            wanted = (external_name or "").casefold()
+            target = next(
+                (p for p in everyone if not p.slack_user and p.display_name.casefold() == wanted),
+                None,
+            )
         if target is None:
-            raise BookingError(f"<@{slack_user}> isn't in “{session.title}”.")
-        hosts = [p for p in self.store.participants(session_id) if p.is_host]
-        if target.is_host and len(hosts) == 1:
+            raise BookingError(f"{label} isn't in “{session.title}”.")
+        if target.is_host and sum(p.is_host for p in everyone) == 1:
             raise BookingError(
-                f"<@{slack_user}> is the only host of “{session.title}”. "
+                f"{label} is the only host of “{session.title}”. "
                 "Add another host first, or cancel the session."
             )
         try:

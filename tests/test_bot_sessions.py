@@ -224,3 +224,17 @@ def test_a_quoted_session_name_picks_the_session(bot, slack, coviu, physio):
 
     names = {p.display_name for p in coviu.api.get_session(physio.session_id).participants}
     assert "Pat Smith" in names
+
+
+def test_a_guest_without_slack_is_removed_by_name(bot, coviu, physio):
+    bot.command(ALICE, 'add "Pat Smith"')
+    [pat] = [
+        p
+        for p in coviu.api.get_session(physio.session_id).participants
+        if p.display_name == "Pat Smith"
+    ]
+
+    bot.command(ALICE, 'remove "pat smith"')
+
+    assert "Removed *pat smith*; their link no longer works" in bot.last_reply(ALICE).text_content()
+    assert coviu.api.get_participant(pat.participant_id).deleted_at is not None

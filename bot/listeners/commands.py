@@ -241,13 +241,13 @@ def _add_or_remove(
     quoted = list(found.names)
     # `/coviu add "Pat Smith"`: with no one mentioned, the first quoted name is a guest
     # without Slack; a quoted name after it (or any other words) names the session.
-    names = [quoted.pop(0)] if verb == "add" and not users and quoted else []
+    names = [quoted.pop(0)] if not users and quoted else []
     title = quoted[0] if quoted else (found.rest or None)
     if not users and not names:
         example = (
             '`/coviu add @dave` or `/coviu add "Pat Smith"`'
             if verb == "add"
-            else "`/coviu remove @dave`"
+            else '`/coviu remove @dave` or `/coviu remove "Pat Smith"`'
         )
         raise BookingError(f"Who should I {verb}? For example: {example}.")
     sessions = _hosted(services, team_id, user_id, title, verb)
@@ -280,8 +280,15 @@ def change_people(
         label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
         try:
             if verb == "remove":
-                services.booking.remove_person(session_id, team_id, user_id, who["user"])
-                lines.append(f":white_check_mark: Removed {label}; they were told.")
+                services.booking.remove_person(
+                    session_id,
+                    team_id,
+                    user_id,
+                    slack_user=who.get("user"),
+                    external_name=who.get("name"),
+                )
+                told = "they were told" if who.get("user") else "their link no longer works"
+                lines.append(f":white_check_mark: Removed {label}; {told}.")
                 continue
             added = services.booking.add_person(
                 session_id,
