@@ -86,11 +86,6 @@ class Booked:
     # True when this request had been handled before (a Slack retry, a double submit).
     repeated: bool = False
 
-    @property
-    def external(self) -> list[ParticipantRecord]:
-        """Guests without Slack: their links go to the booker, privately, to forward."""
-        return [p for p in self.participants if p.slack_user is None]
-
 
 def participant_state(team_id: str, user_id: str | None, booking: str | None = None) -> str:
     """The participant's Coviu `state`: who they are in Slack, so Coviu's records map back."""

@@ -12,7 +12,6 @@ without waiting; tests freeze it at a known instant::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -23,7 +22,6 @@ class Clock:
         self._frozen_at = frozen_at
         self._offset = timedelta()
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[], None]] = []
 
     def __call__(self) -> datetime:
         return self.now()
@@ -34,17 +32,9 @@ class Clock:
             return base + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
-        """Move time forward (never back) and tell whoever waits on it."""
+        """Move time forward (never back)."""
         if delta < timedelta():
             raise ValueError("time only moves forward")
         with self._lock:
             self._offset += delta
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener()
         return self.now()
-
-    def on_advance(self, listener: Callable[[], None]) -> None:
-        """Call `listener` whenever the clock is moved (e.g. a scheduler's wake)."""
-        with self._lock:
-            self._listeners.append(listener)

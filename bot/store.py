@@ -328,10 +328,6 @@ class Store:
             sql += " and status = 'active'"
         return [_participant(row) for row in self._rows(sql + " order by rowid", [session_id])]
 
-    def participant(self, participant_id: str) -> ParticipantRecord | None:
-        rows = self._rows("select * from participants where participant_id = ?", [participant_id])
-        return _participant(rows[0]) if rows else None
-
     def upcoming_for(self, team_id: str, slack_user: str, now: datetime) -> list[SessionRecord]:
         """Booked sessions not yet ended in which this person takes part, soonest first."""
         rows = self._rows(
@@ -420,10 +416,6 @@ class Store:
                 db["reminders"].update(participant_id, {"status": "sent", "sent_at": to_text(now)})
             else:
                 db["reminders"].update(participant_id, {"status": "pending"})
-
-    def reminder_status(self, participant_id: str) -> str | None:
-        rows = self._rows("select status from reminders where participant_id = ?", [participant_id])
-        return rows[0]["status"] if rows else None
 
     # -- Slack user facts ---------------------------------------------------------------------
 
