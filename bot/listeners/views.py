@@ -69,16 +69,18 @@ def _show_refusal(client: WebClient, view: dict[str, Any], title: str) -> Any:
     )
 
 
+def _working(ack: Ack, title: str, message: str) -> None:
+    """Accept the form and show progress in its place; the result replaces it later."""
+    ack(response_action="update", view=blocks.result_modal(title, blocks.progress(message)))
+
+
 def register(app: App, services: Services) -> None:
     def check_booking(ack: Ack, view: dict[str, Any]) -> None:
         errors = booking_form_errors(booking_form(view), services.clock())
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack(
-            response_action="update",
-            view=blocks.result_modal("Booking…", blocks.progress("Booking your session…")),
-        )
+        _working(ack, "Booking…", "Booking your session…")
 
     def book(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = team_and_user(body)
@@ -112,10 +114,7 @@ def register(app: App, services: Services) -> None:
         if not when or datetime.fromtimestamp(when, UTC) <= services.clock():
             ack(response_action="errors", errors={"when": "Pick a date and time in the future."})
             return
-        ack(
-            response_action="update",
-            view=blocks.result_modal("Rescheduling…", blocks.progress("Moving the session…")),
-        )
+        _working(ack, "Rescheduling…", "Moving the session…")
 
     def reschedule(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = team_and_user(body)
@@ -150,10 +149,7 @@ def register(app: App, services: Services) -> None:
                 errors={"user": "Pick someone on Slack, or type a guest's name below."},
             )
             return
-        ack(
-            response_action="update",
-            view=blocks.result_modal("Adding…", blocks.progress("Adding them…")),
-        )
+        _working(ack, "Adding…", "Adding them…")
 
     def add(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = team_and_user(body)
