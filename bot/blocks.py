@@ -214,11 +214,14 @@ def session_list(
     viewer: str,
     *,
     empty: str = "You have no upcoming sessions. Book one with `/coviu book …` or `/coviu`.",
+    limit: int = 15,
 ) -> list[Block]:
+    """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
+    in a view) and each session takes three, so past `limit` the rest are counted, not shown."""
     if not sessions:
         return [section(empty)]
     blocks: list[Block] = [section(f"*Your upcoming sessions* ({len(sessions)})")]
-    for session in sessions:
+    for session in sessions[:limit]:
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)
         blocks.append({"type": "divider"})
@@ -232,6 +235,9 @@ def session_list(
                 buttons += host_buttons(session)
         if buttons:
             blocks.append(_actions(*buttons))
+    if len(sessions) > limit:
+        later = len(sessions) - limit
+        blocks.append(context(f"…and {later} later session{'s' if later > 1 else ''} not shown."))
     return blocks
 
 
@@ -244,7 +250,7 @@ def pick_session(
 ) -> list[Block]:
     """Ask which session to act on: one button per session, carrying what to do."""
     blocks: list[Block] = [section(question)]
-    for session in sessions:
+    for session in sessions[:48]:  # within Slack's 50 blocks, with the question
         value = json.dumps({"session_id": session.session_id, **payload})
         blocks.append(
             section(
@@ -257,6 +263,11 @@ def pick_session(
 
 def error(message: str) -> list[Block]:
     return [section(f":warning: {message}")]
+
+
+def not_understood(message: str) -> list[Block]:
+    """What was wrong with some booking text, and the form as a way out."""
+    return [*error(message), _actions(_button("Open the booking form", "open_booking"))]
 
 
 def progress(message: str) -> list[Block]:
@@ -452,7 +463,7 @@ def home(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
-            *session_list(sessions, participants, viewer),
+            *session_list(sessions, participants, viewer, limit=30),
             context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

@@ -263,3 +263,12 @@ def test_a_busy_coviu_is_retried_and_the_booking_goes_through(bot, slack, coviu)
 
     assert "Booked “Physio review”" in bot.last_reply(ALICE).text_content()
     assert len(list(coviu.api.iter_sessions())) == 1
+
+
+def test_an_answer_slack_refuses_still_arrives_as_text(bot, slack):
+    slack.fail_next("response_url", "invalid_blocks", 400)
+
+    book_physio(bot)
+
+    reply = bot.last_reply(ALICE)
+    assert reply.text == "Booked “Physio review”." and reply.blocks == []

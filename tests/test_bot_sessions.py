@@ -238,3 +238,15 @@ def test_a_guest_without_slack_is_removed_by_name(bot, coviu, physio):
 
     assert "Removed *pat smith*; their link no longer works" in bot.last_reply(ALICE).text_content()
     assert coviu.api.get_participant(pat.participant_id).deleted_at is not None
+
+
+def test_a_long_list_stays_within_what_slack_shows(bot, slack, clock):
+    for day in range(1, 21):
+        bot.command(ALICE, f'book "Check-in {day}" with @bob in {day} days at 9am')
+
+    bot.command(ALICE, "list")
+
+    reply = bot.last_reply(ALICE)
+    assert "*Your upcoming sessions* (20)" in reply.text_content()
+    assert "Check-in 15" in reply.text_content() and "Check-in 16" not in reply.text_content()
+    assert "…and 5 later sessions not shown." in reply.text_content()

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.commands import change_people
-from bot.listeners.common import answering, open_booking_form, team_and_user
+from bot.listeners.common import answering, open_booking_form, reply, team_and_user
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -27,11 +27,13 @@ def _value(body: dict[str, Any]) -> str:
 
 
 def _private(respond: Respond, text: str, body: list[blocks.Block] | None = None) -> None:
-    respond(
+    """A new message only the clicker sees; the message clicked stays as it was."""
+    reply(
+        respond,
+        text,
+        body or [blocks.section(text)],
         response_type="ephemeral",
         replace_original=False,
-        text=text,
-        blocks=body or [blocks.section(text)],
     )
 
 

@@ -21,6 +21,7 @@ from bot.listeners.common import (
     hosted_upcoming,
     open_booking_form,
     parse_text,
+    reply,
     team_and_user,
     with_people,
 )
@@ -66,7 +67,8 @@ def _help(services: Services) -> list[blocks.Block]:
 
 
 def _reply(respond: Respond, text: str, body: list[blocks.Block] | None = None) -> None:
-    respond(replace_original=True, text=text, blocks=body or blocks.error(text))
+    """Replace the progress line with the answer (an error, when no blocks are given)."""
+    reply(respond, text, body or blocks.error(text), replace_original=True)
 
 
 def _open_form(
@@ -89,23 +91,7 @@ def _book(
     parsed = parse_text(services, team_id, user_id, text)
     if parsed.error:
         message = f"{parsed.error}\nA whole booking looks like: {EXAMPLE}"
-        respond(
-            replace_original=True,
-            text=message,
-            blocks=[
-                *blocks.error(message),
-                {
-                    "type": "actions",
-                    "elements": [
-                        {
-                            "type": "button",
-                            "action_id": "open_booking",
-                            "text": {"type": "plain_text", "text": "Open the booking form"},
-                        }
-                    ],
-                },
-            ],
-        )
+        _reply(respond, message, blocks.not_understood(message))
         return
     if parsed.start is None or not (parsed.guests or parsed.hosts):
         open_booking_form(
@@ -135,7 +121,7 @@ def _book(
     )
     services.reminders.wake()
     text, body = blocks.booked(booked.session, booked.participants, booked.undelivered)
-    respond(replace_original=True, text=text, blocks=body)
+    _reply(respond, text, body)
 
 
 def _list(
@@ -144,7 +130,7 @@ def _list(
     team_id, user_id = team_and_user(command)
     sessions = services.booking.upcoming(team_id, user_id)
     body = blocks.session_list(sessions, with_people(services, sessions), user_id)
-    respond(replace_original=True, text=f"You have {len(sessions)} upcoming sessions.", blocks=body)
+    _reply(respond, f"You have {len(sessions)} upcoming sessions.", body)
 
 
 def _hosted(
@@ -170,7 +156,7 @@ def _cancel(
     # Never cancel straight from text: the Cancel button asks for confirmation first.
     body = blocks.session_list(sessions, with_people(services, sessions), user_id)
     body[0] = blocks.section("Which session do you want to cancel? You'll be asked to confirm.")
-    respond(replace_original=True, text="Pick the session to cancel.", blocks=body)
+    _reply(respond, "Pick the session to cancel.", body)
 
 
 def _reschedule(
@@ -182,13 +168,10 @@ def _reschedule(
     if not found.rest:
         sessions = _hosted(services, team_id, user_id, title, "reschedule")
         question = "Which session do you want to reschedule?"
-        respond(
-            replace_original=True,
-            text=question,
-            blocks=blocks.pick_session(
-                question, sessions, "reschedule_session_pick", "reschedule", {}
-            ),
+        picker = blocks.pick_session(
+            question, sessions, "reschedule_session_pick", "reschedule", {}
         )
+        _reply(respond, question, picker)
         return
     parsed = parse_text(services, team_id, user_id, found.rest)
     if parsed.error or parsed.start is None:
@@ -205,10 +188,10 @@ def _reschedule(
             "end": parsed.end.isoformat() if parsed.end else None,
         }
         question = "Which session should move?"
-        respond(
-            replace_original=True,
-            text=question,
-            blocks=blocks.pick_session(question, sessions, "reschedule_to", "move", payload),
+        _reply(
+            respond,
+            question,
+            blocks.pick_session(question, sessions, "reschedule_to", "move", payload),
         )
         return
     moved = services.booking.reschedule(
@@ -256,10 +239,10 @@ def _add_or_remove(
     ]
     if len(sessions) > 1:
         question = f"Which session should I {verb} them {'to' if verb == 'add' else 'from'}?"
-        respond(
-            replace_original=True,
-            text=question,
-            blocks=blocks.pick_session(question, sessions, f"{verb}_to", verb, {"people": people}),
+        _reply(
+            respond,
+            question,
+            blocks.pick_session(question, sessions, f"{verb}_to", verb, {"people": people}),
         )
         return
     lines = change_people(services, verb, sessions[0].session_id, team_id, user_id, people)

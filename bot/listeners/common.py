@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -25,6 +26,17 @@ SORRY = (
     "Sorry, something went wrong on my side and I couldn't finish that. "
     "Please try again in a minute."
 )
+
+
+def reply(respond: Respond, text: str, body: list[blocks.Block], **options: Any) -> None:
+    """Answer through `response_url`. Should Slack refuse the blocks, the text still goes,
+    so nobody is left looking at a progress line."""
+    answer = respond(text=text, blocks=body, **options)
+    if answer.status_code != 200:
+        log.warning(
+            "Slack refused an answer (%s %s); sending it as text", answer.status_code, answer.body
+        )
+        respond(text=text, **options)
 
 
 @contextmanager

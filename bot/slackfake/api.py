@@ -599,6 +599,9 @@ class WebApi:
         hook = self.ws.response_urls.get(request.path_params["hook_id"])
         if hook is not None and not hook.ready.is_set():
             await run_in_threadpool(hook.ready.wait, RESPONSE_URL_READY_WAIT)
+        failure = self._take_failure("response_url") if "blocks" in body else None
+        if failure is not None:  # e.g. fail_next("response_url", "invalid_blocks", 400)
+            return PlainTextResponse(failure.error, status_code=failure.status)
         status, text = self.respond(request.path_params["hook_id"], body)
         self.ws.flush()
         return PlainTextResponse(text, status_code=status)

@@ -210,7 +210,9 @@ class FakeSlack:
 
         ``fail_next("chat.postMessage")`` answers HTTP 429 ``ratelimited`` with
         ``Retry-After: 1``; ``fail_next("users.info", "internal_error", 500)`` a server error;
-        ``fail_next("views.open", "expired_trigger_id")`` an ordinary ok:false error.
+        ``fail_next("views.open", "expired_trigger_id")`` an ordinary ok:false error;
+        ``fail_next("response_url", "invalid_blocks", 400)`` refuses the next answer with
+        blocks posted to a response_url, as Slack does with blocks it can't show.
         """
         if status is None:
             status = 429 if error in ("ratelimited", "rate_limited") else 200
