@@ -116,6 +116,8 @@ class Console:
         )
         self._lines = lines
         self._echo = echo
+        if not echo:
+            import readline  # noqa: F401  (line editing and history for input())
         while True:
             line = self._read(f"{self.user.name}> ")
             if line is None or line.strip() in ("quit", "exit"):
