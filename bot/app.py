@@ -13,6 +13,10 @@ from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
 
 from bot import listeners
 from bot.booking import BookingService
@@ -50,7 +54,13 @@ class Services:
         clock: Callable[[], datetime] = utc_now,
     ) -> Services:
         store = store or Store.open(settings.db_path)
-        slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        slack = WebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            # A 50-person booking opens 50 DMs: past Slack's per-minute limits it is told to
+            # wait (429 with Retry-After), and waiting beats telling the booker a DM failed.
+            retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(2)],
+        )
         people = SlackPeople(slack, store, clock)
         notifier = SlackNotifier(slack, people)
         return cls(

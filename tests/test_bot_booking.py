@@ -272,3 +272,13 @@ def test_an_answer_slack_refuses_still_arrives_as_text(bot, slack):
 
     reply = bot.last_reply(ALICE)
     assert reply.text == "Booked “Physio review”." and reply.blocks == []
+
+
+def test_slack_rate_limits_are_waited_out_not_reported_as_failures(bot, slack):
+    slack.fail_next("chat.postMessage", "ratelimited", retry_after=0)
+
+    book_physio(bot)
+
+    assert "couldn't DM" not in bot.last_reply(ALICE).text_content()
+    assert "Physio review" in slack.dms(ALICE)[-1].text_content()
+    assert "Physio review" in slack.dms(BOB)[-1].text_content()
