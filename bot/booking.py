@@ -33,6 +33,7 @@ from bot.store import ParticipantRecord, SessionRecord, Store
 log = logging.getLogger(__name__)
 
 MAX_LENGTH = timedelta(hours=12)
+DEFAULT_TITLE = "Coviu session"  # when nobody names the session
 EXAMPLE = '`/coviu book "Physio review" with @alice tomorrow 3pm for 45 min`'
 
 

@@ -68,3 +68,19 @@ def matching(sessions: Sequence[SessionRecord], title: str | None) -> list[Sessi
     wanted = title.casefold()
     exact = [s for s in sessions if s.title.casefold() == wanted]
     return exact or [s for s in sessions if wanted in s.title.casefold()]
+
+
+def who_and_which(text: str) -> tuple[list[dict[str, str]], str | None]:
+    """For `add` and `remove`: the people (Slack users with their role, or guests without
+    Slack by name) and the words naming the session, if any.
+
+    With no one mentioned, the first quoted name is a guest without Slack
+    (`/coviu add "Pat Smith"`); a quoted name after it, or any other words, names the session.
+    """
+    found = people_and_names(text)
+    quoted = list(found.names)
+    names = [quoted.pop(0)] if not (found.guests or found.hosts) and quoted else []
+    people = [{"user": u, "role": "HOST"} for u in found.hosts]
+    people += [{"user": u, "role": "GUEST"} for u in found.guests]
+    people += [{"name": name, "role": "GUEST"} for name in names]
+    return people, quoted[0] if quoted else (found.rest or None)

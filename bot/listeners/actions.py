@@ -15,8 +15,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.listeners.commands import change_people
-from bot.listeners.common import answering, open_booking_form, reply, team_and_user
+from bot.listeners.common import (
+    answering,
+    change_people,
+    open_booking_form,
+    reply,
+    team_and_user,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -14,10 +14,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.booking import EXAMPLE, BookingError, BookingRequest
-from bot.intents import matching, people_and_names, split_verb
+from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingError, BookingRequest
+from bot.intents import matching, people_and_names, split_verb, who_and_which
 from bot.listeners.common import (
     answering,
+    change_people,
     hosted_upcoming,
     open_booking_form,
     parse_text,
@@ -37,7 +38,6 @@ PROGRESS = {
     "remove": "Removing…",
     "list": "Looking up your sessions…",
 }
-DEFAULT_TITLE = "Coviu session"
 
 
 def register(app: App, services: Services) -> None:
@@ -219,14 +219,8 @@ def _add_or_remove(
     verb: str,
 ) -> None:
     team_id, user_id = team_and_user(command)
-    found = people_and_names(rest)
-    users = found.guests + found.hosts
-    quoted = list(found.names)
-    # `/coviu add "Pat Smith"`: with no one mentioned, the first quoted name is a guest
-    # without Slack; a quoted name after it (or any other words) names the session.
-    names = [quoted.pop(0)] if not users and quoted else []
-    title = quoted[0] if quoted else (found.rest or None)
-    if not users and not names:
+    people, title = who_and_which(rest)
+    if not people:
         example = (
             '`/coviu add @dave` or `/coviu add "Pat Smith"`'
             if verb == "add"
@@ -234,9 +228,6 @@ def _add_or_remove(
         )
         raise BookingError(f"Who should I {verb}? For example: {example}.")
     sessions = _hosted(services, team_id, user_id, title, verb)
-    people = [{"user": u, "role": "HOST" if u in found.hosts else "GUEST"} for u in users] + [
-        {"name": n, "role": "GUEST"} for n in names
-    ]
     if len(sessions) > 1:
         question = f"Which session should I {verb} them {'to' if verb == 'add' else 'from'}?"
         _reply(
@@ -247,51 +238,6 @@ def _add_or_remove(
         return
     lines = change_people(services, verb, sessions[0].session_id, team_id, user_id, people)
     _reply(respond, "\n".join(lines), [blocks.section("\n".join(lines))])
-
-
-def change_people(
-    services: Services,
-    verb: str,
-    session_id: str,
-    team_id: str,
-    user_id: str,
-    people: list[dict[str, str]],
-) -> list[str]:
-    """Add or remove each person; one line of outcome each (a refusal is an outcome too)."""
-    lines = []
-    for who in people:
-        label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
-        try:
-            if verb == "remove":
-                services.booking.remove_person(
-                    session_id,
-                    team_id,
-                    user_id,
-                    slack_user=who.get("user"),
-                    external_name=who.get("name"),
-                )
-                told = "they were told" if who.get("user") else "their link no longer works"
-                lines.append(f":white_check_mark: Removed {label}; {told}.")
-                continue
-            added = services.booking.add_person(
-                session_id,
-                team_id,
-                user_id,
-                slack_user=who.get("user"),
-                external_name=who.get("name"),
-                role=who.get("role", "GUEST"),
-            )
-            if added.slack_user:
-                lines.append(f":white_check_mark: Added {label}; their link is in their DMs.")
-            else:
-                lines.append(
-                    f":white_check_mark: Added {label}. Their private link, for you to forward: "
-                    f"{added.entry_url}"
-                )
-        except BookingError as error:
-            lines.append(f":warning: {error.message}")
-    services.reminders.wake()
-    return lines
 
 
 def _add(

@@ -123,3 +123,48 @@ def open_booking_form(
             metadata=metadata,
         ),
     )
+
+
+def change_people(
+    services: Services,
+    verb: str,
+    session_id: str,
+    team_id: str,
+    user_id: str,
+    people: list[dict[str, str]],
+) -> list[str]:
+    """Add or remove each person; one line of outcome each (a refusal is an outcome too)."""
+    lines = []
+    for who in people:
+        label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
+        try:
+            if verb == "remove":
+                services.booking.remove_person(
+                    session_id,
+                    team_id,
+                    user_id,
+                    slack_user=who.get("user"),
+                    external_name=who.get("name"),
+                )
+                told = "they were told" if who.get("user") else "their link no longer works"
+                lines.append(f":white_check_mark: Removed {label}; {told}.")
+                continue
+            added = services.booking.add_person(
+                session_id,
+                team_id,
+                user_id,
+                slack_user=who.get("user"),
+                external_name=who.get("name"),
+                role=who.get("role", "GUEST"),
+            )
+            if added.slack_user:
+                lines.append(f":white_check_mark: Added {label}; their link is in their DMs.")
+            else:
+                lines.append(
+                    f":white_check_mark: Added {label}. Their private link, for you to forward: "
+                    f"{added.entry_url}"
+                )
+        except BookingError as error:
+            lines.append(f":warning: {error.message}")
+    services.reminders.wake()
+    return lines

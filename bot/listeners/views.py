@@ -15,9 +15,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.booking import BookingRequest
-from bot.listeners.commands import DEFAULT_TITLE, change_people
-from bot.listeners.common import answering, team_and_user
+from bot.booking import DEFAULT_TITLE, BookingRequest
+from bot.listeners.common import answering, change_people, team_and_user
 
 if TYPE_CHECKING:
     from bot.app import Services
