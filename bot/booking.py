@@ -140,6 +140,10 @@ class BookingService:
     def upcoming(self, team_id: str, user_id: str) -> list[SessionRecord]:
         return self.store.upcoming_for(team_id, user_id, self.clock())
 
+    def hosting(self, team_id: str, user_id: str) -> list[SessionRecord]:
+        """Sessions this person hosts that have not started: the ones they may change."""
+        return self.store.upcoming_for(team_id, user_id, self.clock(), hosting=True)
+
     def participants(self, session_id: str) -> list[ParticipantRecord]:
         return self.store.participants(session_id)
 

@@ -105,8 +105,13 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    # Handled request ids older than a day are pruned on every claim; keep that a range read.
+    db["handled_requests"].create_index(["created_at"])
+
+
 # Append only: each function takes the schema from version N to N+1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 @dataclass(frozen=True)
@@ -328,18 +333,25 @@ class Store:
             sql += " and status = 'active'"
         return [_participant(row) for row in self._rows(sql + " order by rowid", [session_id])]
 
-    def upcoming_for(self, team_id: str, slack_user: str, now: datetime) -> list[SessionRecord]:
-        """Booked sessions not yet ended in which this person takes part, soonest first."""
+    def upcoming_for(
+        self, team_id: str, slack_user: str, now: datetime, *, hosting: bool = False
+    ) -> list[SessionRecord]:
+        """Booked sessions not yet ended in which this person takes part, soonest first.
+
+        With ``hosting=True``: only those they host that have not started, i.e. the ones they
+        may still move or cancel.
+        """
+        hosted = "and p.role = 'HOST' and s.start_at > ?" if hosting else ""
         rows = self._rows(
-            """
+            f"""
             select s.* from sessions s
             join participants p on p.session_id = s.session_id
             where p.team_id = ? and p.slack_user = ? and p.status = 'active'
-              and s.status = 'booked' and s.end_at > ?
+              and s.status = 'booked' and s.end_at > ? {hosted}
             group by s.session_id
             order by s.start_at, s.session_id
             """,
-            [team_id, slack_user, to_text(now)],
+            [team_id, slack_user, to_text(now)] + ([to_text(now)] if hosting else []),
         )
         return [_session(row) for row in rows]
 

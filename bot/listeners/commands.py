@@ -19,7 +19,6 @@ from bot.intents import matching, people_and_names, split_verb, who_and_which
 from bot.listeners.common import (
     answering,
     change_people,
-    hosted_upcoming,
     open_booking_form,
     parse_text,
     reply,
@@ -136,7 +135,7 @@ def _list(
 def _hosted(
     services: Services, team_id: str, user_id: str, title: str | None, verb: str
 ) -> list[Any]:
-    sessions = matching(hosted_upcoming(services, team_id, user_id), title)
+    sessions = matching(services.booking.hosting(team_id, user_id), title)
     if not sessions:
         named = f" called “{title}”" if title else ""
         raise BookingError(

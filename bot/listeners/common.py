@@ -81,18 +81,6 @@ def with_people(
     return {s.session_id: services.booking.participants(s.session_id) for s in sessions}
 
 
-def hosted_upcoming(services: Services, team_id: str, user_id: str) -> list[SessionRecord]:
-    sessions = services.booking.upcoming(team_id, user_id)
-    now = services.clock()
-    return [
-        s
-        for s in sessions
-        if s.start > now
-        and (me := services.booking.own_participant(s.session_id, team_id, user_id)) is not None
-        and me.is_host
-    ]
-
-
 def open_booking_form(
     services: Services,
     client: WebClient,
