@@ -120,6 +120,29 @@ def check_times(start: datetime, end: datetime, now: datetime) -> None:
         )
 
 
+def problems(request: BookingRequest, now: datetime) -> dict[str, str]:
+    """Every rule a booking request breaks, keyed by the form field it is about; empty when
+    it may be booked. The booking form shows them inline; `BookingService.book` refuses with
+    the first."""
+    found: dict[str, str] = {}
+    people = _people(request)
+    if not any(role == "HOST" for _, role in people):
+        found["hosts"] = (
+            "A session needs at least one host. Add yourself or someone else as host, "
+            'e.g. "host @bob".'
+        )
+    if len(people) + len(request.external_guests) < 2:
+        found["guests"] = (
+            'Add at least one guest: someone on Slack (e.g. "with @alice") or a guest '
+            "without Slack."
+        )
+    try:
+        check_times(request.start, request.end, now)
+    except BookingError as error:
+        found[error.field or "when"] = error.message
+    return found
+
+
 class BookingService:
     def __init__(
         self,
@@ -170,24 +193,15 @@ class BookingService:
     def book(self, request: BookingRequest, request_key: str) -> Booked:
         """Book a session once per `request_key`, however often Slack delivers the request."""
         now = self.clock()
-        people = _people(request)
-        if not any(role == "HOST" for _, role in people):
-            raise BookingError(
-                "A session needs at least one host. Add yourself or someone else as host, "
-                'e.g. "host @bob".',
-                field="hosts",
-            )
-        if len(people) + len(request.external_guests) < 2:
-            raise BookingError(
-                f"Who is the session with? Mention a guest, e.g. {EXAMPLE}.", field="guests"
-            )
-        check_times(request.start, request.end, now)
+        if found := problems(request, now):
+            field, message = next(iter(found.items()))
+            raise BookingError(message, field=field)
 
         earlier = self.store.claim_request(request_key, now)
         if earlier is not None:
             return self._repeat(earlier)
         try:
-            booked = self._create(request, request_key, people, now)
+            booked = self._create(request, request_key, _people(request), now)
         except BaseException:
             self.store.finish_request(request_key, "failed")
             raise

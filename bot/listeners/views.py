@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.booking import DEFAULT_TITLE, BookingRequest
+from bot.booking import DEFAULT_TITLE, BookingRequest, problems
 from bot.listeners.common import answering, change_people, team_and_user
 
 if TYPE_CHECKING:
@@ -44,21 +44,23 @@ def booking_form(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def booking_form_errors(form: dict[str, Any], now: datetime) -> dict[str, str]:
-    """Inline errors, keyed by block id, for a booking form that can't be booked as it is."""
-    errors = {}
+def booking_request(view: dict[str, Any], team_id: str, user_id: str) -> BookingRequest | None:
+    """The form as a booking request; None while no date and time is picked."""
+    form = booking_form(view)
     if form["start"] is None:
-        errors["when"] = "Pick a date and time."
-    elif form["start"] <= now:
-        errors["when"] = "That time has already passed. Pick a time in the future."
-    if form["minutes"] <= 0:
-        errors["length"] = "The session must end after it starts."
-    if not form["hosts"]:
-        errors["hosts"] = "A session needs at least one host."
-    people = set(form["hosts"]) | set(form["guests"])
-    if len(people) + len(form["external"]) < 2:
-        errors["guests"] = "Add at least one guest, on Slack or without Slack."
-    return errors
+        return None
+    return BookingRequest(
+        team_id=team_id,
+        booked_by=user_id,
+        title=form["title"],
+        start=form["start"],
+        end=form["start"] + timedelta(minutes=form["minutes"]),
+        hosts=form["hosts"],
+        guests=form["guests"],
+        external_guests=form["external"],
+        reminder_minutes=form["reminder"],
+        booker_is_host=user_id in form["hosts"],
+    )
 
 
 def _show_refusal(client: WebClient, view: dict[str, Any], title: str) -> Any:
@@ -74,30 +76,21 @@ def _working(ack: Ack, title: str, message: str) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    def check_booking(ack: Ack, view: dict[str, Any]) -> None:
-        errors = booking_form_errors(booking_form(view), services.clock())
-        if errors:
+    def form_problems(request: BookingRequest | None) -> dict[str, str]:
+        if request is None:
+            return {"when": "Pick a date and time."}
+        return problems(request, services.clock())
+
+    def check_booking(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        if errors := form_problems(booking_request(view, *team_and_user(body))):
             ack(response_action="errors", errors=errors)
             return
         _working(ack, "Booking…", "Booking your session…")
 
     def book(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team_id, user_id = team_and_user(body)
-        form = booking_form(view)
-        if booking_form_errors(form, services.clock()):
-            return  # the ack already showed the errors
-        request = BookingRequest(
-            team_id=team_id,
-            booked_by=user_id,
-            title=form["title"],
-            start=form["start"],
-            end=form["start"] + timedelta(minutes=form["minutes"]),
-            hosts=form["hosts"],
-            guests=form["guests"],
-            external_guests=form["external"],
-            reminder_minutes=form["reminder"],
-            booker_is_host=user_id in form["hosts"],
-        )
+        request = booking_request(view, *team_and_user(body))
+        if request is None or form_problems(request):
+            return  # the ack showed them against their fields; the form is still open
         with answering(_show_refusal(client, view, "Not booked")):
             booked = services.booking.book(request, request_key=f"view:{view['id']}")
             services.reminders.wake()
