@@ -177,6 +177,12 @@ def changed(
     return text, blocks
 
 
+def moved(session: SessionRecord) -> tuple[str, list[Block]]:
+    """The host's confirmation that a session moved."""
+    text = f"Moved “{session.title}” to {when_text(session)}. Everyone was told."
+    return text, [section(f":white_check_mark: {text}")]
+
+
 def booked(
     session: SessionRecord,
     participants: Sequence[ParticipantRecord],
@@ -214,13 +220,14 @@ def session_list(
     viewer: str,
     *,
     empty: str = "You have no upcoming sessions. Book one with `/coviu book …` or `/coviu`.",
+    heading: str | None = None,
     limit: int = 15,
 ) -> list[Block]:
     """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
     in a view) and each session takes three, so past `limit` the rest are counted, not shown."""
     if not sessions:
         return [section(empty)]
-    blocks: list[Block] = [section(f"*Your upcoming sessions* ({len(sessions)})")]
+    blocks: list[Block] = [section(heading or f"*Your upcoming sessions* ({len(sessions)})")]
     for session in sessions[:limit]:
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)

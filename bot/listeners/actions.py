@@ -101,10 +101,7 @@ def register(app: App, services: Services) -> None:
         start = datetime.fromisoformat(choice["start"])
         with answering(_refusal(respond)):
             moved = services.booking.reschedule(choice["session_id"], team_id, user_id, start, end)
-            services.reminders.wake()
-            _private(
-                respond, f"Moved “{moved.title}” to {blocks.when_text(moved)}. Everyone was told."
-            )
+            _private(respond, *blocks.moved(moved))
 
     app.action("reschedule_to")(ack=just_ack, lazy=[reschedule_to])
 

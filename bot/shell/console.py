@@ -72,14 +72,10 @@ class Console:
             if message.ephemeral_to == self.user.id:
                 return "only visible to you"
             return f"only visible to @{self.by_id[message.ephemeral_to].name}"
-        channel = message.channel
-        if channel.startswith("D"):
-            owner = next(
-                (u for u in self.by_id.values() if self.slack.im_channel(u.id) == channel),
-                None,
-            )
-            return f"DM to @{owner.name}" if owner else f"DM {channel}"
-        return f"#{channel}"
+        if message.channel.startswith("D"):
+            owner = self._dm_owner(message)
+            return f"DM to @{owner.name}" if owner else f"DM {message.channel}"
+        return f"#{message.channel}"
 
     def _on_change(self, change: Any) -> None:
         if change.kind in ("message_posted", "ephemeral", "message_updated") and change.message:
