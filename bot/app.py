@@ -63,14 +63,15 @@ class Services:
         )
         people = SlackPeople(slack, store, clock)
         notifier = SlackNotifier(slack, people)
+        reminders = ReminderScheduler(store, notifier.remind, clock)
         return cls(
             settings=settings,
             store=store,
             coviu=coviu,
             slack=slack,
             people=people,
-            booking=BookingService(coviu, store, people, notifier, clock),
-            reminders=ReminderScheduler(store, notifier.remind, clock),
+            booking=BookingService(coviu, store, people, notifier, clock, reminders.wake),
+            reminders=reminders,
             executor=TrackingExecutor(max_workers=16, thread_name_prefix="bolt"),
             clock=clock,
         )

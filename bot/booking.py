@@ -151,12 +151,16 @@ class BookingService:
         directory: Directory,
         notifier: Notifier,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        schedule_changed: Callable[[], None] = lambda: None,
     ) -> None:
+        """`schedule_changed` is called whenever reminders were added, moved or dropped
+        (the reminder scheduler's `wake`)."""
         self.coviu = coviu
         self.store = store
         self.directory = directory
         self.notifier = notifier
         self.clock = clock
+        self.schedule_changed = schedule_changed
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -279,6 +283,7 @@ class BookingService:
             raise BookingError(
                 "Something went wrong saving the booking, so nothing was booked. Please try again."
             ) from error
+        self.schedule_changed()
         return Booked(session, participants)
 
     def _cancel_lost_creates(self, tagged_state: str, start: datetime, end: datetime) -> None:
@@ -347,6 +352,7 @@ class BookingService:
             raise _coviu_refusal(error, "cancel the session") from error
         everyone = self.store.participants(session_id)
         self.store.cancel_session(session_id, self.clock())
+        self.schedule_changed()
         cancelled = replace(session, status="cancelled")
         self._tell(cancelled, everyone, "cancelled", by=user_id)
         return cancelled
@@ -373,6 +379,7 @@ class BookingService:
         except CoviuError as error:
             raise _coviu_refusal(error, "move the session") from error
         self.store.move_session(session_id, start, end)
+        self.schedule_changed()
         moved = replace(session, start=start, end=end)
         self._tell(moved, self.store.participants(session_id), "rescheduled", by=user_id)
         return moved
@@ -411,6 +418,7 @@ class BookingService:
             except CoviuError:
                 log.warning("could not cancel participant at Coviu")
             raise BookingError("Something went wrong saving that; nobody was added.") from error
+        self.schedule_changed()
         if participant.slack_user:
             everyone = self.store.participants(session_id)
             try:
@@ -455,6 +463,7 @@ class BookingService:
         except CoviuError as error:
             raise _coviu_refusal(error, "remove them") from error
         self.store.remove_participant(target.participant_id)
+        self.schedule_changed()
         self._tell(session, [target], "removed", by=user_id)
         return target
 

@@ -118,7 +118,6 @@ def _book(
         ),
         request_key=f"command:{team_id}:{user_id}:{command['trigger_id']}",
     )
-    services.reminders.wake()
     text, body = blocks.booked(booked.session, booked.participants, booked.undelivered)
     _reply(respond, text, body)
 
@@ -153,8 +152,12 @@ def _cancel(
     title = found.names[0] if found.names else found.rest or None
     sessions = _hosted(services, team_id, user_id, title, "cancel")
     # Never cancel straight from text: the Cancel button asks for confirmation first.
-    body = blocks.session_list(sessions, with_people(services, sessions), user_id)
-    body[0] = blocks.section("Which session do you want to cancel? You'll be asked to confirm.")
+    body = blocks.session_list(
+        sessions,
+        with_people(services, sessions),
+        user_id,
+        heading="Which session do you want to cancel? You'll be asked to confirm.",
+    )
     _reply(respond, "Pick the session to cancel.", body)
 
 
@@ -196,17 +199,7 @@ def _reschedule(
     moved = services.booking.reschedule(
         sessions[0].session_id, team_id, user_id, parsed.start, parsed.end
     )
-    services.reminders.wake()
-    _reply(
-        respond,
-        f"Moved “{moved.title}” to {blocks.when_text(moved)}. Everyone was told.",
-        [
-            blocks.section(
-                f":white_check_mark: Moved “{moved.title}” to "
-                f"{blocks.when_text(moved)}. Everyone was told."
-            )
-        ],
-    )
+    _reply(respond, *blocks.moved(moved))
 
 
 def _add_or_remove(

@@ -154,5 +154,4 @@ def change_people(
                 )
         except BookingError as error:
             lines.append(f":warning: {error.message}")
-    services.reminders.wake()
     return lines

@@ -93,7 +93,6 @@ def register(app: App, services: Services) -> None:
             return  # the ack showed them against their fields; the form is still open
         with answering(_show_refusal(client, view, "Not booked")):
             booked = services.booking.book(request, request_key=f"view:{view['id']}")
-            services.reminders.wake()
             _, body_blocks = blocks.booked(booked.session, booked.participants, booked.undelivered)
             # The buttons stay in the DM; the result view is a place to read, not to act.
             result = blocks.result_modal("Booked", body_blocks[:-1])
@@ -117,16 +116,7 @@ def register(app: App, services: Services) -> None:
             moved = services.booking.reschedule(
                 session_id, team_id, user_id, start, start + timedelta(minutes=minutes)
             )
-            services.reminders.wake()
-            result = blocks.result_modal(
-                "Rescheduled",
-                [
-                    blocks.section(
-                        f":white_check_mark: Moved “{moved.title}” to {blocks.when_text(moved)}. "
-                        "Everyone was told."
-                    )
-                ],
-            )
+            result = blocks.result_modal("Rescheduled", blocks.moved(moved)[1])
             client.views_update(view_id=view["id"], view=result)
 
     app.view("reschedule")(ack=check_reschedule, lazy=[reschedule])
