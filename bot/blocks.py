@@ -253,12 +253,18 @@ def pick_session(
     sessions: Sequence[SessionRecord],
     action_id: str,
     verb: str,
-    payload: dict[str, Any],
+    payload: dict[str, Any] | None = None,
 ) -> list[Block]:
-    """Ask which session to act on: one button per session, carrying what to do."""
+    """Ask which session to act on: one button per session, carrying what to do. Without a
+    payload a button's value is the bare session id, as on the session's own buttons, so the
+    same listener serves both."""
     blocks: list[Block] = [section(question)]
     for session in sessions[:48]:  # within Slack's 50 blocks, with the question
-        value = json.dumps({"session_id": session.session_id, **payload})
+        value = (
+            json.dumps({"session_id": session.session_id, **payload})
+            if payload is not None
+            else session.session_id
+        )
         blocks.append(
             section(
                 f"*{session.title}*\n{when_text(session)}",

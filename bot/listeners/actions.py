@@ -1,8 +1,8 @@
 """Buttons on the app's messages, lists and home tab.
 
-Buttons that open a modal do it at once with the click's `trigger_id` (valid for three seconds);
-buttons that change a session ack first and answer through the message's `response_url`,
-privately to whoever clicked.
+Every button is acked at once; its work runs lazily right after. Buttons that open a modal use
+the click's `trigger_id` (valid for three seconds); buttons that change a session answer through
+the message's `response_url`, privately to whoever clicked.
 """
 
 from __future__ import annotations
@@ -72,12 +72,9 @@ def register(app: App, services: Services) -> None:
     def modal_opener(build: str) -> Any:
         def open_modal(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             team_id, user_id = team_and_user(body)
-            session_id = _value(body)
             session = None
-            if build == "reschedule" and session_id.startswith("{"):
-                session_id = json.loads(session_id)["session_id"]
             with answering(_refusal(respond)):
-                session = services.booking.session_for_host(session_id, team_id, user_id)
+                session = services.booking.session_for_host(_value(body), team_id, user_id)
             if session is None:
                 return
             metadata = {"channel": (body.get("channel") or {}).get("id")}
@@ -91,7 +88,6 @@ def register(app: App, services: Services) -> None:
         return open_modal
 
     app.action("reschedule_session")(ack=just_ack, lazy=[modal_opener("reschedule")])
-    app.action("reschedule_session_pick")(ack=just_ack, lazy=[modal_opener("reschedule")])
     app.action("add_person")(ack=just_ack, lazy=[modal_opener("add")])
 
     def reschedule_to(body: dict[str, Any], respond: Respond) -> None:

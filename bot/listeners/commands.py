@@ -170,9 +170,7 @@ def _reschedule(
     if not found.rest:
         sessions = _hosted(services, team_id, user_id, title, "reschedule")
         question = "Which session do you want to reschedule?"
-        picker = blocks.pick_session(
-            question, sessions, "reschedule_session_pick", "reschedule", {}
-        )
+        picker = blocks.pick_session(question, sessions, "reschedule_session", "reschedule")
         _reply(respond, question, picker)
         return
     parsed = parse_text(services, team_id, user_id, found.rest)

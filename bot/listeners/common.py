@@ -1,11 +1,11 @@
-"""Helpers the listeners share: who is asking, their local now, opening the booking form."""
+"""Helpers the listeners share: who is asking, answering them, reading their booking text."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.booking import BookingError
 from bot.store import ParticipantRecord, SessionRecord
+from bot.when import ParsedBooking, parse_booking
 
 if TYPE_CHECKING:
     from bot.app import Services
-    from bot.when import ParsedBooking
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +63,10 @@ def team_and_user(body: dict[str, Any]) -> tuple[str, str]:
     return team_id or user.get("team_id"), user["id"]
 
 
-def local_now(services: Services, team_id: str, user_id: str) -> tuple[datetime, str]:
-    tz = services.people.timezone(team_id, user_id)
-    return services.clock().astimezone(ZoneInfo(tz)), tz
-
-
 def parse_text(services: Services, team_id: str, user_id: str, text: str) -> ParsedBooking:
-    from bot.when import parse_booking
-
-    now, tz = local_now(services, team_id, user_id)
-    return parse_booking(text, now, tz)
+    """Booking text read in the person's own time zone, from their "now"."""
+    tz = services.people.timezone(team_id, user_id)
+    return parse_booking(text, services.clock().astimezone(ZoneInfo(tz)), tz)
 
 
 def with_people(
