@@ -46,13 +46,14 @@ class ReminderScheduler:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._had_failure = False
 
     def send_due(self, now: datetime | None = None) -> int:
         """Send every reminder due by `now`. Returns how many were sent."""
-        now = now or self.clock()
-        sent = 0
-        self._had_failure = False
+        return self._pass(now or self.clock())[0]
+
+    def _pass(self, now: datetime) -> tuple[int, int]:
+        """(sent, failed) for one pass over the reminders due by `now`."""
+        sent = failed = 0
         for due in self.store.claim_due_reminders(now):
             try:
                 self.remind(due.session, due.participant)
@@ -61,11 +62,11 @@ class ReminderScheduler:
                     "reminder for session %s not delivered; will retry", due.session.session_id
                 )
                 self.store.finish_reminder(due.participant.participant_id, False, now)
-                self._had_failure = True
+                failed += 1
             else:
                 self.store.finish_reminder(due.participant.participant_id, True, now)
                 sent += 1
-        return sent
+        return sent, failed
 
     def _seconds_to_next(self, failed: bool) -> float:
         due = self.store.next_reminder_due()
@@ -78,14 +79,14 @@ class ReminderScheduler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            # Cleared before the pass, so a wake() during it is not lost.
+            self._wake.clear()
             try:
-                self.send_due()
-                failed = self._had_failure
+                failed = self._pass(self.clock())[1] > 0
             except Exception:
                 log.exception("reminder pass failed")
                 failed = True
             self._wake.wait(self._seconds_to_next(failed))
-            self._wake.clear()
 
     def start(self) -> ReminderScheduler:
         self._thread = threading.Thread(target=self._run, name="reminders", daemon=True)
