@@ -23,51 +23,33 @@ def coviu_db_path(settings: Settings) -> Path:
     return path.with_name(path.stem + ".coviu" + (path.suffix or ".db"))
 
 
-def embedded_credentials(settings: Settings) -> tuple[str, str]:
-    return (
-        settings.coviu_api_key or "coviu-slack-embedded",
-        settings.coviu_api_secret or secrets.token_urlsafe(24),
-    )
-
-
-def embedded_coviu_app(settings: Settings, public_url: str, **options: Any) -> tuple[Any, str, str]:
-    """(ASGI app, api key, api secret) for the local Coviu API serving entry links at
-    `public_url`."""
+def embedded_coviu(settings: Settings, public_url: str, **options: Any) -> tuple[Any, CoviuClient]:
+    """The local Coviu API as an ASGI app to be served at `public_url` (its entry links point
+    there), and a client of it. `options` go to `create_app` (e.g. a shared `clock`)."""
     from bot.coviu.server import ClientRegistration, create_app
 
-    key, secret = embedded_credentials(settings)
+    key = settings.coviu_api_key or "coviu-slack-embedded"
+    secret = settings.coviu_api_secret or secrets.token_urlsafe(24)
     app = create_app(
         coviu_db_path(settings),
         [ClientRegistration(key, secret, TEAM)],
         public_url=public_url,
         **options,
     )
-    return app, key, secret
+    return app, CoviuClient(key, secret, public_url + "/v1")
 
 
 def start_embedded_coviu(
     settings: Settings, *, port: int = 0, **options: Any
 ) -> tuple[ServerThread, CoviuClient]:
     """The local Coviu API on its own loopback port (any free one by default), and a client
-    of it. Entry links point at that port."""
-    made: dict[str, str] = {}
+    of it."""
+    clients: list[CoviuClient] = []
 
     def make(url: str) -> Any:
-        app, made["key"], made["secret"] = embedded_coviu_app(settings, url, **options)
+        app, client = embedded_coviu(settings, url, **options)
+        clients.append(client)
         return app
 
     server = ServerThread.build(make, port=port).start()
-    return server, coviu_client(settings, server.url + "/v1", made["key"], made["secret"])
-
-
-def coviu_client(
-    settings: Settings,
-    base_url: str | None = None,
-    key: str | None = None,
-    secret: str | None = None,
-) -> CoviuClient:
-    return CoviuClient(
-        key or settings.coviu_api_key or "",
-        secret or settings.coviu_api_secret or "",
-        base_url or settings.coviu_api_url or "",
-    )
+    return server, clients[0]

@@ -12,6 +12,7 @@ import sys
 
 from bot import logsafe
 from bot.config import ConfigError, Settings
+from bot.coviu.client import CoviuClient
 
 log = logging.getLogger("bot")
 
@@ -43,13 +44,26 @@ def run(args: argparse.Namespace) -> int:
     return shell.run(settings, fresh=getattr(args, "fresh", False))
 
 
-def _missing(names: list[str], settings: Settings) -> str | None:
-    absent = [n for n in names if not getattr(settings, n.lower())]
-    if not absent:
-        return None
-    return (
-        f"coviu-slack: set {' and '.join(absent)} to connect to Slack "
-        "(see README: Installing into a workspace), or run `coviu-slack shell` to try it offline."
+def _setup_problem(settings: Settings, slack: list[str]) -> str | None:
+    """What is missing to run connected to Slack: the `slack` variables, and the Coviu
+    account's key and secret if one is configured."""
+    absent = [name for name in slack if not getattr(settings, name.lower())]
+    if absent:
+        return (
+            f"coviu-slack: set {' and '.join(absent)} to connect to Slack (see README: "
+            "Installing into a workspace), or run `coviu-slack shell` to try it offline."
+        )
+    if settings.coviu_api_url and not (settings.coviu_api_key and settings.coviu_api_secret):
+        return (
+            "coviu-slack: COVIU_API_URL is set, so set COVIU_API_KEY and COVIU_API_SECRET too "
+            "(or unset COVIU_API_URL to use the embedded local Coviu API)."
+        )
+    return None
+
+
+def _coviu_account(settings: Settings) -> CoviuClient:
+    return CoviuClient(
+        settings.coviu_api_key or "", settings.coviu_api_secret or "", settings.coviu_api_url or ""
     )
 
 
@@ -58,19 +72,18 @@ def serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
     from bot.app import Services, build_app
-    from bot.embedded import coviu_client, embedded_coviu_app
+    from bot.embedded import embedded_coviu
     from bot.web import create_web_app
 
-    if problem := _missing(["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"], settings):
+    if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]):
         print(problem, file=sys.stderr)
         return 2
     coviu_app = None
     if settings.coviu_api_url:
-        client = coviu_client(settings)
+        client = _coviu_account(settings)
     else:
         local = f"http://127.0.0.1:{port}"
-        coviu_app, key, secret = embedded_coviu_app(settings, public_url=local)
-        client = coviu_client(settings, local + "/v1", key, secret)
+        coviu_app, client = embedded_coviu(settings, public_url=local)
         log.info("no COVIU_API_URL: using the embedded Coviu API at %s/v1", local)
     services = Services.create(settings, client)
     app = build_app(services)
@@ -86,14 +99,14 @@ def socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import Services, build_app
-    from bot.embedded import coviu_client, start_embedded_coviu
+    from bot.embedded import start_embedded_coviu
 
-    if problem := _missing(["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], settings):
+    if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"]):
         print(problem, file=sys.stderr)
         return 2
     local_coviu = None
     if settings.coviu_api_url:
-        client = coviu_client(settings)
+        client = _coviu_account(settings)
     else:
         # On $PORT, so the entry links already sent keep working after a restart.
         local_coviu, client = start_embedded_coviu(settings, port=settings.port)

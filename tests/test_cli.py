@@ -112,3 +112,16 @@ def test_serve_books_through_the_embedded_coviu_api(served):
     assert join.url.startswith(url + "/session/")  # the entry page is served right here
     assert requests.get(join.url, timeout=10).status_code == 403  # opens 10 minutes early
     assert requests.get(url + "/openapi.json", timeout=10).json()["info"]["title"]
+
+
+def test_a_coviu_account_without_its_key_is_named(tmp_path):
+    done = coviu_slack(
+        "serve",
+        cwd=tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        COVIU_API_URL="https://api.coviu.com/v1",
+    )
+
+    assert done.returncode == 2
+    assert "set COVIU_API_KEY and COVIU_API_SECRET too" in done.stderr
