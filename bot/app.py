@@ -25,7 +25,7 @@ from bot.coviu.client import CoviuClient
 from bot.notify import SlackNotifier
 from bot.people import SlackPeople
 from bot.reminders import ReminderScheduler
-from bot.store import Store
+from bot.storage import Store
 from bot.work import TrackingExecutor
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store import ParticipantRecord, SessionRecord
+from bot.storage import ParticipantRecord, SessionRecord
 
 Block = dict[str, Any]
 

@@ -28,7 +28,7 @@ from typing import Protocol
 from bot.coviu.client import CoviuClient
 from bot.coviu.errors import CoviuError, NotFound, StateConflict
 from bot.coviu.models import NewParticipant, Participant
-from bot.store import ParticipantRecord, SessionRecord, Store
+from bot.storage import ParticipantRecord, SessionRecord, Store
 
 log = logging.getLogger(__name__)
 

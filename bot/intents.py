@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.store import SessionRecord
+from bot.storage import SessionRecord
 
 VERBS = ("book", "list", "cancel", "reschedule", "move", "add", "remove", "help")
 ALIASES = {"move": "reschedule", "ls": "list", "delete": "cancel", "invite": "add"}

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.people import SlackPeople
-from bot.store import ParticipantRecord, SessionRecord
+from bot.storage import ParticipantRecord, SessionRecord
 
 
 class SlackNotifier:

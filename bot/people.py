@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.store import Store
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.store import ParticipantRecord, SessionRecord, Store
+from bot.storage import ParticipantRecord, SessionRecord, Store
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.booking import BookingError
-from bot.store import ParticipantRecord, SessionRecord
+from bot.storage import ParticipantRecord, SessionRecord
 from bot.when import ParsedBooking, parse_booking
 
 if TYPE_CHECKING:
