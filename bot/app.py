@@ -1,17 +1,23 @@
-"""Builds the Bolt app and everything it talks to.
+"""Builds the app and everything it talks to.
 
-`Services` holds the parts (store, Coviu client, people directory, booking service, reminder
-scheduler); `build_app` makes the Bolt `App` and registers the listeners on it. Running it
-(HTTP, Socket Mode or the shell) is `bot.runner`'s business.
+`Services` holds the parts (store, Coviu client, people directory, booking service, outbox,
+reminders); `build_app` wires Slack's side to them: the router of listeners, the intake that
+records requests as jobs, and the worker that runs them. Which of these a process runs (web,
+worker, or both) is `bot.runner`'s business::
+
+    services = Services.create(settings, coviu)
+    app = build_app(services)
+    app.worker.start()            # not in a `serve --web-only` process
+    status, body = app.intake.handle(raw_body, headers)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -22,11 +28,18 @@ from bot import listeners
 from bot.booking import BookingService
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
+from bot.jobs.outbox import Outbox
+from bot.jobs.reminders import Reminders
+from bot.jobs.worker import Worker
 from bot.notify import SlackNotifier
 from bot.people import SlackPeople
-from bot.reminders import ReminderScheduler
+from bot.slack.context import job_runner
+from bot.slack.intake import Intake, Router
 from bot.storage import Store
-from bot.work import TrackingExecutor
+
+# DMs and look-ups in flight at once for one process: Slack's per-minute tiers, not this,
+# are what bound a burst (see the Web API client's rate-limit handler).
+FANOUT = 16
 
 
 def utc_now() -> datetime:
@@ -41,9 +54,11 @@ class Services:
     slack: WebClient
     people: SlackPeople
     booking: BookingService
-    reminders: ReminderScheduler
-    executor: TrackingExecutor
+    reminders: Reminders
+    fanout: ThreadPoolExecutor
     clock: Callable[[], datetime]
+    # Set by `build_app`: wakes the worker when the schedule changes.
+    schedule_changed: Callable[[], None] = lambda: None
 
     @classmethod
     def create(
@@ -53,45 +68,69 @@ class Services:
         store: Store | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> Services:
-        store = store or Store.open(settings.db_path)
+        store = store or Store.open(settings.database)
         slack = WebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
-            # A 50-person booking opens 50 DMs: past Slack's per-minute limits it is told to
+            # A 50-person booking sends 50 DMs: past Slack's per-minute limits it is told to
             # wait (429 with Retry-After), and waiting beats telling the booker a DM failed.
             retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(2)],
         )
+        fanout = ThreadPoolExecutor(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
-        notifier = SlackNotifier(slack, people)
-        reminders = ReminderScheduler(store, notifier.remind, clock)
-        return cls(
+        notifier = SlackNotifier(slack)
+        outbox = Outbox(store, notifier, fanout, clock)
+        services = cls(
             settings=settings,
             store=store,
             coviu=coviu,
             slack=slack,
             people=people,
-            booking=BookingService(coviu, store, people, notifier, clock, reminders.wake),
-            reminders=reminders,
-            executor=TrackingExecutor(max_workers=16, thread_name_prefix="bolt"),
+            booking=BookingService(coviu, store, people, outbox, clock),
+            reminders=Reminders(store, notifier.remind, fanout, clock),
+            fanout=fanout,
             clock=clock,
         )
+        services.booking.schedule_changed = lambda: services.schedule_changed()
+        return services
 
     def close(self) -> None:
-        self.reminders.stop()
-        self.executor.shutdown(wait=True)
+        self.fanout.shutdown(wait=True)
         self.coviu.close()
         self.store.close()
 
 
-def build_app(services: Services, *, socket_mode: bool = False) -> App:
-    settings = services.settings
-    app = App(
-        signing_secret=settings.slack_signing_secret or "",
-        client=services.slack,
-        listener_executor=services.executor,
-        process_before_response=True,
-        # In Socket Mode Slack's connection is authenticated instead of each request signed.
-        request_verification_enabled=not socket_mode,
+@dataclass
+class SlackApp:
+    router: Router
+    intake: Intake
+    worker: Worker
+    services: Services
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+
+def build_app(
+    services: Services, *, socket_mode: bool = False, send_reminders: bool = True
+) -> SlackApp:
+    """The app's Slack side. `send_reminders=False` leaves reminders to explicit
+    `services.reminders.send_due()` calls (tests that move the clock by hand)."""
+    router = Router()
+    listeners.register(router, services)
+    worker = Worker(
+        services.store,
+        job_runner(router, services),
+        reminders=services.reminders.send_due if send_reminders else None,
+        clock=services.clock,
     )
-    listeners.register(app, services)
-    return app
+    services.schedule_changed = worker.wake
+    intake = Intake(
+        router,
+        services.store,
+        # In Socket Mode Slack's connection is authenticated instead of each request signed.
+        None if socket_mode else services.settings.slack_signing_secret or "",
+        on_queued=worker.wake,
+        clock=services.clock,
+    )
+    return SlackApp(router, intake, worker, services)

@@ -2,17 +2,24 @@
 
 Nothing here knows Slack payloads or Block Kit. The service is given a Coviu client, the store,
 a directory (who a Slack user is: name and time zone), a notifier (how to tell people) and a
-clock, and keeps the three in step::
+clock, and keeps them in step::
 
-    service = BookingService(coviu, store, directory, notifier)
+    service = BookingService(coviu, store, directory, outbox)
     booked = service.book(BookingRequest(team_id="T1", booked_by="U1", title="Physio review",
                                          start=start, end=end, guests=("U2",)),
-                          request_key="cmd:...")
+                          key="command:T1:U1:trigger")
+
+Every change is made under a `key` (the job's: Slack's identity of the request) and may be
+run again with the same key after a crash: each step records that it was done in the same
+transaction as its effect, and a rerun does only what is left. The Coviu create is the step
+that can't be undone by a transaction: its first participant carries a tag of the key, so a
+rerun finds a session created by an attempt that died and records it instead of booking
+twice. The DMs a change owes are queued with it and sent by the outbox, once each.
 
 Every refusal is a `BookingError` whose message is fit to show the person, with an example of
-what works. Failures half-way are undone: a session Coviu created but the store could not
-record is cancelled again, and a create whose answer was lost is looked for and cancelled, so
-Coviu and the store never disagree about what is booked.
+what works. A session Coviu created but the store could not record is cancelled again, and a
+create whose answer was lost (Coviu timed out) is looked for and cancelled, so Coviu and the
+store never disagree about what is booked.
 """
 
 from __future__ import annotations
@@ -20,15 +27,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.coviu.client import CoviuClient
 from bot.coviu.errors import CoviuError, NotFound, StateConflict
-from bot.coviu.models import NewParticipant, Participant
+from bot.coviu.models import NewParticipant, Participant, Session
 from bot.storage import ParticipantRecord, SessionRecord, Store
+from bot.storage.store import Message
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +61,10 @@ class Directory(Protocol):
         ...
 
 
-class Notifier(Protocol):
-    """How people hear about their sessions. Each call raises if the message could not go."""
+class Outbox(Protocol):
+    """Sends the DMs a change queued under `key`; returns those Slack would not take."""
 
-    def invite(
-        self, session: SessionRecord, to: ParticipantRecord, everyone: Sequence[ParticipantRecord]
-    ) -> None: ...
-
-    def changed(
-        self, session: SessionRecord, to: ParticipantRecord, change: str, by: str
-    ) -> None: ...
+    def deliver(self, key: str) -> list[Message]: ...
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,6 @@ class Booked:
     participants: list[ParticipantRecord]
     # People whose DM could not be delivered: the booking stands; the booker is told.
     undelivered: list[ParticipantRecord] = field(default_factory=list)
-    # True when this request had been handled before (a Slack retry, a double submit).
-    repeated: bool = False
 
 
 def participant_state(team_id: str, user_id: str | None, booking: str | None = None) -> str:
@@ -149,16 +150,16 @@ class BookingService:
         coviu: CoviuClient,
         store: Store,
         directory: Directory,
-        notifier: Notifier,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         schedule_changed: Callable[[], None] = lambda: None,
     ) -> None:
         """`schedule_changed` is called whenever reminders were added, moved or dropped
-        (the reminder scheduler's `wake`)."""
+        (the worker's `wake`)."""
         self.coviu = coviu
         self.store = store
         self.directory = directory
-        self.notifier = notifier
+        self.outbox = outbox
         self.clock = clock
         self.schedule_changed = schedule_changed
 
@@ -192,75 +193,42 @@ class BookingService:
                 field="guests",
             ) from None
 
+    def _deliver(self, key: str) -> list[ParticipantRecord]:
+        """Send what `key` owes; the people Slack would not take a DM for."""
+        failed = {m.args.get("participant_id") for m in self.outbox.deliver(key)}
+        if not failed:
+            return []
+        return [p for p in self.store.participants_by_id(failed) if p.participant_id in failed]
+
     # -- booking ------------------------------------------------------------------------------
 
-    def book(self, request: BookingRequest, request_key: str) -> Booked:
-        """Book a session once per `request_key`, however often Slack delivers the request."""
+    def book(self, request: BookingRequest, key: str) -> Booked:
+        """Book a session once per `key`, however often the request is run."""
+        session_id = self.store.step(key, "booked")
+        if session_id is None:
+            session_id = self._book(request, key)
+        session = self.store.session(session_id)
+        if session is None:  # recorded in the same transaction as the step: can't happen
+            raise BookingError("Something went wrong saving the booking. Please try again.")
+        undelivered = self._deliver(key)
+        return Booked(session, self.store.participants(session_id), undelivered)
+
+    def _book(self, request: BookingRequest, key: str) -> str:
         now = self.clock()
-        if found := problems(request, now):
-            field, message = next(iter(found.items()))
-            raise BookingError(message, field=field)
-
-        earlier = self.store.claim_request(request_key, now)
-        if earlier is not None:
-            return self._repeat(earlier)
-        try:
-            booked = self._create(request, request_key, _people(request), now)
-        except BaseException:
-            self.store.finish_request(request_key, "failed")
-            raise
-        self.store.finish_request(request_key, "done", {"session_id": booked.session.session_id})
-        undelivered = self._invite_all(booked.session, booked.participants)
-        return replace(booked, undelivered=undelivered)
-
-    def _repeat(self, earlier: dict[str, object]) -> Booked:
-        outcome = earlier.get("outcome")
-        if earlier["status"] == "done" and isinstance(outcome, dict):
-            session = self.store.session(str(outcome["session_id"]))
-            if session is not None:
-                return Booked(session, self.store.participants(session.session_id), repeated=True)
-        raise BookingError(
-            "That booking is already being made; its confirmation is on its way.", field=None
-        )
-
-    def _create(
-        self,
-        request: BookingRequest,
-        request_key: str,
-        people: list[tuple[str, str]],
-        now: datetime,
-    ) -> Booked:
-        # The first participant's state carries a tag of this request, so that a create whose
-        # answer was lost can be found again by `state` and undone.
-        booking_tag = hashlib.sha256(request_key.encode()).hexdigest()[:16]
-        slack_people = [
-            NewParticipant(
-                display_name=self._name(request.team_id, user),
-                role=role,
-                state=participant_state(request.team_id, user, booking_tag if index == 0 else None),
-            )
-            for index, (user, role) in enumerate(people)
-        ]
-        external_people = [
-            NewParticipant(
-                display_name=name, role="GUEST", state=participant_state(request.team_id, None)
-            )
-            for name in request.external_guests
-        ]
-        new_participants = slack_people + external_people
-        tagged_state = new_participants[0].state or ""
-        try:
-            created = self.coviu.create_session(
-                start=request.start,
-                end=request.end,
-                name=request.title,
-                participants=new_participants,
-            )
-        except CoviuError as error:
-            if error.maybe_applied:
-                self._cancel_lost_creates(tagged_state, request.start, request.end)
-            raise _coviu_refusal(error, "book the session") from error
-
+        tag = hashlib.sha256(key.encode()).hexdigest()[:16]
+        people = _people(request)
+        tagged_state = participant_state(request.team_id, people[0][0], tag) if people else ""
+        # An attempt that died after asking Coviu may have left a session tagged with this key.
+        created = None
+        if self.store.step(key, "creating") is not None:
+            created = self._find_created(tagged_state, request)
+        else:
+            self.store.record_step(key, "creating")
+        if created is None:
+            if found := problems(request, now):
+                field, message = next(iter(found.items()))
+                raise BookingError(message, field=field)
+            created = self._create(request, tagged_state, tag, people)
         session = SessionRecord(
             session_id=created.session_id,
             team_id=request.team_id,
@@ -275,16 +243,63 @@ class BookingService:
             _record(participant, request.team_id, request.booked_by)
             for participant in created.participants
         ]
+        invitations = [_message(key, "invite", p) for p in participants if p.slack_user]
         try:
-            self.store.add_session(session, participants, now)
+            self.store.add_session(
+                session,
+                participants,
+                now,
+                messages=invitations,
+                step=(key, "booked", session.session_id),
+            )
         except Exception as error:
-            log.exception("could not record session %s; cancelling it at Coviu", session.session_id)
+            log.exception("could not record a session; cancelling it at Coviu")
             self._cancel_quietly(session.session_id)
             raise BookingError(
                 "Something went wrong saving the booking, so nothing was booked. Please try again."
             ) from error
         self.schedule_changed()
-        return Booked(session, participants)
+        return session.session_id
+
+    def _find_created(self, tagged_state: str, request: BookingRequest) -> Session | None:
+        try:
+            for found in self.coviu.iter_sessions(
+                state=tagged_state, start=request.start, end=request.end
+            ):
+                if not found.canceled:
+                    return found
+        except CoviuError as error:
+            raise _coviu_refusal(error, "book the session") from error
+        return None
+
+    def _create(
+        self, request: BookingRequest, tagged_state: str, tag: str, people: list[tuple[str, str]]
+    ) -> Session:
+        slack_people = [
+            NewParticipant(
+                display_name=self._name(request.team_id, user),
+                role=role,
+                state=tagged_state if index == 0 else participant_state(request.team_id, user),
+            )
+            for index, (user, role) in enumerate(people)
+        ]
+        external_people = [
+            NewParticipant(
+                display_name=name, role="GUEST", state=participant_state(request.team_id, None)
+            )
+            for name in request.external_guests
+        ]
+        try:
+            return self.coviu.create_session(
+                start=request.start,
+                end=request.end,
+                name=request.title,
+                participants=slack_people + external_people,
+            )
+        except CoviuError as error:
+            if error.maybe_applied:
+                self._cancel_lost_creates(tagged_state, request.start, request.end)
+            raise _coviu_refusal(error, "book the session") from error
 
     def _cancel_lost_creates(self, tagged_state: str, start: datetime, end: datetime) -> None:
         """A create whose answer never came may still have happened: find it and undo it."""
@@ -298,23 +313,7 @@ class BookingService:
         try:
             self.coviu.cancel_session(session_id)
         except CoviuError:
-            log.warning("could not cancel session %s at Coviu", session_id)
-
-    def _invite_all(
-        self, session: SessionRecord, participants: list[ParticipantRecord]
-    ) -> list[ParticipantRecord]:
-        undelivered = []
-        for participant in participants:
-            if participant.slack_user is None:
-                continue
-            try:
-                self.notifier.invite(session, participant, participants)
-            except Exception:
-                log.warning(
-                    "could not DM %s about session %s", participant.slack_user, session.session_id
-                )
-                undelivered.append(participant)
-        return undelivered
+            log.warning("could not cancel a session at Coviu")
 
     # -- changing -----------------------------------------------------------------------------
 
@@ -340,22 +339,56 @@ class BookingService:
             )
         return session
 
-    def cancel(self, session_id: str, team_id: str, user_id: str) -> SessionRecord:
-        session = self.session_for_host(session_id, team_id, user_id)
-        if session.start <= self.clock():
-            raise BookingError(f"“{session.title}” has already started, so it can't be cancelled.")
+    def _told(
+        self, key: str, change: str, by: str, people: Sequence[ParticipantRecord]
+    ) -> list[Message]:
+        return [
+            _message(key, "changed", p, change=change, by=by)
+            for p in people
+            if p.slack_user and p.slack_user != by
+        ]
+
+    def cancel(
+        self, session_id: str, team_id: str, user_id: str, key: str | None = None
+    ) -> SessionRecord:
+        key = key or _once()
+        if self.store.step(key, "cancelled") is None:
+            session = self.session_for_host(session_id, team_id, user_id)
+            if session.start <= self.clock():
+                raise BookingError(
+                    f"“{session.title}” has already started, so it can't be cancelled."
+                )
+            try:
+                self.coviu.cancel_session(session_id)
+            except NotFound:
+                pass  # gone at Coviu already: record it as cancelled here too
+            except CoviuError as error:
+                if not self._cancelled_at_coviu(session_id, error):
+                    raise _coviu_refusal(error, "cancel the session") from error
+            self.store.cancel_session(
+                session_id,
+                self.clock(),
+                messages=self._told(key, "cancelled", user_id, self.store.participants(session_id)),
+                step=(key, "cancelled", session_id),
+            )
+            self.schedule_changed()
+        self._deliver(key)
+        return self._session(session_id)
+
+    def _cancelled_at_coviu(self, session_id: str, error: CoviuError) -> bool:
+        """A refusal because an earlier attempt already cancelled it counts as done."""
+        if not isinstance(error, StateConflict):
+            return False
         try:
-            self.coviu.cancel_session(session_id)
-        except NotFound:
-            pass  # gone at Coviu already: record it as cancelled here too
-        except CoviuError as error:
-            raise _coviu_refusal(error, "cancel the session") from error
-        everyone = self.store.participants(session_id)
-        self.store.cancel_session(session_id, self.clock())
-        self.schedule_changed()
-        cancelled = replace(session, status="cancelled")
-        self._tell(cancelled, everyone, "cancelled", by=user_id)
-        return cancelled
+            return self.coviu.get_session(session_id).canceled
+        except CoviuError:
+            return False
+
+    def _session(self, session_id: str) -> SessionRecord:
+        session = self.store.session(session_id)
+        if session is None:
+            raise BookingError("I can't find that session any more.")
+        return session
 
     def reschedule(
         self,
@@ -364,25 +397,37 @@ class BookingService:
         user_id: str,
         start: datetime,
         end: datetime | None = None,
+        *,
+        key: str | None = None,
     ) -> SessionRecord:
         """Move a session; without an end it keeps its length."""
-        session = self.session_for_host(session_id, team_id, user_id)
-        if session.start <= self.clock():
-            raise BookingError(
-                f"“{session.title}” has already started, so it can't be moved. "
-                f"Book a new one with {EXAMPLE}."
+        key = key or _once()
+        if self.store.step(key, "moved") is None:
+            session = self.session_for_host(session_id, team_id, user_id)
+            if session.start <= self.clock():
+                raise BookingError(
+                    f"“{session.title}” has already started, so it can't be moved. "
+                    f"Book a new one with {EXAMPLE}."
+                )
+            end = end or start + (session.end - session.start)
+            check_times(start, end, self.clock())
+            try:
+                self.coviu.update_session(session_id, start=start, end=end)
+            except CoviuError as error:
+                raise _coviu_refusal(error, "move the session") from error
+            self.store.move_session(
+                session_id,
+                start,
+                end,
+                self.clock(),
+                messages=self._told(
+                    key, "rescheduled", user_id, self.store.participants(session_id)
+                ),
+                step=(key, "moved", session_id),
             )
-        end = end or start + (session.end - session.start)
-        check_times(start, end, self.clock())
-        try:
-            self.coviu.update_session(session_id, start=start, end=end)
-        except CoviuError as error:
-            raise _coviu_refusal(error, "move the session") from error
-        self.store.move_session(session_id, start, end)
-        self.schedule_changed()
-        moved = replace(session, start=start, end=end)
-        self._tell(moved, self.store.participants(session_id), "rescheduled", by=user_id)
-        return moved
+            self.schedule_changed()
+        self._deliver(key)
+        return self._session(session_id)
 
     def add_person(
         self,
@@ -390,42 +435,74 @@ class BookingService:
         team_id: str,
         user_id: str,
         *,
+        key: str | None = None,
         slack_user: str | None = None,
         external_name: str | None = None,
         role: str = "GUEST",
     ) -> ParticipantRecord:
         """Add a Slack user (DMed their link) or an external guest (link returned, to forward)."""
+        key = key or _once()
+        added = self.store.step(key, "added")
+        if added is None:
+            added = self._add(session_id, team_id, user_id, key, slack_user, external_name, role)
+        self._deliver(key)
+        return next(p for p in self.store.participants_by_id({added}) if p.participant_id == added)
+
+    def _add(
+        self,
+        session_id: str,
+        team_id: str,
+        user_id: str,
+        key: str,
+        slack_user: str | None,
+        external_name: str | None,
+        role: str,
+    ) -> str:
         session = self.session_for_host(session_id, team_id, user_id)
-        if slack_user and self.own_participant(session_id, team_id, slack_user):
-            raise BookingError(f"<@{slack_user}> is already in “{session.title}”.")
-        name = external_name or self._name(team_id, slack_user or "")
-        try:
-            created = self.coviu.add_participant(
-                session_id,
-                NewParticipant(
-                    display_name=name, role=role, state=participant_state(team_id, slack_user)
-                ),
-            )
-        except CoviuError as error:
-            raise _coviu_refusal(error, "add them") from error
+        tag = hashlib.sha256(key.encode()).hexdigest()[:16]
+        state = participant_state(team_id, slack_user, tag)
+        created = None
+        if self.store.step(key, "adding") is not None:
+            created = self._find_added(session_id, state)
+        else:
+            self.store.record_step(key, "adding")
+        if created is None:
+            if slack_user and self.own_participant(session_id, team_id, slack_user):
+                raise BookingError(f"<@{slack_user}> is already in “{session.title}”.")
+            name = external_name or self._name(team_id, slack_user or "")
+            try:
+                created = self.coviu.add_participant(
+                    session_id, NewParticipant(display_name=name, role=role, state=state)
+                )
+            except CoviuError as error:
+                raise _coviu_refusal(error, "add them") from error
         participant = _record(created, team_id, user_id)
+        invitation = [_message(key, "invite", participant)] if participant.slack_user else []
         try:
-            self.store.add_participant(participant)
+            self.store.add_participant(
+                participant,
+                self.clock(),
+                messages=invitation,
+                step=(key, "added", participant.participant_id),
+            )
         except Exception as error:
-            log.exception("could not record participant; cancelling it at Coviu")
+            log.exception("could not record a participant; cancelling it at Coviu")
             try:
                 self.coviu.cancel_participant(created.participant_id)
             except CoviuError:
-                log.warning("could not cancel participant at Coviu")
+                log.warning("could not cancel a participant at Coviu")
             raise BookingError("Something went wrong saving that; nobody was added.") from error
         self.schedule_changed()
-        if participant.slack_user:
-            everyone = self.store.participants(session_id)
-            try:
-                self.notifier.invite(session, participant, everyone)
-            except Exception:
-                log.warning("could not DM the added participant")
-        return participant
+        return participant.participant_id
+
+    def _find_added(self, session_id: str, state: str) -> Participant | None:
+        """A participant an attempt that died already added under this key's tag."""
+        try:
+            return next(
+                (p for p in self.coviu.list_participants(session_id) if p.state == state), None
+            )
+        except CoviuError as error:
+            raise _coviu_refusal(error, "add them") from error
 
     def remove_person(
         self,
@@ -433,10 +510,29 @@ class BookingService:
         team_id: str,
         user_id: str,
         *,
+        key: str | None = None,
         slack_user: str | None = None,
         external_name: str | None = None,
     ) -> ParticipantRecord:
         """Remove a Slack user, or a guest without Slack by the name they were added with."""
+        key = key or _once()
+        removed = self.store.step(key, "removed")
+        if removed is None:
+            removed = self._remove(session_id, team_id, user_id, key, slack_user, external_name)
+        self._deliver(key)
+        return next(
+            p for p in self.store.participants_by_id({removed}) if p.participant_id == removed
+        )
+
+    def _remove(
+        self,
+        session_id: str,
+        team_id: str,
+        user_id: str,
+        key: str,
+        slack_user: str | None,
+        external_name: str | None,
+    ) -> str:
         session = self.session_for_host(session_id, team_id, user_id)
         everyone = self.store.participants(session_id)
         if slack_user:
@@ -458,29 +554,36 @@ class BookingService:
             )
         try:
             self.coviu.cancel_participant(target.participant_id)
-        except NotFound:
-            pass
+        except (NotFound, StateConflict):
+            pass  # gone at Coviu already (an earlier attempt): record it here too
         except CoviuError as error:
             raise _coviu_refusal(error, "remove them") from error
-        self.store.remove_participant(target.participant_id)
+        self.store.remove_participant(
+            target.participant_id,
+            self.clock(),
+            messages=self._told(key, "removed", user_id, [target]),
+            step=(key, "removed", target.participant_id),
+        )
         self.schedule_changed()
-        self._tell(session, [target], "removed", by=user_id)
-        return target
+        return target.participant_id
 
-    def _tell(
-        self,
-        session: SessionRecord,
-        people: Sequence[ParticipantRecord],
-        change: str,
-        by: str,
-    ) -> None:
-        for person in people:
-            if person.slack_user is None or person.slack_user == by:
-                continue
-            try:
-                self.notifier.changed(session, person, change, by)
-            except Exception:
-                log.warning("could not DM %s that session was %s", person.slack_user, change)
+
+def _once() -> str:
+    """A key for a change made once, outside any job (nothing will run it again)."""
+    return f"once:{secrets.token_hex(8)}"
+
+
+def _message(key: str, kind: str, to: ParticipantRecord, **args: str) -> Message:
+    """A DM owed to `to` because of the change made under `key`."""
+    return Message(
+        key=f"{key}/{kind}/{to.participant_id}",
+        job_key=key,
+        team_id=to.team_id,
+        user_id=to.slack_user or "",
+        kind=kind,
+        session_id=to.session_id,
+        args={"participant_id": to.participant_id, **args},
+    )
 
 
 def _people(request: BookingRequest) -> list[tuple[str, str]]:

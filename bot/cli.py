@@ -19,6 +19,13 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="HTTP mode: Slack requests at /slack/events")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    serve.add_argument(
+        "--web-only",
+        action="store_true",
+        help="verify, record and answer Slack's requests; `coviu-slack worker` does the work",
+    )
+
+    commands.add_parser("worker", help="run queued work and due reminders from the shared database")
 
     commands.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
 

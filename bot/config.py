@@ -32,6 +32,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _database_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    if url.startswith("postgres://"):  # the older spelling some hosts still hand out
+        url = "postgresql://" + url[len("postgres://") :]
+    if not url.startswith("postgresql://"):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL, e.g. "
+            "DATABASE_URL=postgresql://coviu:secret@localhost:5432/coviu"
+        )
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -43,6 +56,8 @@ class Settings:
     coviu_api_key: str | None = field(default=None, repr=False)
     coviu_api_secret: str | None = field(default=None, repr=False)
     db_path: Path = Path("coviu-slack.db")
+    # PostgreSQL for many processes; None means the SQLite file at `db_path`.
+    database_url: str | None = field(default=None, repr=False)
     port: int = 3000
     reminder_minutes: int = 10
     default_minutes: int = 30
@@ -63,10 +78,16 @@ class Settings:
             coviu_api_key=text("COVIU_API_KEY"),
             coviu_api_secret=text("COVIU_API_SECRET"),
             db_path=Path(text("COVIU_SLACK_DB") or "coviu-slack.db"),
+            database_url=_database_url(text("DATABASE_URL")),
             port=_int(env, "PORT", 3000, minimum=1),
             reminder_minutes=_int(env, "COVIU_REMINDER_MINUTES", 10),
             default_minutes=_int(env, "COVIU_DEFAULT_MINUTES", 30, minimum=1),
         )
+
+    @property
+    def database(self) -> str:
+        """Where the app's store lives: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or str(self.db_path)
 
     def mode(self) -> str:
         """Which way `coviu-slack` with no arguments runs: "socket", "http" or "shell"."""

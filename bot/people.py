@@ -1,7 +1,7 @@
-"""Who a Slack user is: display name, time zone and DM channel, from the Web API, cached.
+"""Who a Slack user is: display name and time zone, from the Web API, cached.
 
-`users.info` and `conversations.open` answers are kept in the store, so a booking for ten
-people costs ten look-ups the first time and none after; names and zones are looked up again
+`users.info` answers are kept in the store, so a booking for ten people costs ten look-ups
+the first time and none after; names and zones are looked up again
 after a day in case they changed::
 
     people = SlackPeople(web_client, store)
@@ -71,11 +71,3 @@ class SlackPeople:
 
     def timezone(self, team_id: str, user_id: str) -> str:
         return self._facts(team_id, user_id)[1]
-
-    def dm_channel(self, team_id: str, user_id: str) -> str:
-        cached = self.store.cached_user(team_id, user_id)
-        if cached and cached.dm_channel:
-            return cached.dm_channel
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        self.store.cache_user(team_id, user_id, dm_channel=channel)
-        return channel

@@ -1,4 +1,4 @@
-"""Running the app: `serve` (HTTP), `socket` (Socket Mode), `shell`, or whichever fits.
+"""Running the app: `serve` (HTTP), `worker`, `socket` (Socket Mode), `shell`, or whichever fits.
 
 `coviu-slack` with no sub-command picks by what the environment holds: Socket Mode with a bot
 and an app token, HTTP with a bot token and a signing secret, otherwise the offline shell.
@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from bot import logsafe
 from bot.config import ConfigError, Settings
@@ -36,7 +40,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"coviu-slack: {reasons[command]}", file=sys.stderr)
         args = argparse.Namespace(command=command, host="0.0.0.0", port=None, fresh=False)
     if command == "serve":
-        return serve(settings, args.host, args.port or settings.port)
+        return serve(
+            settings,
+            args.host,
+            args.port or settings.port,
+            web_only=getattr(args, "web_only", False),
+        )
+    if command == "worker":
+        return worker(settings)
     if command == "socket":
         return socket_mode(settings)
     from bot import shell
@@ -67,36 +78,83 @@ def _coviu_account(settings: Settings) -> CoviuClient:
     )
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
-    """HTTP mode under uvicorn; the embedded Coviu API shares the server unless configured."""
+def _coviu(settings: Settings, port: int) -> tuple[Any, CoviuClient]:
+    """The configured Coviu account, or the embedded local API (an ASGI app to mount)."""
+    if settings.coviu_api_url:
+        return None, _coviu_account(settings)
+    from bot.embedded import embedded_coviu
+
+    local = f"http://127.0.0.1:{port}"
+    log.info("no COVIU_API_URL: using the embedded Coviu API at %s/v1", local)
+    return embedded_coviu(settings, public_url=local)
+
+
+def _stop_on_sigterm(stop: Callable[[], None]) -> None:
+    """SIGTERM (a deploy, `docker stop`, a dyno restart) stops gracefully: what is in hand
+    is finished or handed back, nothing is dropped."""
+    signal.signal(signal.SIGTERM, lambda *_: stop())
+
+
+def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -> int:
+    """HTTP mode under uvicorn; the embedded Coviu API shares the server unless configured.
+    With `web_only` this process only verifies, records and answers: workers do the rest."""
     import uvicorn
 
     from bot.app import Services, build_app
-    from bot.embedded import embedded_coviu
     from bot.web import create_web_app
 
     if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]):
         print(problem, file=sys.stderr)
         return 2
-    coviu_app = None
-    if settings.coviu_api_url:
-        client = _coviu_account(settings)
-    else:
-        local = f"http://127.0.0.1:{port}"
-        coviu_app, client = embedded_coviu(settings, public_url=local)
-        log.info("no COVIU_API_URL: using the embedded Coviu API at %s/v1", local)
+    coviu_app, client = _coviu(settings, port)
     services = Services.create(settings, client)
     app = build_app(services)
-    services.reminders.start()
+    if not web_only:
+        app.worker.start()
     try:
-        uvicorn.run(create_web_app(app, coviu_app), host=host, port=port, log_level="info")
+        # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
+        uvicorn.run(create_web_app(app.intake, coviu_app), host=host, port=port, log_level="info")
     finally:
+        app.stop()
+        services.close()
+    return 0
+
+
+def worker(settings: Settings) -> int:
+    """A worker process: runs queued work and due reminders from the shared database."""
+    from bot.app import Services, build_app
+
+    if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN"]):
+        print(problem, file=sys.stderr)
+        return 2
+    if not settings.coviu_api_url:
+        print(
+            "coviu-slack: a worker needs COVIU_API_URL, COVIU_API_KEY and COVIU_API_SECRET "
+            "(the embedded Coviu API lives in `coviu-slack serve`; run that instead for one "
+            "process).",
+            file=sys.stderr,
+        )
+        return 2
+    services = Services.create(settings, _coviu_account(settings))
+    app = build_app(services)
+    stopped = threading.Event()
+    _stop_on_sigterm(stopped.set)
+    app.worker.start()
+    log.info("worker %s running", app.worker.name)
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.stop()
         services.close()
     return 0
 
 
 def socket_mode(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.socket_mode import SocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
     from bot.app import Services, build_app
     from bot.embedded import start_embedded_coviu
@@ -112,10 +170,26 @@ def socket_mode(settings: Settings) -> int:
         local_coviu, client = start_embedded_coviu(settings, port=settings.port)
     services = Services.create(settings, client)
     app = build_app(services, socket_mode=True)
-    services.reminders.start()
+    socket = SocketModeClient(app_token=settings.slack_app_token or "", web_client=services.slack)
+
+    def on_request(client: SocketModeClient, request: SocketModeRequest) -> None:
+        _, body = app.intake.receive(request.payload)
+        client.send_socket_mode_response(
+            SocketModeResponse(envelope_id=request.envelope_id, payload=body)
+        )
+
+    socket.socket_mode_request_listeners.append(on_request)
+    stopped = threading.Event()
+    _stop_on_sigterm(stopped.set)
+    app.worker.start()
     try:
-        SocketModeHandler(app, settings.slack_app_token).start()
+        socket.connect()
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
+        socket.close()
+        app.stop()
         services.close()
         if local_coviu:
             local_coviu.stop()

@@ -110,12 +110,15 @@ class RunningBot:
         # Short backoff: a test of Coviu being down shouldn't wait out production's pauses.
         client = CoviuClient(COVIU_KEY, COVIU_SECRET, self.coviu_url + "/v1", backoff=0.01)
         self.services = Services.create(self.settings, client, clock=self.clock)
-        self.app = build_app(self.services)
-        self.server = ServerThread(create_web_app(self.app)).start()
+        # Reminders only when a test asks (`send_reminders`), at the clock it has set.
+        self.app = build_app(self.services, send_reminders=False)
+        self.server = ServerThread(create_web_app(self.app.intake)).start()
         self.slack.app_url = self.server.url + "/slack/events"
+        self.app.worker.start()
 
     def stop(self) -> None:
         self.server.stop()
+        self.app.stop()
         self.services.close()
 
     def restart(self) -> None:
@@ -123,7 +126,7 @@ class RunningBot:
         self._start()
 
     def idle(self) -> None:
-        assert self.services.executor.wait_idle(timeout=30), "the app's work never finished"
+        assert self.app.worker.wait_idle(timeout=30), "the app's work never finished"
 
     def command(self, user: str, text: str, **options: Any) -> Any:
         result = self.slack.slash_command(user, "/coviu", text, **options)

@@ -64,7 +64,8 @@ def test_entry_links_never_reach_a_channel(bot, slack):
         assert not any(link in message.text_content() for link in links)
     for call in slack.calls:
         if call.method == "chat.postMessage":
-            assert str(call.params["channel"]).startswith("D"), "a message went to a channel"
+            # A DM goes to the person (their U… id) or their D… channel, never elsewhere.
+            assert str(call.params["channel"]).startswith(("D", "U")), "a message went to a channel"
 
 
 def test_hosts_named_in_text_are_hosts(bot, coviu):
@@ -132,8 +133,9 @@ def test_form_mistakes_are_shown_against_their_fields(bot, slack, coviu):
     bot.command(ALICE, "")
     [form] = slack.view_stack(ALICE)
 
-    past = bot.submit(ALICE, form, {"when": int((NOW - timedelta(hours=1)).timestamp()),
-                                    "guests": [BOB]})
+    past = bot.submit(
+        ALICE, form, {"when": int((NOW - timedelta(hours=1)).timestamp()), "guests": [BOB]}
+    )
     assert "already passed" in past.errors["when"]
 
     alone = bot.submit(ALICE, form, {"when": int((NOW + timedelta(days=1)).timestamp())})

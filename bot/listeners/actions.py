@@ -1,8 +1,8 @@
 """Buttons on the app's messages, lists and home tab.
 
-Every button is acked at once; its work runs lazily right after. Buttons that open a modal use
-the click's `trigger_id` (valid for three seconds); buttons that change a session answer through
-the message's `response_url`, privately to whoever clicked.
+Every button is acked at once; its work runs in a worker right after. Buttons that open a
+modal use the click's `trigger_id` (valid for three seconds); buttons that change a session
+answer through the message's `response_url`, privately to whoever clicked.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.common import (
@@ -22,6 +19,8 @@ from bot.listeners.common import (
     reply,
     team_and_user,
 )
+from bot.slack.context import Context, Responder
+from bot.slack.intake import NOTHING, Router
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -31,7 +30,7 @@ def _value(body: dict[str, Any]) -> str:
     return body["actions"][0].get("value") or ""
 
 
-def _private(respond: Respond, text: str, body: list[blocks.Block] | None = None) -> None:
+def _private(respond: Responder, text: str, body: list[blocks.Block] | None = None) -> None:
     """A new message only the clicker sees; the message clicked stays as it was."""
     reply(
         respond,
@@ -42,38 +41,33 @@ def _private(respond: Respond, text: str, body: list[blocks.Block] | None = None
     )
 
 
-def _refusal(respond: Respond) -> Any:
+def _refusal(respond: Responder) -> Any:
     return lambda message: _private(respond, message, blocks.error(message))
 
 
-def register(app: App, services: Services) -> None:
-    def just_ack(ack: Ack) -> None:
-        ack()
-
+def register(router: Router, services: Services) -> None:
     # Join buttons are links; Slack still tells the app about the click.
-    app.action("join")(just_ack)
+    router.action("join", ack=lambda _: NOTHING)
 
-    # The app answers Slack as soon as ack() returns (process_before_response), so every
-    # listener that calls Slack or Coviu does it lazily, after the answer.
-    def open_booking(body: dict[str, Any], client: WebClient) -> None:
+    def open_booking(body: dict[str, Any], ctx: Context) -> None:
         _, user_id = team_and_user(body)
-        open_booking_form(services, client, body["trigger_id"], user_id)
+        open_booking_form(services, ctx.client, body["trigger_id"], user_id)
 
-    app.action("open_booking")(ack=just_ack, lazy=[open_booking])
+    router.action("open_booking", work=open_booking)
 
-    def cancel(body: dict[str, Any], respond: Respond) -> None:
+    def cancel(body: dict[str, Any], ctx: Context) -> None:
         team_id, user_id = team_and_user(body)
-        with answering(_refusal(respond)):
-            session = services.booking.cancel(_value(body), team_id, user_id)
-            _private(respond, f"Cancelled “{session.title}”. Everyone in it was told.")
+        with answering(_refusal(ctx.respond)):
+            session = services.booking.cancel(_value(body), team_id, user_id, ctx.key)
+            _private(ctx.respond, f"Cancelled “{session.title}”. Everyone in it was told.")
 
-    app.action("cancel_session")(ack=just_ack, lazy=[cancel])
+    router.action("cancel_session", work=cancel)
 
     def modal_opener(build: str) -> Any:
-        def open_modal(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def open_modal(body: dict[str, Any], ctx: Context) -> None:
             team_id, user_id = team_and_user(body)
             session = None
-            with answering(_refusal(respond)):
+            with answering(_refusal(ctx.respond)):
                 session = services.booking.session_for_host(_value(body), team_id, user_id)
             if session is None:
                 return
@@ -83,35 +77,43 @@ def register(app: App, services: Services) -> None:
                 if build == "reschedule"
                 else blocks.add_person_modal(session, metadata)
             )
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+            ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
 
         return open_modal
 
-    app.action("reschedule_session")(ack=just_ack, lazy=[modal_opener("reschedule")])
-    app.action("add_person")(ack=just_ack, lazy=[modal_opener("add")])
+    router.action("reschedule_session", work=modal_opener("reschedule"))
+    router.action("add_person", work=modal_opener("add"))
 
-    def reschedule_to(body: dict[str, Any], respond: Respond) -> None:
+    def reschedule_to(body: dict[str, Any], ctx: Context) -> None:
         team_id, user_id = team_and_user(body)
         choice = json.loads(_value(body))
         end = datetime.fromisoformat(choice["end"]) if choice.get("end") else None
         start = datetime.fromisoformat(choice["start"])
-        with answering(_refusal(respond)):
-            moved = services.booking.reschedule(choice["session_id"], team_id, user_id, start, end)
-            _private(respond, *blocks.moved(moved))
+        with answering(_refusal(ctx.respond)):
+            moved = services.booking.reschedule(
+                choice["session_id"], team_id, user_id, start, end, key=ctx.key
+            )
+            _private(ctx.respond, *blocks.moved(moved))
 
-    app.action("reschedule_to")(ack=just_ack, lazy=[reschedule_to])
+    router.action("reschedule_to", work=reschedule_to)
 
     def people_changer(verb: str) -> Any:
-        def change(body: dict[str, Any], respond: Respond) -> None:
+        def change(body: dict[str, Any], ctx: Context) -> None:
             team_id, user_id = team_and_user(body)
             choice = json.loads(_value(body))
-            with answering(_refusal(respond)):
+            with answering(_refusal(ctx.respond)):
                 lines = change_people(
-                    services, verb, choice["session_id"], team_id, user_id, choice["people"]
+                    services,
+                    verb,
+                    choice["session_id"],
+                    team_id,
+                    user_id,
+                    choice["people"],
+                    key=ctx.key,
                 )
-                _private(respond, "\n".join(lines))
+                _private(ctx.respond, "\n".join(lines))
 
         return change
 
-    app.action("add_to")(ack=just_ack, lazy=[people_changer("add")])
-    app.action("remove_to")(ack=just_ack, lazy=[people_changer("remove")])
+    router.action("add_to", work=people_changer("add"))
+    router.action("remove_to", work=people_changer("remove"))

@@ -1,17 +1,14 @@
 """`/coviu`: book, list, cancel, reschedule, add, remove, help.
 
-The ack answers at once (with a progress line where work follows); the work runs lazily after
-it, and its answer replaces the progress line through the command's `response_url`. Every
-answer is ephemeral: only the person who typed the command sees it.
+The ack answers at once (with a progress line where work follows); the work runs in a worker
+after it, and its answer replaces the progress line through the command's `response_url`.
+Every answer is ephemeral: only the person who typed the command sees it.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot import blocks
 from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingError, BookingRequest
@@ -25,6 +22,8 @@ from bot.listeners.common import (
     team_and_user,
     with_people,
 )
+from bot.slack.context import Context, Responder
+from bot.slack.intake import NOTHING, Answer, Router
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -39,25 +38,24 @@ PROGRESS = {
 }
 
 
-def register(app: App, services: Services) -> None:
-    def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
+def register(router: Router, services: Services) -> None:
+    def acknowledge(command: dict[str, Any]) -> Answer:
         verb, _ = split_verb(command.get("text", ""))
         if verb == "help":
-            ack(text="How to use /coviu", blocks=_help(services))
-        elif verb in PROGRESS:
-            ack(text=PROGRESS[verb], blocks=blocks.progress(PROGRESS[verb]))
-        else:
-            ack()
+            return Answer({"text": "How to use /coviu", "blocks": _help(services)}, work=False)
+        if verb in PROGRESS:
+            return Answer({"text": PROGRESS[verb], "blocks": blocks.progress(PROGRESS[verb])})
+        return Answer() if verb in HANDLERS else NOTHING
 
-    def work(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def work(command: dict[str, Any], ctx: Context) -> None:
         verb, rest = split_verb(command.get("text", ""))
         handler = HANDLERS.get(verb)
         if handler is None:
             return
-        with answering(lambda message: _reply(respond, message)):
-            handler(services, command, rest, respond, client)
+        with answering(lambda message: _reply(ctx.respond, message)):
+            handler(ctx, command, rest)
 
-    app.command("/coviu")(ack=acknowledge, lazy=[work])
+    router.command("/coviu", ack=acknowledge, work=work)
 
 
 def _help(services: Services) -> list[blocks.Block]:
@@ -65,27 +63,24 @@ def _help(services: Services) -> list[blocks.Block]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def _reply(respond: Respond, text: str, body: list[blocks.Block] | None = None) -> None:
+def _reply(respond: Responder, text: str, body: list[blocks.Block] | None = None) -> None:
     """Replace the progress line with the answer (an error, when no blocks are given)."""
     reply(respond, text, body or blocks.error(text), replace_original=True)
 
 
-def _open_form(
-    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
-) -> None:
+def _open_form(ctx: Context, command: dict[str, Any], rest: str) -> None:
     _, user_id = team_and_user(command)
     open_booking_form(
-        services,
-        client,
+        ctx.services,
+        ctx.client,
         command["trigger_id"],
         user_id,
         metadata={"channel": command.get("channel_id")},
     )
 
 
-def _book(
-    services: Services, command: dict[str, Any], text: str, respond: Respond, client: WebClient
-) -> None:
+def _book(ctx: Context, command: dict[str, Any], text: str) -> None:
+    services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     parsed = parse_text(services, team_id, user_id, text)
     if parsed.error:
@@ -95,7 +90,7 @@ def _book(
     if parsed.start is None or not (parsed.guests or parsed.hosts):
         open_booking_form(
             services,
-            client,
+            ctx.client,
             command["trigger_id"],
             user_id,
             parsed=parsed,
@@ -116,15 +111,14 @@ def _book(
             guests=tuple(parsed.guests),
             reminder_minutes=services.settings.reminder_minutes,
         ),
-        request_key=f"command:{team_id}:{user_id}:{command['trigger_id']}",
+        key=ctx.key,
     )
     text, body = blocks.booked(booked.session, booked.participants, booked.undelivered)
     _reply(respond, text, body)
 
 
-def _list(
-    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
-) -> None:
+def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
+    services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     sessions = services.booking.upcoming(team_id, user_id)
     body = blocks.session_list(sessions, with_people(services, sessions), user_id)
@@ -144,9 +138,8 @@ def _hosted(
     return sessions
 
 
-def _cancel(
-    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
-) -> None:
+def _cancel(ctx: Context, command: dict[str, Any], rest: str) -> None:
+    services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     found = people_and_names(rest)
     title = found.names[0] if found.names else found.rest or None
@@ -161,9 +154,8 @@ def _cancel(
     _reply(respond, "Pick the session to cancel.", body)
 
 
-def _reschedule(
-    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
-) -> None:
+def _reschedule(ctx: Context, command: dict[str, Any], rest: str) -> None:
+    services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     found = people_and_names(rest)
     title = found.names[0] if found.names else None
@@ -195,19 +187,13 @@ def _reschedule(
         )
         return
     moved = services.booking.reschedule(
-        sessions[0].session_id, team_id, user_id, parsed.start, parsed.end
+        sessions[0].session_id, team_id, user_id, parsed.start, parsed.end, key=ctx.key
     )
     _reply(respond, *blocks.moved(moved))
 
 
-def _add_or_remove(
-    services: Services,
-    command: dict[str, Any],
-    rest: str,
-    respond: Respond,
-    client: WebClient,
-    verb: str,
-) -> None:
+def _add_or_remove(ctx: Context, command: dict[str, Any], rest: str, verb: str) -> None:
+    services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     people, title = who_and_which(rest)
     if not people:
@@ -226,20 +212,18 @@ def _add_or_remove(
             blocks.pick_session(question, sessions, f"{verb}_to", verb, {"people": people}),
         )
         return
-    lines = change_people(services, verb, sessions[0].session_id, team_id, user_id, people)
+    lines = change_people(
+        services, verb, sessions[0].session_id, team_id, user_id, people, key=ctx.key
+    )
     _reply(respond, "\n".join(lines), [blocks.section("\n".join(lines))])
 
 
-def _add(
-    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
-) -> None:
-    _add_or_remove(services, command, rest, respond, client, "add")
+def _add(ctx: Context, command: dict[str, Any], rest: str) -> None:
+    _add_or_remove(ctx, command, rest, "add")
 
 
-def _remove(
-    services: Services, command: dict[str, Any], rest: str, respond: Respond, client: WebClient
-) -> None:
-    _add_or_remove(services, command, rest, respond, client, "remove")
+def _remove(ctx: Context, command: dict[str, Any], rest: str) -> None:
+    _add_or_remove(ctx, command, rest, "remove")
 
 
 HANDLERS = {

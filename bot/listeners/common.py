@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -28,7 +27,7 @@ SORRY = (
 )
 
 
-def reply(respond: Respond, text: str, body: list[blocks.Block], **options: Any) -> None:
+def reply(respond: Callable[..., Any], text: str, body: list[blocks.Block], **options: Any) -> None:
     """Answer through `response_url`. Should Slack refuse the blocks, the text still goes,
     so nobody is left looking at a progress line."""
     answer = respond(text=text, blocks=body, **options)
@@ -114,10 +113,14 @@ def change_people(
     team_id: str,
     user_id: str,
     people: list[dict[str, str]],
+    *,
+    key: str,
 ) -> list[str]:
-    """Add or remove each person; one line of outcome each (a refusal is an outcome too)."""
+    """Add or remove each person; one line of outcome each (a refusal is an outcome too).
+    Each person's change is a step of its own under `key`."""
     lines = []
-    for who in people:
+    for index, who in enumerate(people):
+        step_key = f"{key}#{index}"
         label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
         try:
             if verb == "remove":
@@ -125,6 +128,7 @@ def change_people(
                     session_id,
                     team_id,
                     user_id,
+                    key=step_key,
                     slack_user=who.get("user"),
                     external_name=who.get("name"),
                 )
@@ -135,6 +139,7 @@ def change_people(
                 session_id,
                 team_id,
                 user_id,
+                key=step_key,
                 slack_user=who.get("user"),
                 external_name=who.get("name"),
                 role=who.get("role", "GUEST"),

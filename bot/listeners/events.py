@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.common import team_and_user, with_people
+from bot.slack.context import Context
+from bot.slack.intake import Router
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -21,15 +22,12 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     )
 
 
-def register(app: App, services: Services) -> None:
-    def acknowledge(ack: Ack) -> None:
-        ack()
-
-    def home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+def register(router: Router, services: Services) -> None:
+    def home_opened(body: dict[str, Any], ctx: Context) -> None:
+        if body["event"].get("tab", "home") != "home":
             return
         team_id, user_id = team_and_user(body)
-        publish_home(services, client, team_id, user_id)
+        publish_home(services, ctx.client, team_id, user_id)
 
-    # Slack gets its answer at once; the home tab is built and published after it.
-    app.event("app_home_opened")(ack=acknowledge, lazy=[home_opened])
+    # Slack gets its answer at once; the home tab is built and published by a worker.
+    router.event("app_home_opened", work=home_opened)

@@ -2,7 +2,8 @@
 
 Fields are checked while Slack waits (no network needed: the date-time picker gives an epoch),
 so mistakes come back inline next to the field (`response_action: errors`). A valid form is
-swapped for a "working on it" view at once; the result replaces it when the work is done.
+swapped for a "working on it" view at once; the result replaces it when the work is done. Only
+a valid form becomes work: a form sent back with errors is still open and nothing runs.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
 from bot.booking import DEFAULT_TITLE, BookingRequest, problems
 from bot.listeners.common import answering, change_people, team_and_user
+from bot.slack.context import Context
+from bot.slack.intake import Answer, Router
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -70,70 +72,76 @@ def _show_refusal(client: WebClient, view: dict[str, Any], title: str) -> Any:
     )
 
 
-def _working(ack: Ack, title: str, message: str) -> None:
+def _working(title: str, message: str) -> Answer:
     """Accept the form and show progress in its place; the result replaces it later."""
-    ack(response_action="update", view=blocks.result_modal(title, blocks.progress(message)))
+    return Answer(
+        {"response_action": "update", "view": blocks.result_modal(title, blocks.progress(message))}
+    )
 
 
-def register(app: App, services: Services) -> None:
+def _errors(errors: dict[str, str]) -> Answer:
+    """Send the form back with these messages against their fields; no work follows."""
+    return Answer({"response_action": "errors", "errors": errors}, work=False)
+
+
+def register(router: Router, services: Services) -> None:
     def form_problems(request: BookingRequest | None) -> dict[str, str]:
         if request is None:
             return {"when": "Pick a date and time."}
         return problems(request, services.clock())
 
-    def check_booking(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        if errors := form_problems(booking_request(view, *team_and_user(body))):
-            ack(response_action="errors", errors=errors)
-            return
-        _working(ack, "Booking…", "Booking your session…")
+    def check_booking(body: dict[str, Any]) -> Answer:
+        if errors := form_problems(booking_request(body["view"], *team_and_user(body))):
+            return _errors(errors)
+        return _working("Booking…", "Booking your session…")
 
-    def book(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def book(body: dict[str, Any], ctx: Context) -> None:
+        view, client = body["view"], ctx.client
         request = booking_request(view, *team_and_user(body))
-        if request is None or form_problems(request):
-            return  # the ack showed them against their fields; the form is still open
+        if request is None:
+            return
         with answering(_show_refusal(client, view, "Not booked")):
-            booked = services.booking.book(request, request_key=f"view:{view['id']}")
+            booked = services.booking.book(request, key=ctx.key)
             _, body_blocks = blocks.booked(booked.session, booked.participants, booked.undelivered)
             # The buttons stay in the DM; the result view is a place to read, not to act.
             result = blocks.result_modal("Booked", body_blocks[:-1])
             client.views_update(view_id=view["id"], view=result)
 
-    app.view("book")(ack=check_booking, lazy=[book])
+    router.view("book", ack=check_booking, work=book)
 
-    def check_reschedule(ack: Ack, view: dict[str, Any]) -> None:
-        when = field(view, "when").get("selected_date_time")
+    def check_reschedule(body: dict[str, Any]) -> Answer:
+        when = field(body["view"], "when").get("selected_date_time")
         if not when or datetime.fromtimestamp(when, UTC) <= services.clock():
-            ack(response_action="errors", errors={"when": "Pick a date and time in the future."})
-            return
-        _working(ack, "Rescheduling…", "Moving the session…")
+            return _errors({"when": "Pick a date and time in the future."})
+        return _working("Rescheduling…", "Moving the session…")
 
-    def reschedule(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def reschedule(body: dict[str, Any], ctx: Context) -> None:
+        view, client = body["view"], ctx.client
         team_id, user_id = team_and_user(body)
         session_id = json.loads(view["private_metadata"])["session_id"]
         start = datetime.fromtimestamp(field(view, "when")["selected_date_time"], UTC)
         minutes = int(field(view, "length")["selected_option"]["value"])
         with answering(_show_refusal(client, view, "Not moved")):
             moved = services.booking.reschedule(
-                session_id, team_id, user_id, start, start + timedelta(minutes=minutes)
-            )
+                session_id, team_id, user_id, start, start + timedelta(minutes=minutes),
+                key=ctx.key,
+            )  # fmt: skip
             result = blocks.result_modal("Rescheduled", blocks.moved(moved)[1])
             client.views_update(view_id=view["id"], view=result)
 
-    app.view("reschedule")(ack=check_reschedule, lazy=[reschedule])
+    router.view("reschedule", ack=check_reschedule, work=reschedule)
 
-    def check_add(ack: Ack, view: dict[str, Any]) -> None:
+    def check_add(body: dict[str, Any]) -> Answer:
+        view = body["view"]
         if (
             not field(view, "user").get("selected_user")
             and not (field(view, "external").get("value") or "").strip()
         ):
-            ack(
-                response_action="errors",
-                errors={"user": "Pick someone on Slack, or type a guest's name below."},
-            )
-            return
-        _working(ack, "Adding…", "Adding them…")
+            return _errors({"user": "Pick someone on Slack, or type a guest's name below."})
+        return _working("Adding…", "Adding them…")
 
-    def add(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def add(body: dict[str, Any], ctx: Context) -> None:
+        view, client = body["view"], ctx.client
         team_id, user_id = team_and_user(body)
         session_id = json.loads(view["private_metadata"])["session_id"]
         role = (field(view, "role").get("selected_option") or {}).get("value", "GUEST")
@@ -143,10 +151,12 @@ def register(app: App, services: Services) -> None:
         else:
             person["name"] = field(view, "external")["value"].strip()
         with answering(_show_refusal(client, view, "Not added")):
-            lines = change_people(services, "add", session_id, team_id, user_id, [person])
+            lines = change_people(
+                services, "add", session_id, team_id, user_id, [person], key=ctx.key
+            )
             client.views_update(
                 view_id=view["id"],
                 view=blocks.result_modal("Add a person", [blocks.section("\n".join(lines))]),
             )
 
-    app.view("add_person")(ack=check_add, lazy=[add])
+    router.view("add_person", ack=check_add, work=add)

@@ -57,16 +57,19 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
         slack_api_url=slack.api_url,
     )
     services = Services.create(settings, coviu, clock=clock)
-    app_server = ServerThread(create_web_app(build_app(services))).start()
+    # Reminders go out when `skip` moves the clock, so the transcript shows them in order.
+    app = build_app(services, send_reminders=False)
+    app_server = ServerThread(create_web_app(app.intake)).start()
     slack.app_url = app_server.url + "/slack/events"
-    services.reminders.start()
+    app.worker.start()
+    services.reminders.send_due()  # whatever fell due while the shell was closed
 
     def skip(delta: timedelta) -> int:
         clock.advance(delta)
         return services.reminders.send_due()
 
     def idle() -> None:
-        services.executor.wait_idle()
+        app.worker.wait_idle()
 
     print(
         "coviu-slack shell: a Slack workspace and Coviu, both on this machine. "
@@ -80,6 +83,7 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
         print()
     finally:
         app_server.stop()
+        app.stop()
         services.close()
         coviu_server.stop()
         slack.stop()

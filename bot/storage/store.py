@@ -1,31 +1,34 @@
-"""The bot's own records, in SQLite through sqlite-utils.
+"""The app's own records: one interface over SQLite or PostgreSQL.
 
-One file holds the sessions the bot booked, who is in them (Slack team + user ↔ Coviu
-participant id), the reminders still to send, cached Slack user facts, and the ids of Slack
-requests already handled. The schema and its migrations live here and nowhere else::
+The sessions the app booked, who is in them (Slack team + user ↔ Coviu participant id), the
+reminders still to send, the DMs it owes people (an outbox), cached Slack user facts, and the
+work Slack has been told is accepted (jobs)::
 
     >>> store = Store.open(":memory:")
-    >>> store.schema_version() == len(MIGRATIONS)
+    >>> store.schema_version()
+    3
+    >>> store.enqueue("command:T1:U1:trigger", "command", "T1", {"text": "list"},
+    ...               datetime(2030, 1, 1, tzinfo=UTC))
     True
+    >>> store.enqueue("command:T1:U1:trigger", "command", "T1", {"text": "list"},
+    ...               datetime(2030, 1, 1, tzinfo=UTC))
+    False
 
-Every method is one transaction under one lock: Bolt runs listeners on a thread pool and the
-reminder scheduler has a thread of its own, and SQLite wants one writer at a time anyway.
-Instants are stored as ISO-8601 UTC text, which sorts in time order.
+Every method is one transaction. A change and the record that it was made (a job step, the
+DMs it owes) are written in the same transaction, so a crash leaves either both or neither.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from bot.storage.db import Database, Row, Tx, connect
+from bot.storage.migrations import migrate, schema_version
 
 
 def to_text(moment: datetime) -> str:
@@ -39,79 +42,8 @@ def from_text(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _v1(db: sqlite_utils.Database) -> None:
-    db["sessions"].create(
-        {
-            "session_id": str,
-            "team_id": str,
-            "title": str,
-            "start_at": str,
-            "end_at": str,
-            "booked_by": str,
-            "reminder_minutes": int,
-            "status": str,  # booked | cancelled
-            "created_at": str,
-            "cancelled_at": str,
-        },
-        pk="session_id",
-        not_null={"team_id", "title", "start_at", "end_at", "booked_by", "status"},
-    )
-    db["sessions"].create_index(["team_id", "status", "start_at"])
-    db["participants"].create(
-        {
-            "participant_id": str,
-            "session_id": str,
-            "team_id": str,
-            "slack_user": str,  # null for an external guest, who has no Slack account
-            "display_name": str,
-            "role": str,  # HOST | GUEST
-            "entry_url": str,
-            "added_by": str,
-            "status": str,  # active | removed
-        },
-        pk="participant_id",
-        foreign_keys=[("session_id", "sessions", "session_id")],
-        not_null={"session_id", "team_id", "display_name", "role", "entry_url", "status"},
-    )
-    db["participants"].create_index(["session_id"])
-    db["participants"].create_index(["team_id", "slack_user", "status"])
-    db["reminders"].create(
-        {
-            "participant_id": str,
-            "session_id": str,
-            "due_at": str,
-            "status": str,  # pending | sending | sent | cancelled | missed
-            "sent_at": str,
-        },
-        pk="participant_id",
-        foreign_keys=[("participant_id", "participants", "participant_id")],
-        not_null={"session_id", "due_at", "status"},
-    )
-    db["reminders"].create_index(["status", "due_at"])
-    db["handled_requests"].create(
-        {"request_key": str, "status": str, "outcome": str, "created_at": str},
-        pk="request_key",
-    )
-    db["slack_users"].create(
-        {
-            "team_id": str,
-            "user_id": str,
-            "name": str,
-            "tz": str,
-            "dm_channel": str,
-            "fetched_at": str,
-        },
-        pk=("team_id", "user_id"),
-    )
-
-
-def _v2(db: sqlite_utils.Database) -> None:
-    # Handled request ids older than a day are pruned on every claim; keep that a range read.
-    db["handled_requests"].create_index(["created_at"])
-
-
-# Append only: each function takes the schema from version N to N+1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+# A reminder Slack would not take is tried again after this long.
+RETRY_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -152,8 +84,8 @@ class ParticipantRecord:
 
     def __repr__(self) -> str:  # the entry URL is a secret: keep it out of logs and tracebacks
         return (
-            f"ParticipantRecord({self.participant_id!r}, {self.slack_user or self.display_name!r},"
-            f" {self.role}, {self.status})"
+            f"ParticipantRecord({self.slack_user or self.display_name!r}, {self.role}, "
+            f"{self.status})"
         )
 
 
@@ -171,7 +103,44 @@ class CachedUser:
     fetched_at: datetime | None
 
 
-def _session(row: dict[str, Any]) -> SessionRecord:
+@dataclass(frozen=True)
+class Job:
+    """Work Slack was told is accepted: its payload, and how often it has been tried."""
+
+    key: str
+    kind: str
+    team_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    """A DM the app owes someone, about a session: sent once, then kept for `chat.update`."""
+
+    key: str
+    team_id: str
+    user_id: str
+    kind: str  # invite | changed
+    session_id: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    job_key: str | None = None
+    status: str = "pending"  # pending | sent | failed
+    channel: str | None = None
+    ts: str | None = None
+
+
+_SESSION_FIELDS = (
+    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status"
+)
+_PARTICIPANT_FIELDS = (
+    "participant_id, session_id, team_id, slack_user, display_name, role, entry_url, added_by,"
+    " status"
+)
+
+
+def _session(row: Row) -> SessionRecord:
     return SessionRecord(
         session_id=row["session_id"],
         team_id=row["team_id"],
@@ -184,154 +153,233 @@ def _session(row: dict[str, Any]) -> SessionRecord:
     )
 
 
-def _participant(row: dict[str, Any]) -> ParticipantRecord:
+def _participant(row: Row) -> ParticipantRecord:
     return ParticipantRecord(**{name: row[name] for name in ParticipantRecord.__dataclass_fields__})
 
 
+def _message(row: Row) -> Message:
+    return Message(
+        key=row["message_key"],
+        team_id=row["team_id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        session_id=row["session_id"],
+        args=json.loads(row["args"] or "{}"),
+        job_key=row["job_key"],
+        status=row["status"],
+        channel=row["channel"],
+        ts=row["ts"],
+    )
+
+
 class Store:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating and migrating) the store at `path`; ":memory:" for a throwaway one."""
-        connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        db = sqlite_utils.Database(connection)
-        if str(path) != ":memory:":
-            db.enable_wal()
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 5000")
-        store = cls(db)
-        store._migrate()
-        return store
+    def open(cls, target: str | Path) -> Store:
+        """Open (creating and migrating) the store: a SQLite path, ``":memory:"``, or a
+        ``postgresql://`` URL."""
+        db = connect(target)
+        migrate(db)
+        return cls(db)
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
 
     def close(self) -> None:
-        with self._lock:
-            self.db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite_utils.Database]:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-
-    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            cursor = self.db.execute(sql, params)
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    # -- schema -------------------------------------------------------------------------------
+        self.db.close()
 
     def schema_version(self) -> int:
-        with self._lock:
-            return self.db.execute("PRAGMA user_version").fetchone()[0]
+        return schema_version(self.db)
 
-    def _migrate(self) -> None:
-        with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-                migration(db)
-                db.execute(f"PRAGMA user_version = {number}")
+    # -- jobs: what Slack was told is accepted ------------------------------------------------
 
-    # -- requests Slack may repeat ------------------------------------------------------------
+    def enqueue(
+        self, key: str, kind: str, team_id: str | None, payload: dict[str, Any], now: datetime
+    ) -> bool:
+        """Record a request as a job, once per `key` (its Slack identity). False when it was
+        already recorded: Slack retried, or someone clicked twice."""
+        sql = (
+            "insert into jobs (job_key, kind, team_id, payload, status, run_after, created_at)"
+            " values (?, ?, ?, ?, 'queued', ?, ?) on conflict (job_key) do nothing"
+            " returning job_key"
+        )
+        if self.dialect == "postgresql":  # wake idle workers in the same round trip
+            sql = f"with added as ({sql}) select job_key, pg_notify('coviu_jobs', '') from added"
+        moment = to_text(now)
+        with self.db.transaction() as tx:
+            rows = tx.execute(sql, [key, kind, team_id, json.dumps(payload), moment, moment])
+        return bool(rows)
 
-    def claim_request(self, key: str, now: datetime) -> dict[str, Any] | None:
-        """Claim a request for handling. Returns None if this call won the claim, else the record
-        of the earlier claim (``{"status": "working" | "done" | "failed", "outcome": ...}``).
-
-        A request whose earlier handling failed may be claimed again, so a retry can succeed.
-        Records older than a day are dropped: Slack retries within minutes.
-        """
-        with self._transaction() as db:
-            db.execute(
-                "delete from handled_requests where created_at < ?",
-                [to_text(now - timedelta(days=1))],
+    def claim_jobs(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
+        """Take up to `limit` runnable jobs under a lease held by `owner`: queued ones, and
+        running ones whose worker's lease ran out (it died). Oldest first."""
+        moment = to_text(now)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"""
+                select job_key from jobs
+                where (status = 'queued' and run_after <= ?)
+                   or (status = 'running' and lease_until < ?)
+                order by created_at, job_key limit ? {self.db.skip_locked}
+                """,
+                [moment, moment, limit],
             )
-            rows = list(db["handled_requests"].rows_where("request_key = ?", [key]))
-            if rows and rows[0]["status"] != "failed":
-                row = rows[0]
-                return {"status": row["status"], "outcome": json.loads(row["outcome"] or "null")}
-            db["handled_requests"].upsert(
-                {
-                    "request_key": key,
-                    "status": "working",
-                    "outcome": None,
-                    "created_at": to_text(now),
-                },
-                pk="request_key",
+            claimed = []
+            for row in rows:
+                claimed += tx.execute(
+                    """
+                    update jobs set status = 'running', attempts = attempts + 1,
+                      lease_owner = ?, lease_until = ?
+                    where job_key = ?
+                    returning job_key, kind, team_id, payload, attempts, created_at
+                    """,
+                    [owner, to_text(now + lease), row["job_key"]],
+                )
+        return [
+            Job(
+                key=row["job_key"],
+                kind=row["kind"],
+                team_id=row["team_id"],
+                payload=json.loads(row["payload"]),
+                attempts=row["attempts"],
+                created_at=from_text(row["created_at"]),
             )
-            return None
+            for row in claimed
+        ]
 
-    def finish_request(self, key: str, status: str, outcome: Any = None) -> None:
-        with self._transaction() as db:
-            db["handled_requests"].update(key, {"status": status, "outcome": json.dumps(outcome)})
+    def extend_leases(self, owner: str, keys: Sequence[str], until: datetime) -> None:
+        """A live worker keeps what it holds."""
+        if not keys:
+            return
+        marks = ", ".join("?" * len(keys))
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"update jobs set lease_until = ? where lease_owner = ? and status = 'running'"
+                f" and job_key in ({marks})",
+                [to_text(until), owner, *keys],
+            )
+
+    def finish_job(self, key: str, owner: str, now: datetime, *, failed: str | None = None) -> None:
+        """Done (or failed for good, with why): never run again."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update jobs set status = ?, finished_at = ?, error = ?, lease_owner = null,"
+                " lease_until = null where job_key = ? and lease_owner = ?",
+                ["failed" if failed else "done", to_text(now), failed, key, owner],
+            )
+
+    def release_job(self, key: str, owner: str, run_after: datetime) -> None:
+        """Hand a job back: to be run again from `run_after` (a retry, or a graceful stop)."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update jobs set status = 'queued', run_after = ?, lease_owner = null,"
+                " lease_until = null where job_key = ? and lease_owner = ?",
+                [to_text(run_after), key, owner],
+            )
+
+    def job_counts(self) -> dict[str, int]:
+        rows = self.db.query("select status, count(*) as n from jobs group by status")
+        return {row["status"]: row["n"] for row in rows}
+
+    def next_job_due(self) -> datetime | None:
+        rows = self.db.query("select min(run_after) as due from jobs where status = 'queued'")
+        due = rows[0]["due"] if rows else None
+        return from_text(due) if due else None
+
+    def step(self, job_key: str, step: str) -> Any | None:
+        """What a job's step recorded when it was done; None if it was not (yet)."""
+        rows = self.db.query(
+            "select result from job_steps where job_key = ? and step = ?", [job_key, step]
+        )
+        return json.loads(rows[0]["result"]) if rows else None
+
+    def record_step(self, job_key: str, step: str, result: Any = True) -> None:
+        with self.db.transaction() as tx:
+            _record_step(tx, (job_key, step, result))
 
     # -- sessions and participants ------------------------------------------------------------
 
     def add_session(
-        self, session: SessionRecord, participants: list[ParticipantRecord], now: datetime
+        self,
+        session: SessionRecord,
+        participants: Sequence[ParticipantRecord],
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
     ) -> None:
-        """Record a booked session and its participants, with one pending reminder each."""
-        with self._transaction() as db:
-            db["sessions"].insert(
-                {
-                    "session_id": session.session_id,
-                    "team_id": session.team_id,
-                    "title": session.title,
-                    "start_at": to_text(session.start),
-                    "end_at": to_text(session.end),
-                    "booked_by": session.booked_by,
-                    "reminder_minutes": session.reminder_minutes,
-                    "status": session.status,
-                    "created_at": to_text(now),
-                }
+        """Record a booked session and its participants, each Slack user's reminder, the DMs
+        owed and the job step that did it: all or nothing."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"insert into sessions ({_SESSION_FIELDS}, created_at)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    session.session_id,
+                    session.team_id,
+                    session.title,
+                    to_text(session.start),
+                    to_text(session.end),
+                    session.booked_by,
+                    session.reminder_minutes,
+                    session.status,
+                    to_text(now),
+                ],
             )
-            for participant in participants:
-                self._insert_participant(db, participant, session)
+            for position, participant in enumerate(participants):
+                _insert_participant(tx, participant, session, position)
+            _queue(tx, messages, now)
+            _record_step(tx, step)
 
-    def _insert_participant(
-        self, db: sqlite_utils.Database, participant: ParticipantRecord, session: SessionRecord
+    def add_participant(
+        self,
+        participant: ParticipantRecord,
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
     ) -> None:
-        db["participants"].insert(
-            {name: getattr(participant, name) for name in ParticipantRecord.__dataclass_fields__}
-        )
-        if participant.slack_user:
-            db["reminders"].upsert(
-                {
-                    "participant_id": participant.participant_id,
-                    "session_id": session.session_id,
-                    "due_at": to_text(session.start - timedelta(minutes=session.reminder_minutes)),
-                    "status": "pending",
-                    "sent_at": None,
-                },
-                pk="participant_id",
-            )
-
-    def add_participant(self, participant: ParticipantRecord) -> None:
         session = self.session(participant.session_id)
         if session is None:
             raise KeyError(participant.session_id)
-        with self._transaction() as db:
-            self._insert_participant(db, participant, session)
+        with self.db.transaction() as tx:
+            count = tx.execute(
+                "select count(*) as n from participants where session_id = ?",
+                [session.session_id],
+            )[0]["n"]
+            _insert_participant(tx, participant, session, count)
+            _queue(tx, messages, now)
+            _record_step(tx, step)
 
     def session(self, session_id: str) -> SessionRecord | None:
-        rows = self._rows("select * from sessions where session_id = ?", [session_id])
+        rows = self.db.query(
+            f"select {_SESSION_FIELDS} from sessions where session_id = ?", [session_id]
+        )
         return _session(rows[0]) if rows else None
 
     def participants(
         self, session_id: str, *, include_removed: bool = False
     ) -> list[ParticipantRecord]:
-        sql = "select * from participants where session_id = ?"
+        sql = f"select {_PARTICIPANT_FIELDS} from participants where session_id = ?"
         if not include_removed:
             sql += " and status = 'active'"
-        return [_participant(row) for row in self._rows(sql + " order by rowid", [session_id])]
+        sql += " order by position, participant_id"
+        return [_participant(row) for row in self.db.query(sql, [session_id])]
+
+    def participants_by_id(self, participant_ids: Iterable[str]) -> list[ParticipantRecord]:
+        """These participants, removed ones included, in no particular order."""
+        ids = list(participant_ids)
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = self.db.query(
+            f"select {_PARTICIPANT_FIELDS} from participants where participant_id in ({marks})",
+            ids,
+        )
+        return [_participant(row) for row in rows]
 
     def upcoming_for(
         self, team_id: str, slack_user: str, now: datetime, *, hosting: bool = False
@@ -342,98 +390,225 @@ class Store:
         may still move or cancel.
         """
         hosted = "and p.role = 'HOST' and s.start_at > ?" if hosting else ""
-        rows = self._rows(
+        rows = self.db.query(
             f"""
-            select s.* from sessions s
-            join participants p on p.session_id = s.session_id
-            where p.team_id = ? and p.slack_user = ? and p.status = 'active'
-              and s.status = 'booked' and s.end_at > ? {hosted}
-            group by s.session_id
+            select {_SESSION_FIELDS} from sessions s
+            where s.status = 'booked' and s.end_at > ? and exists (
+              select 1 from participants p
+              where p.session_id = s.session_id and p.team_id = ? and p.slack_user = ?
+                and p.status = 'active' {hosted})
             order by s.start_at, s.session_id
             """,
-            [team_id, slack_user, to_text(now)] + ([to_text(now)] if hosting else []),
+            [to_text(now), team_id, slack_user] + ([to_text(now)] if hosting else []),
         )
         return [_session(row) for row in rows]
 
-    def cancel_session(self, session_id: str, now: datetime) -> None:
-        with self._transaction() as db:
-            db["sessions"].update(session_id, {"status": "cancelled", "cancelled_at": to_text(now)})
-            db.execute(
-                "update reminders set status = 'cancelled' "
-                "where session_id = ? and status = 'pending'",
+    def cancel_session(
+        self,
+        session_id: str,
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update sessions set status = 'cancelled', cancelled_at = ? where session_id = ?",
+                [to_text(now), session_id],
+            )
+            tx.execute(
+                "update reminders set status = 'cancelled'"
+                " where session_id = ? and status in ('pending', 'sending')",
                 [session_id],
             )
+            _queue(tx, messages, now)
+            _record_step(tx, step)
 
-    def move_session(self, session_id: str, start: datetime, end: datetime) -> None:
+    def move_session(
+        self,
+        session_id: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
         """Move a session; its active participants' reminders fall due again at the new time."""
-        with self._transaction() as db:
-            db["sessions"].update(session_id, {"start_at": to_text(start), "end_at": to_text(end)})
-            minutes = db["sessions"].get(session_id)["reminder_minutes"]
-            db.execute(
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update sessions set start_at = ?, end_at = ? where session_id = ?",
+                [to_text(start), to_text(end), session_id],
+            )
+            minutes = tx.execute(
+                "select reminder_minutes from sessions where session_id = ?", [session_id]
+            )[0]["reminder_minutes"]
+            tx.execute(
                 """
-                update reminders set due_at = ?, status = 'pending', sent_at = null
+                update reminders set due_at = ?, status = 'pending', sent_at = null,
+                  lease_until = null
                 where session_id = ? and participant_id in
                   (select participant_id from participants where status = 'active')
                 """,
                 [to_text(start - timedelta(minutes=minutes)), session_id],
             )
+            _queue(tx, messages, now)
+            _record_step(tx, step)
 
-    def remove_participant(self, participant_id: str) -> None:
-        with self._transaction() as db:
-            db["participants"].update(participant_id, {"status": "removed"})
-            db.execute(
-                "update reminders set status = 'cancelled' where participant_id = ? "
-                "and status = 'pending'",
+    def remove_participant(
+        self,
+        participant_id: str,
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update participants set status = 'removed' where participant_id = ?",
                 [participant_id],
+            )
+            tx.execute(
+                "update reminders set status = 'cancelled' where participant_id = ?"
+                " and status in ('pending', 'sending')",
+                [participant_id],
+            )
+            _queue(tx, messages, now)
+            _record_step(tx, step)
+
+    # -- the outbox: DMs owed, and where they went --------------------------------------------
+
+    def pending_messages(self, job_key: str) -> list[Message]:
+        """The DMs `job_key` still owes, in the order they were queued."""
+        rows = self.db.query(
+            "select * from messages where job_key = ? and status = 'pending'"
+            " order by created_at, message_key",
+            [job_key],
+        )
+        return [_message(row) for row in rows]
+
+    def messages_of(self, job_key: str) -> list[Message]:
+        rows = self.db.query(
+            "select * from messages where job_key = ? order by created_at, message_key",
+            [job_key],
+        )
+        return [_message(row) for row in rows]
+
+    def message_sent(self, key: str, channel: str | None, ts: str | None, now: datetime) -> None:
+        """Slack took it: recorded with where it went, so it can be updated later."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update messages set status = 'sent', channel = ?, ts = ?, sent_at = ?,"
+                " attempts = attempts + 1 where message_key = ?",
+                [channel, ts, to_text(now), key],
+            )
+
+    def message_failed(self, key: str, error: str) -> None:
+        """Slack refused it for good (not a pause): the booker is told; no retry."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update messages set status = 'failed', error = ?, attempts = attempts + 1"
+                " where message_key = ?",
+                [error, key],
             )
 
     # -- reminders ----------------------------------------------------------------------------
 
     def next_reminder_due(self) -> datetime | None:
-        rows = self._rows("select min(due_at) as due from reminders where status = 'pending'")
+        rows = self.db.query("select min(due_at) as due from reminders where status = 'pending'")
         return from_text(rows[0]["due"]) if rows and rows[0]["due"] else None
 
-    def claim_due_reminders(self, now: datetime) -> list[DueReminder]:
-        """Take every pending reminder due by `now` for sending: marked "sending" in the same
-        transaction, so two schedulers (or a restart racing a running one) never both send it.
-
-        Reminders whose session has already ended are marked "missed" instead.
-        """
-        with self._transaction() as db:
-            rows = list(
-                db.query(
-                    """
-                    select r.participant_id from reminders r
-                    where r.status = 'pending' and r.due_at <= ?
-                    order by r.due_at
-                    """,
-                    [to_text(now)],
-                )
+    def claim_due_reminders(
+        self, now: datetime, *, lease: timedelta = timedelta(minutes=2), limit: int = 100
+    ) -> list[DueReminder]:
+        """Take pending reminders due by `now` (and any whose claimer died: its lease ran out)
+        for sending, each under a lease. A reminder whose session has ended, was cancelled,
+        or whose person was removed is marked "missed" instead."""
+        moment = to_text(now)
+        due: list[DueReminder] = []
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"""
+                select participant_id from reminders
+                where (status = 'pending' and due_at <= ?)
+                   or (status = 'sending' and lease_until < ?)
+                order by due_at, participant_id limit ? {self.db.skip_locked}
+                """,
+                [moment, moment, limit],
             )
-            due: list[DueReminder] = []
             for row in rows:
-                participant = _participant(db["participants"].get(row["participant_id"]))
-                session = _session(db["sessions"].get(participant.session_id))
-                still_useful = session.status == "booked" and participant.active
-                status = "sending" if still_useful and session.end > now else "missed"
-                db["reminders"].update(participant.participant_id, {"status": status})
-                if status == "sending":
+                found = tx.execute(
+                    """
+                    select p.participant_id, p.session_id, p.team_id, p.slack_user,
+                      p.display_name, p.role, p.entry_url, p.added_by, p.status,
+                      s.title, s.start_at, s.end_at, s.booked_by, s.reminder_minutes,
+                      s.status as session_status
+                    from participants p join sessions s on s.session_id = p.session_id
+                    where p.participant_id = ?
+                    """,
+                    [row["participant_id"]],
+                )[0]
+                participant = _participant(found)
+                session = _session({**found, "status": found["session_status"]})
+                useful = session.status == "booked" and participant.active and session.end > now
+                tx.execute(
+                    "update reminders set status = ?, lease_until = ? where participant_id = ?",
+                    [
+                        "sending" if useful else "missed",
+                        to_text(now + lease) if useful else None,
+                        participant.participant_id,
+                    ],
+                )
+                if useful:
                     due.append(DueReminder(participant, session))
-            return due
+        return due
 
-    def finish_reminder(self, participant_id: str, sent: bool, now: datetime) -> None:
-        """After a send attempt: "sent", or back to "pending" so the next pass retries it."""
-        with self._transaction() as db:
+    def finish_reminder(
+        self,
+        participant_id: str,
+        sent: bool,
+        now: datetime,
+        *,
+        channel: str | None = None,
+        ts: str | None = None,
+    ) -> None:
+        """After a send attempt: "sent" with where it went, or tried again after RETRY_AFTER.
+        Only a reminder still being sent is touched: one cancelled or moved meanwhile stays so.
+        """
+        with self.db.transaction() as tx:
             if sent:
-                db["reminders"].update(participant_id, {"status": "sent", "sent_at": to_text(now)})
-            else:
-                db["reminders"].update(participant_id, {"status": "pending"})
+                tx.execute(
+                    "update reminders set status = 'sent', sent_at = ?, channel = ?, ts = ?,"
+                    " lease_until = null where participant_id = ? and status = 'sending'",
+                    [to_text(now), channel, ts, participant_id],
+                )
+            else:  # still claimed, until the retry: a Slack outage is not a busy loop
+                tx.execute(
+                    "update reminders set lease_until = ?"
+                    " where participant_id = ? and status = 'sending'",
+                    [to_text(now + RETRY_AFTER), participant_id],
+                )
+
+    def drop_reminder(self, participant_id: str) -> None:
+        """Never send this one: its person can't receive DMs (deactivated, say)."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update reminders set status = 'dropped', lease_until = null"
+                " where participant_id = ?",
+                [participant_id],
+            )
+
+    def reminder_counts(self) -> dict[str, int]:
+        rows = self.db.query("select status, count(*) as n from reminders group by status")
+        return {row["status"]: row["n"] for row in rows}
 
     # -- Slack user facts ---------------------------------------------------------------------
 
     def cached_user(self, team_id: str, user_id: str) -> CachedUser | None:
-        rows = self._rows(
-            "select * from slack_users where team_id = ? and user_id = ?", [team_id, user_id]
+        rows = self.db.query(
+            "select name, tz, dm_channel, fetched_at from slack_users"
+            " where team_id = ? and user_id = ?",
+            [team_id, user_id],
         )
         if not rows:
             return None
@@ -443,9 +618,65 @@ class Store:
 
     def cache_user(self, team_id: str, user_id: str, **facts: Any) -> None:
         """Remember facts about a user (``name``, ``tz``, ``dm_channel``, ``fetched_at``)."""
-        if "fetched_at" in facts and isinstance(facts["fetched_at"], datetime):
+        if isinstance(facts.get("fetched_at"), datetime):
             facts["fetched_at"] = to_text(facts["fetched_at"])
-        with self._transaction() as db:
-            db["slack_users"].upsert(
-                {"team_id": team_id, "user_id": user_id, **facts}, pk=("team_id", "user_id")
+        names = [name for name in ("name", "tz", "dm_channel", "fetched_at") if name in facts]
+        columns = ", ".join(["team_id", "user_id", *names])
+        marks = ", ".join("?" * (len(names) + 2))
+        updates = ", ".join(f"{name} = excluded.{name}" for name in names)
+        conflict = f"do update set {updates}" if updates else "do nothing"
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"insert into slack_users ({columns}) values ({marks})"
+                f" on conflict (team_id, user_id) {conflict}",
+                [team_id, user_id, *(facts[name] for name in names)],
             )
+
+
+def _insert_participant(
+    tx: Tx, participant: ParticipantRecord, session: SessionRecord, position: int
+) -> None:
+    tx.execute(
+        f"insert into participants ({_PARTICIPANT_FIELDS}, position)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            *(getattr(participant, name) for name in ParticipantRecord.__dataclass_fields__),
+            position,
+        ],
+    )
+    if participant.slack_user:
+        due = to_text(session.start - timedelta(minutes=session.reminder_minutes))
+        tx.execute(
+            "insert into reminders (participant_id, session_id, due_at, status)"
+            " values (?, ?, ?, 'pending') on conflict (participant_id) do update set"
+            " due_at = excluded.due_at, status = 'pending', sent_at = null",
+            [participant.participant_id, session.session_id, due],
+        )
+
+
+def _queue(tx: Tx, messages: Iterable[Message], now: datetime) -> None:
+    for message in messages:
+        tx.execute(
+            "insert into messages (message_key, job_key, team_id, user_id, session_id, kind,"
+            " args, status, created_at) values (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
+            " on conflict (message_key) do nothing",
+            [
+                message.key,
+                message.job_key,
+                message.team_id,
+                message.user_id,
+                message.session_id,
+                message.kind,
+                json.dumps(message.args),
+                to_text(now),
+            ],
+        )
+
+
+def _record_step(tx: Tx, step: tuple[str, str, Any] | None) -> None:
+    if step is not None:
+        job_key, name, result = step
+        tx.execute(
+            "insert into job_steps (job_key, step, result) values (?, ?, ?)",
+            [job_key, name, json.dumps(result)],
+        )

@@ -1,0 +1,80 @@
+"""Sending the DMs a job owes, many at once, each exactly once as far as Slack lets us.
+
+A job queues its DMs (`bot.storage.Message`) in the transaction that made the change they
+announce; `deliver` sends those still pending and records each one's channel and ts as Slack
+answers. A rerun of the job after a crash sends only what is still pending. Messages are
+rendered when sent, from the session as it is then::
+
+    outbox = Outbox(store, notifier, fanout)
+    failed = outbox.deliver(job_key)   # the people Slack would not take a DM for
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+
+from bot.notify import Sent, SlackNotifier
+from bot.storage import ParticipantRecord, Store
+from bot.storage.store import Message
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        notifier: SlackNotifier,
+        fanout: Executor,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.fanout = fanout
+        self.clock = clock
+
+    def deliver(self, job_key: str) -> list[Message]:
+        """Send what `job_key` still owes; every message of it that could not be delivered."""
+        pending = self.store.pending_messages(job_key)
+        list(self.fanout.map(self._send, pending))
+        return [m for m in self.store.messages_of(job_key) if m.status == "failed"]
+
+    def _send(self, message: Message) -> None:
+        try:
+            channel, ts = self._post(message)
+        except Exception as error:
+            log.warning("could not DM about session %s (%s)", message.session_id, _why(error))
+            self.store.message_failed(message.key, _why(error))
+        else:
+            self.store.message_sent(message.key, channel, ts, self.clock())
+
+    def _post(self, message: Message) -> Sent:
+        session = self.store.session(message.session_id or "")
+        if session is None:
+            raise LookupError("no such session")
+        everyone = self.store.participants(session.session_id, include_removed=True)
+        to = _find(everyone, message.args.get("participant_id"))
+        active = [p for p in everyone if p.active]
+        if message.kind == "invite":
+            return self.notifier.invite(session, to, active)
+        return self.notifier.changed(
+            session, to, message.args.get("change", "changed"), message.args.get("by", "")
+        )
+
+
+def _find(people: list[ParticipantRecord], participant_id: str | None) -> ParticipantRecord:
+    for person in people:
+        if person.participant_id == participant_id:
+            return person
+    raise LookupError("no such participant")
+
+
+def _why(error: Exception) -> str:
+    """A short, secret-free reason: Slack's error code, or the exception's kind."""
+    response = getattr(error, "response", None)
+    if response is not None and hasattr(response, "get"):
+        return str(response.get("error") or type(error).__name__)
+    return type(error).__name__

@@ -1,0 +1,74 @@
+"""Reminder DMs, from a persistent schedule in the store.
+
+Why not Slack's `chat.scheduleMessage`? Every move, cancel and removal would have to be mirrored
+to Slack per participant, scheduled messages can't be edited, and the store would still be
+needed to know what to delete. A schedule in our own database is the one truth: it moves with
+the session in the same transaction, survives restarts, and a worker catches up on whatever
+fell due while none was running.
+
+Each due reminder is claimed under a lease before its DM is posted, and marked sent in the
+same step that records where Slack put it. A worker that dies holding a claim loses it when
+the lease runs out, and the reminder is sent by another. The one window for a second copy:
+Slack accepted the DM and the process died before its commit (milliseconds)::
+
+    reminders = Reminders(store, notifier.remind, fanout)
+    reminders.send_due(now)    # one pass; the worker calls it in its loop
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+
+from bot.people import UnknownUser
+from bot.storage import ParticipantRecord, SessionRecord, Store
+from bot.storage.store import DueReminder
+
+log = logging.getLogger(__name__)
+
+# Sent is (channel, ts) of the DM Slack posted.
+Remind = Callable[[SessionRecord, ParticipantRecord], tuple[str | None, str | None]]
+
+
+class Reminders:
+    def __init__(
+        self,
+        store: Store,
+        remind: Remind,
+        fanout: Executor,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch: int = 100,
+    ) -> None:
+        self.store = store
+        self.remind = remind
+        self.fanout = fanout
+        self.clock = clock
+        self.batch = batch
+
+    def send_due(self, now: datetime | None = None) -> int:
+        """Send every reminder due by `now`, many at once. Returns how many were sent."""
+        now = now or self.clock()
+        sent = 0
+        while due := self.store.claim_due_reminders(now, limit=self.batch):
+            results = list(self.fanout.map(lambda item: self._send(item, now), due))
+            sent += sum(results)
+            if len(due) < self.batch or not any(results):
+                break
+        return sent
+
+    def _send(self, due: DueReminder, now: datetime) -> bool:
+        participant_id = due.participant.participant_id
+        try:
+            channel, ts = self.remind(due.session, due.participant)
+        except UnknownUser:
+            # Deactivated since booking: nobody to remind, and no point trying every pass.
+            self.store.drop_reminder(participant_id)
+            return False
+        except Exception:
+            log.warning("reminder for session %s not delivered; will retry", due.session.session_id)
+            self.store.finish_reminder(participant_id, False, now)
+            return False
+        self.store.finish_reminder(participant_id, True, now, channel=channel, ts=ts)
+        return True

@@ -1,0 +1,198 @@
+"""The database seam: SQLite (embedded default) or PostgreSQL, one SQL dialect for both.
+
+The store writes its SQL once, with ``?`` placeholders and the common subset of the two
+(``INSERT … ON CONFLICT``, ``RETURNING``, text timestamps in UTC). Where they really differ
+the dialect says so: `Database.skip_locked` is ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, where
+many workers claim rows at once, and empty on SQLite, where ``BEGIN IMMEDIATE`` already makes
+each write transaction the only one::
+
+    >>> db = connect(":memory:")
+    >>> with db.transaction() as tx:
+    ...     _ = tx.execute("create table t (k text primary key)")
+    ...     tx.execute("insert into t values (?) returning k", ["a"])
+    [{'k': 'a'}]
+    >>> db.query("select count(*) as n from t")
+    [{'n': 1}]
+
+Why not SQLAlchemy Core? The store's SQL is small and written once already; a thin seam keeps
+the hot path (the web process's one insert per Slack request) at one round trip with nothing
+between the statement and the driver.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+Row = dict[str, Any]
+
+
+class Tx(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one statement; the rows it returns (none for most writes)."""
+        ...
+
+
+class Database(Protocol):
+    dialect: str
+    skip_locked: str
+
+    def transaction(self) -> Any:
+        """A context manager: one write transaction, committed on exit, rolled back on error."""
+        ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One read, outside any write transaction."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def connect(target: str | Path, *, pool_size: int = 8) -> Database:
+    """A PostgreSQL URL (``postgresql://…``) or a SQLite path (``":memory:"`` for a scratch one)."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(text, pool_size=pool_size)
+    return SqliteDatabase(text)
+
+
+def _rows(cursor: Any) -> list[Row]:
+    if cursor.description is None:
+        return []
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class _SqliteTx:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return _rows(self.connection.execute(sql, params))
+
+
+class SqliteDatabase:
+    """One connection per thread on a WAL file, so readers never wait for the writer.
+
+    `synchronous=NORMAL` under WAL loses nothing when a process is killed (only a power cut
+    can take the last commits), and keeps the web process's insert cheap. ``:memory:`` is one
+    connection behind a lock: each connection to it would be a database of its own.
+    """
+
+    dialect = "sqlite"
+    skip_locked = ""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._memory = path == ":memory:"
+        self._lock = threading.RLock() if self._memory else None
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        if self._memory:
+            self._shared = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if not self._memory:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA busy_timeout = 15000")
+        with self._all_lock:
+            self._all.append(connection)
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._memory:
+            return self._shared
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._open()
+        return connection
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self._lock is None:
+            yield
+        else:
+            with self._lock:
+                yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._locked():
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._locked():
+            return _rows(self._connection().execute(sql, params))
+
+    def close(self) -> None:
+        with self._all_lock:
+            for connection in self._all:
+                connection.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+@functools.lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    """The store's ``?`` placeholders in psycopg's ``%s`` style (a literal ``%`` doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _PgTx:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return _rows(self.connection.execute(_pg_sql(sql), list(params)))
+
+
+class PostgresDatabase:
+    """A psycopg 3 connection pool: any number of processes share the one database."""
+
+    dialect = "postgresql"
+    skip_locked = "for update skip locked"
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=True, name="coviu-slack"
+        )
+        self.pool.wait(timeout=30)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield _PgTx(connection)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.pool.connection() as connection:
+            return _rows(connection.execute(_pg_sql(sql), list(params)))
+
+    def listen(self, channel: str) -> Any:
+        """A connection of its own, listening on `channel` (for waking idle workers)."""
+        import psycopg
+
+        connection = psycopg.connect(self.url, autocommit=True)
+        connection.execute(f"LISTEN {channel}")
+        return connection
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,110 @@
+"""The schema, for SQLite and PostgreSQL alike, as numbered steps: append only.
+
+`migrate(db)` brings a database to the newest version and is safe when several processes
+start at once: on PostgreSQL the steps run under an advisory lock in one transaction, on SQLite
+under ``BEGIN IMMEDIATE``. The version lives where each keeps such things: SQLite's
+``PRAGMA user_version`` (files from the first release are at 2 already) and a one-row table on
+PostgreSQL.
+
+Instants are ISO-8601 UTC text (``2030-03-18T09:00:00+00:00``), which sorts in time order in
+both.
+"""
+
+from __future__ import annotations
+
+from bot.storage.db import Database, Tx
+
+# Each entry takes the schema from version N to N+1.
+MIGRATIONS: list[list[str]] = [
+    # 1: what the first release created.
+    [
+        """create table sessions (
+            session_id text primary key, team_id text not null, title text not null,
+            start_at text not null, end_at text not null, booked_by text not null,
+            reminder_minutes integer, status text not null, created_at text, cancelled_at text)""",
+        "create index idx_sessions_team_id_status_start_at on sessions (team_id, status, start_at)",
+        """create table participants (
+            participant_id text primary key,
+            session_id text not null references sessions (session_id),
+            team_id text not null, slack_user text, display_name text not null,
+            role text not null, entry_url text not null, added_by text, status text not null)""",
+        "create index idx_participants_session_id on participants (session_id)",
+        """create index idx_participants_team_id_slack_user_status
+            on participants (team_id, slack_user, status)""",
+        """create table reminders (
+            participant_id text primary key references participants (participant_id),
+            session_id text not null, due_at text not null, status text not null,
+            sent_at text)""",
+        "create index idx_reminders_status_due_at on reminders (status, due_at)",
+        """create table handled_requests (
+            request_key text primary key, status text, outcome text, created_at text)""",
+        """create table slack_users (
+            team_id text, user_id text, name text, tz text, dm_channel text, fetched_at text,
+            primary key (team_id, user_id))""",
+    ],
+    # 2: pruning handled requests by age.
+    ["create index idx_handled_requests_created_at on handled_requests (created_at)"],
+    # 3: durable work. Requests become jobs (deduped by Slack's identity of the request),
+    # every DM the app owes is an outbox row, reminders are claimed under a lease, and the
+    # steps a job has done are recorded in the transaction that did them.
+    [
+        "drop table handled_requests",
+        """create table jobs (
+            job_key text primary key, kind text not null, team_id text, payload text not null,
+            status text not null, attempts integer not null default 0, run_after text not null,
+            lease_owner text, lease_until text, created_at text not null, finished_at text,
+            error text)""",
+        "create index idx_jobs_status_run_after on jobs (status, run_after)",
+        """create table job_steps (
+            job_key text not null, step text not null, result text,
+            primary key (job_key, step))""",
+        """create table messages (
+            message_key text primary key, job_key text, team_id text not null,
+            user_id text not null, session_id text, kind text not null, args text,
+            status text not null, attempts integer not null default 0, channel text, ts text,
+            created_at text not null, sent_at text, error text)""",
+        "create index idx_messages_job_key on messages (job_key)",
+        "create index idx_messages_session_id on messages (session_id)",
+        "alter table participants add column position integer",
+        "alter table reminders add column lease_until text",
+        "alter table reminders add column channel text",
+        "alter table reminders add column ts text",
+    ],
+]
+
+
+def _version(db: Database, tx: Tx) -> int:
+    if db.dialect == "sqlite":
+        return tx.execute("pragma user_version")[0]["user_version"]
+    tx.execute("create table if not exists schema_version (version integer not null)")
+    rows = tx.execute("select version from schema_version")
+    if not rows:
+        tx.execute("insert into schema_version (version) values (0)")
+        return 0
+    return rows[0]["version"]
+
+
+def _set_version(db: Database, tx: Tx, version: int) -> None:
+    if db.dialect == "sqlite":
+        tx.execute(f"pragma user_version = {int(version)}")
+    else:
+        tx.execute("update schema_version set version = ?", [version])
+
+
+def migrate(db: Database) -> int:
+    """Bring `db` to the newest schema; returns its version."""
+    with db.transaction() as tx:
+        if db.dialect == "postgresql":
+            # One migrator at a time across every process; the others wait, then find it done.
+            tx.execute("select pg_advisory_xact_lock(7426001)")
+        version = _version(db, tx)
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in statements:
+                tx.execute(statement)
+            _set_version(db, tx, number)
+        return max(version, len(MIGRATIONS))
+
+
+def schema_version(db: Database) -> int:
+    with db.transaction() as tx:
+        return _version(db, tx)
