@@ -40,11 +40,3 @@ def test_the_app_asks_for_the_least_scopes_that_work():
 
 def test_the_home_tab_is_on():
     assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
-
-
-def test_procfile_serves_http_on_port_and_has_a_socket_mode_worker():
-    lines = dict(
-        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
-    )
-    assert lines["web"].split() == ["coviu-slack", "serve", "--host", "0.0.0.0", "--port", "$PORT"]
-    assert lines["worker"].split() == ["coviu-slack", "socket"]
