@@ -34,6 +34,8 @@ from bot.httpserve import ServerThread
 from bot.slackfake import DEMO_USERS, FakeSlack
 from bot.web import create_web_app
 
+pytest_plugins = ["pg_fixtures"]
+
 NOW = datetime(2030, 3, 18, 9, 0, tzinfo=UTC)
 BOT_TOKEN = "xoxb-test-bot-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -41,6 +43,30 @@ COVIU_KEY = "clinic-key"
 COVIU_SECRET = "clinic-secret"
 
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`database` is SQLite, and PostgreSQL too for tests marked `both_databases`."""
+    if "database" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize(
+            "database", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run on SQLite and on PostgreSQL (COVIU_TEST_DATABASE_URL)"
+    )
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the app's store lives for this test: a SQLite file, or an empty PostgreSQL
+    database of its own."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("fresh_postgres_url")
+    return str(tmp_path / "bot.db")
 
 
 @pytest.fixture
@@ -91,7 +117,7 @@ class RunningBot:
     included) before returning, so tests read top to bottom without sleeps.
     """
 
-    def __init__(self, slack: FakeSlack, coviu: LocalCoviu, db_path: Path, clock: Clock) -> None:
+    def __init__(self, slack: FakeSlack, coviu: LocalCoviu, database: str, clock: Clock) -> None:
         self.slack = slack
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
@@ -100,7 +126,8 @@ class RunningBot:
             coviu_api_url=coviu.url + "/v1",
             coviu_api_key=COVIU_KEY,
             coviu_api_secret=COVIU_SECRET,
-            db_path=db_path,
+            db_path=Path(database),
+            database_url=database if database.startswith("postgresql://") else None,
         )
         self.clock = clock
         self.coviu_url = coviu.url
@@ -160,7 +187,7 @@ class RunningBot:
 
 
 @pytest.fixture
-def bot(slack: FakeSlack, coviu: LocalCoviu, tmp_path: Path, clock: Clock) -> Iterator[RunningBot]:
-    running = RunningBot(slack, coviu, tmp_path / "bot.db", clock)
+def bot(slack: FakeSlack, coviu: LocalCoviu, database: str, clock: Clock) -> Iterator[RunningBot]:
+    running = RunningBot(slack, coviu, database, clock)
     yield running
     running.stop()

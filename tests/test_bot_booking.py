@@ -8,8 +8,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import requests
 from conftest import ALICE, BOB, BOT_TOKEN, CAROL, COVIU_SECRET, NOW, SIGNING_SECRET
+
+# The whole booking path, end to end, on both stores.
+pytestmark = pytest.mark.both_databases
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 
