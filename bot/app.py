@@ -78,7 +78,7 @@ class Services:
         )
         fanout = ThreadPoolExecutor(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
-        notifier = SlackNotifier(slack)
+        notifier = SlackNotifier(slack, store)
         outbox = Outbox(store, notifier, fanout, clock)
         services = cls(
             settings=settings,
@@ -87,7 +87,7 @@ class Services:
             slack=slack,
             people=people,
             booking=BookingService(coviu, store, people, outbox, clock),
-            reminders=Reminders(store, notifier.remind, fanout, clock),
+            reminders=Reminders(store, notifier, fanout, clock),
             fanout=fanout,
             clock=clock,
         )

@@ -3,14 +3,21 @@
 DMs go to the user id: `chat.postMessage` with a ``U…`` channel posts in the app's DM with that
 person (no `conversations.open`, no ``im:write``), and its answer names the ``D…`` channel that
 `chat.update` needs later. Each method returns that (channel, ts) and raises if Slack refused;
-`UnknownUser` when the person can't get DMs at all (deactivated, a bot, gone)::
+`UnknownUser` when the person can't get DMs at all (deactivated, a bot, gone).
 
-    notifier = SlackNotifier(web_client)
-    channel, ts = notifier.remind(session, participant)
+Every DM carries a mark in Slack's message metadata, made from what it is for (an invitation
+under a job, a reminder for a start time). A sender that died between Slack's answer and its
+own record of it leaves that DM "sending"; the next attempt looks for the mark in the DM's
+recent history (`found`) before sending it again, so nobody gets it twice::
+
+    notifier = SlackNotifier(web_client, store)
+    channel, ts = notifier.remind(session, participant, mark="reminder:…")
+    notifier.found(participant, "reminder:…")   # (channel, ts) if Slack already has it
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from slack_sdk import WebClient
@@ -18,25 +25,38 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.people import UnknownUser
-from bot.storage import ParticipantRecord, SessionRecord
+from bot.storage import ParticipantRecord, SessionRecord, Store
 
 # Slack's answers that mean this person will never get a DM from us.
 UNREACHABLE = {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
 
 Sent = tuple[str | None, str | None]
+EVENT_TYPE = "coviu_dm"
+
+
+def _tag(mark: str) -> str:
+    # The mark names participant ids (the entry links' secret): Slack sees only a hash of it.
+    return hashlib.sha256(mark.encode()).hexdigest()[:24]
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, store: Store) -> None:
         self.client = client
+        self.store = store
 
-    def _dm(self, to: ParticipantRecord, message: tuple[str, list[blocks.Block]]) -> Sent:
+    def _dm(
+        self, to: ParticipantRecord, message: tuple[str, list[blocks.Block]], mark: str
+    ) -> Sent:
         if not to.slack_user:
             raise ValueError("an external guest has no Slack DM")
         text, body = message
         try:
             answer = self.client.chat_postMessage(
-                channel=to.slack_user, text=text, blocks=body, unfurl_links=False
+                channel=to.slack_user,
+                text=text,
+                blocks=body,
+                unfurl_links=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"mark": _tag(mark)}},
             )
         except SlackApiError as error:
             if error.response.get("error") in UNREACHABLE:
@@ -44,13 +64,35 @@ class SlackNotifier:
             raise
         return answer.get("channel"), answer.get("ts")
 
+    def found(self, to: ParticipantRecord, mark: str) -> Sent | None:
+        """Where Slack put the DM marked `mark`, if it has it; None if it never arrived (or
+        we don't know our DM channel with this person yet, so can't look)."""
+        cached = self.store.cached_user(to.team_id, to.slack_user or "")
+        if cached is None or not cached.dm_channel:
+            return None
+        history = self.client.conversations_history(
+            channel=cached.dm_channel, limit=100, include_all_metadata=True
+        )
+        tag = _tag(mark)
+        for message in history.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("mark") == tag:
+                return cached.dm_channel, message.get("ts")
+        return None
+
     def invite(
-        self, session: SessionRecord, to: ParticipantRecord, everyone: Sequence[ParticipantRecord]
+        self,
+        session: SessionRecord,
+        to: ParticipantRecord,
+        everyone: Sequence[ParticipantRecord],
+        mark: str,
     ) -> Sent:
-        return self._dm(to, blocks.invite(session, to, everyone))
+        return self._dm(to, blocks.invite(session, to, everyone), mark)
 
-    def changed(self, session: SessionRecord, to: ParticipantRecord, change: str, by: str) -> Sent:
-        return self._dm(to, blocks.changed(session, to, change, by))
+    def changed(
+        self, session: SessionRecord, to: ParticipantRecord, change: str, by: str, mark: str
+    ) -> Sent:
+        return self._dm(to, blocks.changed(session, to, change, by), mark)
 
-    def remind(self, session: SessionRecord, to: ParticipantRecord) -> Sent:
-        return self._dm(to, blocks.reminder(session, to))
+    def remind(self, session: SessionRecord, to: ParticipantRecord, mark: str) -> Sent:
+        return self._dm(to, blocks.reminder(session, to), mark)

@@ -31,9 +31,9 @@ def test_requests_go_to_the_one_endpoint_the_app_serves():
 
 def test_the_app_asks_for_the_least_scopes_that_work():
     assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == [
-        "chat:write",  # DMs and ephemeral answers
+        "chat:write",  # DMs (by user id: no im:write) and ephemeral answers
         "commands",  # /coviu
-        "im:write",  # conversations.open for DMs
+        "im:history",  # after a crash, whether a DM already reached Slack
         "users:read",  # users.info for names and time zones
     ]
 

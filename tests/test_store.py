@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from bot.storage import ParticipantRecord, SessionRecord, Store
@@ -194,7 +196,8 @@ def test_a_booking_is_recorded_with_its_reminders_invitations_and_step(store):
 
 def test_a_change_that_fails_half_way_leaves_nothing_behind(store):
     book(store)
-    with pytest.raises(Exception):  # the session id is taken: the whole change is refused
+    # The session id is taken: the whole change is refused.
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
         store.add_session(
             session("S1"),
             [person("P9", "U9", sid="S1")],
@@ -210,7 +213,7 @@ def test_a_change_that_fails_half_way_leaves_nothing_behind(store):
 def test_a_sent_message_keeps_where_it_went_and_is_not_pending_again(store):
     book(store)
     first = store.pending_messages("job1")[0]
-    store.message_sent(first.key, "D0001", "1700000000.000100", NOW)
+    store.message_sent(first, "D0001", "1700000000.000100", NOW)
     store.message_failed(store.pending_messages("job1")[0].key, "user_not_found")
     assert store.pending_messages("job1") == []
     sent, failed = store.messages_of("job1")

@@ -46,10 +46,10 @@ class Outbox:
         try:
             channel, ts = self._post(message)
         except Exception as error:
-            log.warning("could not DM about session %s (%s)", message.session_id, _why(error))
+            log.warning("could not DM about a session (%s)", _why(error))
             self.store.message_failed(message.key, _why(error))
         else:
-            self.store.message_sent(message.key, channel, ts, self.clock())
+            self.store.message_sent(message, channel, ts, self.clock())
 
     def _post(self, message: Message) -> Sent:
         session = self.store.session(message.session_id or "")
@@ -57,12 +57,14 @@ class Outbox:
             raise LookupError("no such session")
         everyone = self.store.participants(session.session_id, include_removed=True)
         to = _find(everyone, message.args.get("participant_id"))
+        if message.status == "sending" and (sent := self.notifier.found(to, message.key)):
+            return sent  # an attempt that died had already sent it
+        self.store.message_sending(message.key)
         active = [p for p in everyone if p.active]
         if message.kind == "invite":
-            return self.notifier.invite(session, to, active)
-        return self.notifier.changed(
-            session, to, message.args.get("change", "changed"), message.args.get("by", "")
-        )
+            return self.notifier.invite(session, to, active, message.key)
+        change, by = message.args.get("change", "changed"), message.args.get("by", "")
+        return self.notifier.changed(session, to, change, by, message.key)
 
 
 def _find(people: list[ParticipantRecord], participant_id: str | None) -> ParticipantRecord:

@@ -8,10 +8,13 @@ fell due while none was running.
 
 Each due reminder is claimed under a lease before its DM is posted, and marked sent in the
 same step that records where Slack put it. A worker that dies holding a claim loses it when
-the lease runs out, and the reminder is sent by another. The one window for a second copy:
-Slack accepted the DM and the process died before its commit (milliseconds)::
+the lease runs out, and the reminder is sent by another. The window for a second copy (Slack
+accepted the DM and the process died before recording it) is closed as far as Slack lets: a
+reminder claimed by a sender that died is looked for in our DM's history with that person (by
+the mark in its metadata) before it is sent again. Only a person's very first DM from the app,
+unrecorded when the process died, can come twice: we don't know that DM's channel yet::
 
-    reminders = Reminders(store, notifier.remind, fanout)
+    reminders = Reminders(store, notifier, fanout)
     reminders.send_due(now)    # one pass; the worker calls it in its loop
 """
 
@@ -22,27 +25,26 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
+from bot.notify import SlackNotifier
 from bot.people import UnknownUser
-from bot.storage import ParticipantRecord, SessionRecord, Store
+from bot.storage import Store
 from bot.storage.store import DueReminder
 
 log = logging.getLogger(__name__)
 
-# Sent is (channel, ts) of the DM Slack posted.
-Remind = Callable[[SessionRecord, ParticipantRecord], tuple[str | None, str | None]]
 
 
 class Reminders:
     def __init__(
         self,
         store: Store,
-        remind: Remind,
+        notifier: SlackNotifier,
         fanout: Executor,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch: int = 100,
     ) -> None:
         self.store = store
-        self.remind = remind
+        self.notifier = notifier
         self.fanout = fanout
         self.clock = clock
         self.batch = batch
@@ -60,8 +62,11 @@ class Reminders:
 
     def _send(self, due: DueReminder, now: datetime) -> bool:
         participant_id = due.participant.participant_id
+        # A reminder is for one start time: one moved later is another reminder.
+        mark = f"reminder:{participant_id}:{due.session.start.isoformat()}"
         try:
-            channel, ts = self.remind(due.session, due.participant)
+            sent = due.uncertain and self.notifier.found(due.participant, mark)
+            channel, ts = sent or self.notifier.remind(due.session, due.participant, mark)
         except UnknownUser:
             # Deactivated since booking: nobody to remind, and no point trying every pass.
             self.store.drop_reminder(participant_id)

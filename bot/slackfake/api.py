@@ -73,7 +73,7 @@ class AppIdentity:
     app_id: str
     bot_id: str
     team_domain: str
-    scopes: str = "commands,chat:write,chat:write.public,im:write,users:read"
+    scopes: str = "commands,chat:write,chat:write.public,im:history,im:write,users:read"
 
 
 class WebApi:
@@ -100,6 +100,7 @@ class WebApi:
             "chat.getPermalink": self.chat_get_permalink,
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
+            "conversations.history": self.conversations_history,
             "users.info": self.users_info,
             "users.list": self.users_list,
             "views.open": self.views_open,
@@ -384,6 +385,29 @@ class WebApi:
 
     def conversations_info(self, params: Params) -> dict[str, Any]:
         return {"channel": self._conversation(self._channel(params, allow_user=False))}
+
+    def conversations_history(self, params: Params) -> dict[str, Any]:
+        """Newest first, as Slack answers; ``metadata`` only with ``include_all_metadata``,
+        and only the app's own DMs and channels it can see (a D… id, not a user id)."""
+        channel = self._channel(params, allow_user=False)
+        oldest = float(_text(params, "oldest") or 0)
+        limit = int(_text(params, "limit") or 100)
+        with_metadata = _flag(params, "include_all_metadata")
+        with self.ws.lock:
+            found = [
+                m for m in reversed(self.ws.messages)
+                if m.channel == channel.id and not m.deleted and not m.is_ephemeral
+                and float(m.ts) > oldest
+            ][:limit]
+        listed = []
+        for message in found:
+            body: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text,
+                                    "user": message.user}
+            if with_metadata and message.metadata:
+                body["metadata"] = message.metadata
+            listed.append(body)
+        return {"messages": listed, "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
 
     def users_info(self, params: Params) -> dict[str, Any]:
         user = self.ws.users[self._user(params)]

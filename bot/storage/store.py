@@ -93,6 +93,8 @@ class ParticipantRecord:
 class DueReminder:
     participant: ParticipantRecord
     session: SessionRecord
+    # Claimed before by a sender that died: it may have reached Slack already.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class Message:
     session_id: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
     job_key: str | None = None
-    status: str = "pending"  # pending | sent | failed
+    status: str = "pending"  # pending | sending | sent | failed
     channel: str | None = None
     ts: str | None = None
 
@@ -479,9 +481,10 @@ class Store:
     # -- the outbox: DMs owed, and where they went --------------------------------------------
 
     def pending_messages(self, job_key: str) -> list[Message]:
-        """The DMs `job_key` still owes, in the order they were queued."""
+        """The DMs `job_key` still owes, in the order they were queued: "sending" ones were
+        being sent by an attempt that died, and may or may not have reached Slack."""
         rows = self.db.query(
-            "select * from messages where job_key = ? and status = 'pending'"
+            "select * from messages where job_key = ? and status in ('pending', 'sending')"
             " order by created_at, message_key",
             [job_key],
         )
@@ -494,21 +497,31 @@ class Store:
         )
         return [_message(row) for row in rows]
 
-    def message_sent(self, key: str, channel: str | None, ts: str | None, now: datetime) -> None:
+    def message_sending(self, key: str) -> None:
+        """About to ask Slack: should this attempt die, the next one looks before resending."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update messages set status = 'sending', attempts = attempts + 1"
+                " where message_key = ?",
+                [key],
+            )
+
+    def message_sent(self, message: Message, channel: str | None, ts: str | None,
+                     now: datetime) -> None:  # fmt: skip
         """Slack took it: recorded with where it went, so it can be updated later."""
         with self.db.transaction() as tx:
             tx.execute(
-                "update messages set status = 'sent', channel = ?, ts = ?, sent_at = ?,"
-                " attempts = attempts + 1 where message_key = ?",
-                [channel, ts, to_text(now), key],
+                "update messages set status = 'sent', channel = ?, ts = ?, sent_at = ?"
+                " where message_key = ?",
+                [channel, ts, to_text(now), message.key],
             )
+            _remember_dm(tx, message.team_id, message.user_id, channel)
 
     def message_failed(self, key: str, error: str) -> None:
         """Slack refused it for good (not a pause): the booker is told; no retry."""
         with self.db.transaction() as tx:
             tx.execute(
-                "update messages set status = 'failed', error = ?, attempts = attempts + 1"
-                " where message_key = ?",
+                "update messages set status = 'failed', error = ? where message_key = ?",
                 [error, key],
             )
 
@@ -529,7 +542,7 @@ class Store:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 f"""
-                select participant_id from reminders
+                select participant_id, status from reminders
                 where (status = 'pending' and due_at <= ?)
                    or (status = 'sending' and lease_until < ?)
                 order by due_at, participant_id limit ? {self.db.skip_locked}
@@ -560,7 +573,7 @@ class Store:
                     ],
                 )
                 if useful:
-                    due.append(DueReminder(participant, session))
+                    due.append(DueReminder(participant, session, row["status"] == "sending"))
         return due
 
     def finish_reminder(
@@ -577,11 +590,18 @@ class Store:
         """
         with self.db.transaction() as tx:
             if sent:
-                tx.execute(
+                rows = tx.execute(
                     "update reminders set status = 'sent', sent_at = ?, channel = ?, ts = ?,"
-                    " lease_until = null where participant_id = ? and status = 'sending'",
+                    " lease_until = null where participant_id = ? and status = 'sending'"
+                    " returning participant_id",
                     [to_text(now), channel, ts, participant_id],
                 )
+                if rows and channel:
+                    who = tx.execute(
+                        "select team_id, slack_user from participants where participant_id = ?",
+                        [participant_id],
+                    )[0]
+                    _remember_dm(tx, who["team_id"], who["slack_user"], channel)
             else:  # still claimed, until the retry: a Slack outage is not a busy loop
                 tx.execute(
                     "update reminders set lease_until = ?"
@@ -670,6 +690,17 @@ def _queue(tx: Tx, messages: Iterable[Message], now: datetime) -> None:
                 json.dumps(message.args),
                 to_text(now),
             ],
+        )
+
+
+def _remember_dm(tx: Tx, team_id: str, user_id: str, channel: str | None) -> None:
+    """The D… channel of our DM with this person: where to look for a DM an attempt that
+    died may have sent."""
+    if channel and channel.startswith("D"):
+        tx.execute(
+            "insert into slack_users (team_id, user_id, dm_channel) values (?, ?, ?)"
+            " on conflict (team_id, user_id) do update set dm_channel = excluded.dm_channel",
+            [team_id, user_id, channel],
         )
 
 
