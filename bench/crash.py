@@ -47,7 +47,7 @@ from bot.storage import Store
 
 KEY, SECRET = "crash-key", "crash-secret"
 PEOPLE = ("U0ALICE", "U0BOB", "U0CAROL", "U0DAVE")
-QUIET_TIMEOUT = 120.0
+QUIET_TIMEOUT = 180.0
 
 
 @dataclass

@@ -1,30 +1,58 @@
 """The HTTP face of `coviu-slack serve`: Slack's requests, a health check, the embedded Coviu.
 
-Slack posts to `/slack/events`; the intake verifies the signature on the raw bytes, records
-the work and answers (`bot.slack.intake`), right on the event loop: there is nothing to wait
-for but one insert. Without `COVIU_API_URL` the local Coviu Session API is mounted under the
-same server (`/v1/...` and the entry pages), which is what "the embedded default" means.
+Slack posts to `/slack/events`. That path is served by a bare ASGI handler in front of
+everything else: it reads the raw bytes (at most `MAX_BODY_BYTES`), hands them to the intake
+(verify the signature, record the work, answer: `bot.slack.intake`) and writes the answer,
+right on the event loop, with no framework in between: the web process's whole job is this
+one request, as fast as it can be. Everything else (`/healthz`, and without `COVIU_API_URL`
+the local Coviu Session API under `/v1/...` and the entry pages: "the embedded default") is a
+FastAPI app behind it.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from bot.slack.intake import Intake
+from bot.slack.intake import MAX_BODY_BYTES, Intake
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SLACK_PATH = "/slack/events"
 
 
-def create_web_app(intake: Intake, coviu_app: Any | None = None) -> FastAPI:
+async def _answer(send: Send, status: int, body: dict[str, Any] | None) -> None:
+    content = json.dumps(body).encode() if body is not None else b""
+    headers = [(b"content-length", str(len(content)).encode())]
+    if body is not None:
+        headers.append((b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
+
+
+async def _read(receive: Receive) -> bytes | None:
+    """The request body, or None past `MAX_BODY_BYTES` (not read further)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def create_web_app(intake: Intake, coviu_app: Any | None = None) -> ASGIApp:
     web = FastAPI(title="coviu-slack", docs_url=None, redoc_url=None, openapi_url=None)
-
-    @web.post("/slack/events")
-    async def slack_events(request: Request) -> Response:
-        status, body = intake.handle(await request.body(), request.headers)
-        if body is None:
-            return Response(status_code=status)
-        return JSONResponse(body, status_code=status)
 
     @web.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -32,4 +60,23 @@ def create_web_app(intake: Intake, coviu_app: Any | None = None) -> FastAPI:
 
     if coviu_app is not None:
         web.mount("/", coviu_app)
-    return web
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != SLACK_PATH:
+            await web(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await _answer(send, 405, {"error": "POST only"})
+            return
+        body = await _read(receive)
+        if body is None:
+            await _answer(send, 413, {"error": f"request larger than {MAX_BODY_BYTES} bytes"})
+            return
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        status, answer = intake.handle(body, headers)
+        await _answer(send, status, answer)
+
+    return app

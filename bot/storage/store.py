@@ -532,7 +532,7 @@ class Store:
         return from_text(rows[0]["due"]) if rows and rows[0]["due"] else None
 
     def claim_due_reminders(
-        self, now: datetime, *, lease: timedelta = timedelta(minutes=2), limit: int = 100
+        self, now: datetime, *, lease: timedelta = timedelta(seconds=30), limit: int = 100
     ) -> list[DueReminder]:
         """Take pending reminders due by `now` (and any whose claimer died: its lease ran out)
         for sending, each under a lease. A reminder whose session has ended, was cancelled,
