@@ -263,9 +263,8 @@ class BookingService:
 
     def _find_created(self, tagged_state: str, request: BookingRequest) -> Session | None:
         try:
-            for found in self.coviu.iter_sessions(
-                state=tagged_state, start=request.start, end=request.end
-            ):
+            # By the tag alone: it names this request and nothing else.
+            for found in self.coviu.iter_sessions(state=tagged_state):
                 if not found.canceled:
                     return found
         except CoviuError as error:

@@ -32,6 +32,8 @@ UNREACHABLE = {"user_not_found", "account_inactive", "user_disabled", "cannot_dm
 
 Sent = tuple[str | None, str | None]
 EVENT_TYPE = "coviu_dm"
+# How far back `found` reads (200 messages a page): well past what a crash leaves behind.
+HISTORY_PAGES = 10
 
 
 def _tag(mark: str) -> str:
@@ -70,14 +72,20 @@ class SlackNotifier:
         cached = self.store.cached_user(to.team_id, to.slack_user or "")
         if cached is None or not cached.dm_channel:
             return None
-        history = self.client.conversations_history(
-            channel=cached.dm_channel, limit=100, include_all_metadata=True
-        )
         tag = _tag(mark)
-        for message in history.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("mark") == tag:
-                return cached.dm_channel, message.get("ts")
+        cursor = None
+        # Newest first; a busy person's DM may have had many since, so read back a way.
+        for _ in range(HISTORY_PAGES):
+            page = self.client.conversations_history(
+                channel=cached.dm_channel, limit=200, include_all_metadata=True, cursor=cursor
+            )
+            for message in page.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("mark") == tag:
+                    return cached.dm_channel, message.get("ts")
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                break
         return None
 
     def invite(

@@ -82,7 +82,7 @@ def _open_form(ctx: Context, command: dict[str, Any], rest: str) -> None:
 def _book(ctx: Context, command: dict[str, Any], text: str) -> None:
     services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
-    parsed = parse_text(services, team_id, user_id, text)
+    parsed = parse_text(services, team_id, user_id, text, ctx.job.created_at)
     if parsed.error:
         message = f"{parsed.error}\nA whole booking looks like: {EXAMPLE}"
         _reply(respond, message, blocks.not_understood(message))
@@ -165,7 +165,7 @@ def _reschedule(ctx: Context, command: dict[str, Any], rest: str) -> None:
         picker = blocks.pick_session(question, sessions, "reschedule_session", "reschedule")
         _reply(respond, question, picker)
         return
-    parsed = parse_text(services, team_id, user_id, found.rest)
+    parsed = parse_text(services, team_id, user_id, found.rest, ctx.job.created_at)
     if parsed.error or parsed.start is None:
         raise BookingError(
             (parsed.error or "I couldn't find the new time.")

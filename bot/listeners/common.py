@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -62,10 +62,14 @@ def team_and_user(body: dict[str, Any]) -> tuple[str, str]:
     return team_id or user.get("team_id"), user["id"]
 
 
-def parse_text(services: Services, team_id: str, user_id: str, text: str) -> ParsedBooking:
-    """Booking text read in the person's own time zone, from their "now"."""
+def parse_text(
+    services: Services, team_id: str, user_id: str, text: str, said_at: datetime
+) -> ParsedBooking:
+    """Booking text read in the person's own time zone, from when they said it: "in an hour"
+    means the same whichever worker runs the request, and however late (a rerun after a
+    crash)."""
     tz = services.people.timezone(team_id, user_id)
-    return parse_booking(text, services.clock().astimezone(ZoneInfo(tz)), tz)
+    return parse_booking(text, said_at.astimezone(ZoneInfo(tz)), tz)
 
 
 def with_people(

@@ -387,27 +387,31 @@ class WebApi:
         return {"channel": self._conversation(self._channel(params, allow_user=False))}
 
     def conversations_history(self, params: Params) -> dict[str, Any]:
-        """Newest first, as Slack answers; ``metadata`` only with ``include_all_metadata``,
-        and only the app's own DMs and channels it can see (a D… id, not a user id)."""
+        """Newest first, a page at a time (``limit`` ≤ 999, then ``next_cursor``) as Slack
+        answers; ``metadata`` only with ``include_all_metadata``; a D… or C… id, not a user's.
+        """
         channel = self._channel(params, allow_user=False)
         oldest = float(_text(params, "oldest") or 0)
-        limit = int(_text(params, "limit") or 100)
+        limit = min(int(_text(params, "limit") or 100), 999)
+        start = int(_text(params, "cursor") or 0)
         with_metadata = _flag(params, "include_all_metadata")
         with self.ws.lock:
             found = [
                 m for m in reversed(self.ws.messages)
                 if m.channel == channel.id and not m.deleted and not m.is_ephemeral
                 and float(m.ts) > oldest
-            ][:limit]
+            ]
+        page = found[start:start + limit]
         listed = []
-        for message in found:
+        for message in page:
             body: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text,
                                     "user": message.user}
             if with_metadata and message.metadata:
                 body["metadata"] = message.metadata
             listed.append(body)
-        return {"messages": listed, "has_more": False,
-                "response_metadata": {"next_cursor": ""}}
+        more = start + limit < len(found)
+        return {"messages": listed, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def users_info(self, params: Params) -> dict[str, Any]:
         user = self.ws.users[self._user(params)]
