@@ -79,8 +79,13 @@ class AppIdentity:
 class WebApi:
     """Slack Web API methods over a `Workspace`."""
 
-    def __init__(self, ws: Workspace, identity: AppIdentity, trigger_ttl: float,
-                 public_url: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        identity: AppIdentity,
+        trigger_ttl: float,
+        public_url: Callable[[], str],
+    ) -> None:
         self.ws = ws
         self.me = identity
         self.trigger_ttl = trigger_ttl
@@ -119,8 +124,9 @@ class WebApi:
             queue = self._failures.get(method)
             return queue.popleft() if queue else None
 
-    def call(self, method: str, params: Params, token: str | None
-             ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def call(
+        self, method: str, params: Params, token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Run one API call: (HTTP status, JSON body, extra headers). Always recorded."""
         status, headers = 200, {"X-OAuth-Scopes": self.me.scopes}
         try:
@@ -175,9 +181,17 @@ class WebApi:
             raise ApiError("no_text")
         return text, blockkit.normalize(blocks or [])
 
-    def _bot_message(self, channel: str, text: str, blocks: list[dict[str, Any]], *,
-                     thread_ts: str | None = None, ephemeral_to: str | None = None,
-                     source: str = "api", metadata: dict[str, Any] | None = None) -> Message:
+    def _bot_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        *,
+        thread_ts: str | None = None,
+        ephemeral_to: str | None = None,
+        source: str = "api",
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
         return Message(
             channel=channel,
             ts=self.ws.next_ts(),
@@ -214,9 +228,13 @@ class WebApi:
     def chat_post_message(self, params: Params) -> dict[str, Any]:
         channel = self._channel(params)
         text, blocks = self._content(params)
-        message = self._bot_message(channel.id, text, blocks,
-                                     thread_ts=_text(params, "thread_ts") or None,
-                                     metadata=_json(params, "metadata"))
+        message = self._bot_message(
+            channel.id,
+            text,
+            blocks,
+            thread_ts=_text(params, "thread_ts") or None,
+            metadata=_json(params, "metadata"),
+        )
         self.ws.add_message(message)
         return {"channel": channel.id, "ts": message.ts, "message": message.payload()}
 
@@ -226,8 +244,13 @@ class WebApi:
         if not channel.admits(user_id):
             raise ApiError("user_not_in_channel")
         text, blocks = self._content(params)
-        message = self._bot_message(channel.id, text, blocks, ephemeral_to=user_id,
-                                    thread_ts=_text(params, "thread_ts") or None)
+        message = self._bot_message(
+            channel.id,
+            text,
+            blocks,
+            ephemeral_to=user_id,
+            thread_ts=_text(params, "thread_ts") or None,
+        )
         self.ws.add_message(message)
         return {"message_ts": message.ts}
 
@@ -240,8 +263,7 @@ class WebApi:
             raise ApiError("cant_update_message")
         text, blocks = self._content(params)
         self.ws.edit_message(message, text, blocks)
-        return {"channel": channel.id, "ts": message.ts, "text": text,
-                "message": message.payload()}
+        return {"channel": channel.id, "ts": message.ts, "text": text, "message": message.payload()}
 
     def chat_delete(self, params: Params) -> dict[str, Any]:
         channel = self._channel(params, allow_user=False)
@@ -276,11 +298,21 @@ class WebApi:
         )
         with self.ws.lock:
             self.ws.scheduled[scheduled.id] = scheduled
-        preview = {"type": "message", "text": text, "user": self.ws.bot.id,
-                   "bot_id": self.me.bot_id, "app_id": self.me.app_id, "blocks": blocks,
-                   "team": self.ws.team_id}
-        return {"channel": channel.id, "scheduled_message_id": scheduled.id,
-                "post_at": post_at, "message": preview}
+        preview = {
+            "type": "message",
+            "text": text,
+            "user": self.ws.bot.id,
+            "bot_id": self.me.bot_id,
+            "app_id": self.me.app_id,
+            "blocks": blocks,
+            "team": self.ws.team_id,
+        }
+        return {
+            "channel": channel.id,
+            "scheduled_message_id": scheduled.id,
+            "post_at": post_at,
+            "message": preview,
+        }
 
     def chat_delete_scheduled_message(self, params: Params) -> dict[str, Any]:
         channel = self._channel(params)
@@ -300,8 +332,13 @@ class WebApi:
         with self.ws.lock:
             pending = sorted(self.ws.scheduled.values(), key=lambda s: (s.post_at, s.id))
         listed = [
-            {"id": s.id, "channel_id": s.channel, "post_at": s.post_at,
-             "date_created": s.date_created, "text": s.text}
+            {
+                "id": s.id,
+                "channel_id": s.channel,
+                "post_at": s.post_at,
+                "date_created": s.date_created,
+                "text": s.text,
+            }
             for s in pending
             if (channel is None or s.channel == channel.id) and oldest <= s.post_at <= latest
         ]
@@ -310,13 +347,20 @@ class WebApi:
     def deliver_scheduled(self, now: float) -> list[Message]:
         """Post every scheduled message due at `now`, earliest first."""
         with self.ws.lock:
-            due = sorted((s for s in self.ws.scheduled.values() if s.post_at <= now),
-                         key=lambda s: (s.post_at, s.id))
+            due = sorted(
+                (s for s in self.ws.scheduled.values() if s.post_at <= now),
+                key=lambda s: (s.post_at, s.id),
+            )
             delivered = []
             for scheduled in due:
                 del self.ws.scheduled[scheduled.id]
-                message = self._bot_message(scheduled.channel, scheduled.text, scheduled.blocks,
-                                            thread_ts=scheduled.thread_ts, source="scheduled")
+                message = self._bot_message(
+                    scheduled.channel,
+                    scheduled.text,
+                    scheduled.blocks,
+                    thread_ts=scheduled.thread_ts,
+                    source="scheduled",
+                )
                 delivered.append(self.ws.add_message(message))
         self.ws.flush()
         return delivered
@@ -359,8 +403,12 @@ class WebApi:
                 if existing.kind == "mpim" and existing.members == members:
                     return {"channel": {"id": existing.id}, "no_op": True, "already_open": True}
             channel_id = self.ws.next_id("G")
-            self.ws.channels[channel_id] = Channel(channel_id, "mpdm-" + "--".join(
-                self.ws.users[u].name for u in users), "mpim", members)
+            self.ws.channels[channel_id] = Channel(
+                channel_id,
+                "mpdm-" + "--".join(self.ws.users[u].name for u in users),
+                "mpim",
+                members,
+            )
         return {"channel": {"id": channel_id}}
 
     def _conversation(self, channel: Channel) -> dict[str, Any]:
@@ -392,16 +440,16 @@ class WebApi:
     def users_list(self, params: Params) -> dict[str, Any]:
         now = self.ws.clock()
         members = [user_object(u, self.ws.team_id, now) for u in self.ws.users.values()]
-        return {"members": members, "cache_ts": int(now),
-                "response_metadata": {"next_cursor": ""}}
+        return {"members": members, "cache_ts": int(now), "response_metadata": {"next_cursor": ""}}
 
     # --- views ----------------------------------------------------------------------------
 
     def _view_spec(self, params: Params, *, kind: str) -> dict[str, Any]:
         spec = _json(params, "view")
         if spec is None:
-            raise ApiError("invalid_arguments",
-                           ["[ERROR] missing required field: view [json-pointer:/view]"])
+            raise ApiError(
+                "invalid_arguments", ["[ERROR] missing required field: view [json-pointer:/view]"]
+            )
         problems = blockkit.validate_view(spec)
         if not problems and spec.get("type") != kind:
             problems = [f"[ERROR] must be {kind} [json-pointer:/view/type]"]
@@ -412,8 +460,7 @@ class WebApi:
     def _redeem_trigger(self, params: Params) -> Trigger:
         trigger_id = _text(params, "trigger_id")
         if not trigger_id:
-            raise ApiError("invalid_arguments",
-                           ["[ERROR] missing required field: trigger_id"])
+            raise ApiError("invalid_arguments", ["[ERROR] missing required field: trigger_id"])
         with self.ws.lock:
             trigger = self.ws.triggers.get(trigger_id)
             if trigger is None:
@@ -426,13 +473,20 @@ class WebApi:
             trigger.used = True
             return trigger
 
-    def _new_view(self, user_id: str, spec: dict[str, Any], *, root: str | None = None,
-                  previous: str | None = None) -> View:
+    def _new_view(
+        self,
+        user_id: str,
+        spec: dict[str, Any],
+        *,
+        root: str | None = None,
+        previous: str | None = None,
+    ) -> View:
         view_id = self.ws.next_id("V")
         external_id = str(spec.get("external_id") or "")
         with self.ws.lock:
-            if external_id and any(v.external_id == external_id and not v.closed
-                                   for v in self.ws.views.values()):
+            if external_id and any(
+                v.external_id == external_id and not v.closed for v in self.ws.views.values()
+            ):
                 raise ApiError("duplicate_external_id")
             view = View(
                 id=view_id,
@@ -481,11 +535,15 @@ class WebApi:
     def views_update(self, params: Params) -> dict[str, Any]:
         view_id, external_id = _text(params, "view_id"), _text(params, "external_id")
         if not view_id and not external_id:
-            raise ApiError("invalid_arguments",
-                           ["[ERROR] either view_id or external_id is required"])
+            raise ApiError(
+                "invalid_arguments", ["[ERROR] either view_id or external_id is required"]
+            )
         with self.ws.lock:
-            view = self.ws.views.get(view_id) if view_id else next(
-                (v for v in self.ws.views.values() if v.external_id == external_id), None)
+            view = (
+                self.ws.views.get(view_id)
+                if view_id
+                else next((v for v in self.ws.views.values() if v.external_id == external_id), None)
+            )
             if view is None or view.closed:
                 raise ApiError("not_found")
             spec = self._view_spec(params, kind=view.type)
@@ -522,8 +580,9 @@ class WebApi:
 
     # --- response_url ---------------------------------------------------------------------
 
-    def issue_response_url(self, user_id: str, channel_id: str, origin: Message | None, *,
-                           ready: bool = True) -> str:
+    def issue_response_url(
+        self, user_id: str, channel_id: str, origin: Message | None, *, ready: bool = True
+    ) -> str:
         """A response_url for one interaction. With ``ready=False`` posts to it wait until
         `mark_ready` (the issuing request's own answer has been shown)."""
         hook = ResponseUrl(self.ws.next_id("R", 10), user_id, channel_id, time.time(), origin)
@@ -564,7 +623,10 @@ class WebApi:
                 return 200, "ok"
             in_channel = body.get("response_type") == "in_channel"
             message = self._bot_message(
-                hook.channel_id, text, blocks, source="response_url",
+                hook.channel_id,
+                text,
+                blocks,
+                source="response_url",
                 ephemeral_to=None if in_channel else hook.user_id,
                 thread_ts=_text(body, "thread_ts") or None,
             )

@@ -115,8 +115,13 @@ class FakeSlack:
         self.app_id = app_id
         self.app_url = app_url
         self.request_timeout = request_timeout
-        self._ws = Workspace(team_id, list(users), bot_user, [Channel(c.id, c.name, c.kind,
-                             c.members) for c in channels], clock)
+        self._ws = Workspace(
+            team_id,
+            list(users),
+            bot_user,
+            [Channel(c.id, c.name, c.kind, c.members) for c in channels],
+            clock,
+        )
         self._identity = AppIdentity(bot_token, app_id, bot_id, team_domain)
         self._api = WebApi(self._ws, self._identity, trigger_ttl, lambda: self.url)
         self._server = ServerThread(build_asgi(self._api))
@@ -147,8 +152,9 @@ class FakeSlack:
     def start(self) -> FakeSlack:
         self._server.start()
         if self._auto_every:
-            self._deliverer = threading.Thread(target=self._deliver_loop, daemon=True,
-                                               name="fakeslack-scheduler")
+            self._deliverer = threading.Thread(
+                target=self._deliver_loop, daemon=True, name="fakeslack-scheduler"
+            )
             self._deliverer.start()
         return self
 
@@ -161,8 +167,12 @@ class FakeSlack:
     def __enter__(self) -> FakeSlack:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def _deliver_loop(self) -> None:
@@ -204,8 +214,15 @@ class FakeSlack:
         """Recorded calls of one Web API method, oldest first."""
         return [call for call in self.calls if call.method == method]
 
-    def fail_next(self, method: str, error: str = "ratelimited", status: int | None = None,
-                  retry_after: int | None = None, *, times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        error: str = "ratelimited",
+        status: int | None = None,
+        retry_after: int | None = None,
+        *,
+        times: int = 1,
+    ) -> None:
         """Make the next `times` calls of `method` fail as Slack would.
 
         ``fail_next("chat.postMessage")`` answers HTTP 429 ``ratelimited`` with
@@ -228,8 +245,11 @@ class FakeSlack:
     def dms(self, user_id: str) -> list[Message]:
         """Messages the bot posted in its IM with `user_id` (not ephemeral), oldest first."""
         channel_id = "D" + user_id[1:]
-        return [m for m in self.messages()
-                if m.channel == channel_id and not m.is_ephemeral and m.user == self.bot_user_id]
+        return [
+            m
+            for m in self.messages()
+            if m.channel == channel_id and not m.is_ephemeral and m.user == self.bot_user_id
+        ]
 
     def ephemerals(self, user_id: str) -> list[Message]:
         """Messages only `user_id` sees (ephemeral replies, acks, Slack's notices)."""
@@ -258,8 +278,16 @@ class FakeSlack:
         """Pending chat.scheduleMessage messages, earliest first."""
         with self._ws.lock:
             pending = sorted(self._ws.scheduled.values(), key=lambda s: (s.post_at, s.id))
-            return [{"id": s.id, "channel": s.channel, "post_at": s.post_at, "text": s.text,
-                     "blocks": s.blocks} for s in pending]
+            return [
+                {
+                    "id": s.id,
+                    "channel": s.channel,
+                    "post_at": s.post_at,
+                    "text": s.text,
+                    "blocks": s.blocks,
+                }
+                for s in pending
+            ]
 
     def deliver_scheduled(self, now: float | None = None) -> list[Message]:
         """Post the scheduled messages due at `now` (default: the workspace clock)."""
@@ -275,8 +303,9 @@ class FakeSlack:
         """
         return self._ws.subscribe(callback)
 
-    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10,
-                 *, what: str | None = None) -> T:
+    def wait_for(
+        self, predicate: Callable[[], T | None], timeout: float = 10, *, what: str | None = None
+    ) -> T:
         """The first truthy value of `predicate()`, re-evaluated after every change (and
         every 50 ms, so predicates over the test's own state work too).
 
@@ -290,19 +319,31 @@ class FakeSlack:
     def new_trigger_id(self, user_id: str, view_id: str | None = None) -> str:
         """Issue a trigger_id for `user_id`, as Slack does with each interaction."""
         issued = time.time()
-        trigger = Trigger(f"{int(issued)}.{self._ws.next_id('', 6)}.{blockkit.random_id(16)}",
-                          user_id, issued, view_id=view_id)
+        trigger = Trigger(
+            f"{int(issued)}.{self._ws.next_id('', 6)}.{blockkit.random_id(16)}",
+            user_id,
+            issued,
+            view_id=view_id,
+        )
         with self._ws.lock:
             self._ws.triggers[trigger.id] = trigger
         return trigger.id
 
     # --- the Slack side: requests to the app ----------------------------------------------
 
-    def post_signed(self, body: bytes, content_type: str = "application/json", *,
-                    secret: str | None = None, timestamp: int | None = None,
-                    retry_num: int | None = None, retry_reason: str | None = None,
-                    kind: str = "raw", payload: dict[str, Any] | None = None,
-                    user_id: str | None = None) -> SlackResult:
+    def post_signed(
+        self,
+        body: bytes,
+        content_type: str = "application/json",
+        *,
+        secret: str | None = None,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+        kind: str = "raw",
+        payload: dict[str, Any] | None = None,
+        user_id: str | None = None,
+    ) -> SlackResult:
         """POST `body` to the app as Slack would, signed with `secret` (default: the real
         one) at `timestamp` (default: now). Lower level than the methods below; use it to
         send a bad signature or a stale timestamp."""
@@ -319,8 +360,9 @@ class FakeSlack:
             headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
         started = time.monotonic()
         try:
-            response = requests.post(self.app_url, data=body, headers=headers,
-                                     timeout=self.request_timeout)
+            response = requests.post(
+                self.app_url, data=body, headers=headers, timeout=self.request_timeout
+            )
             status, text = response.status_code, response.text
             answer_headers = dict(response.headers)
         except requests.RequestException as error:
@@ -330,16 +372,33 @@ class FakeSlack:
             parsed = json.loads(text) if text.strip() else None
         except ValueError:
             parsed = None
-        return SlackResult(kind, status, answer_headers, text, parsed, payload or {}, body,
-                           content_type, elapsed, user_id=user_id)
+        return SlackResult(
+            kind,
+            status,
+            answer_headers,
+            text,
+            parsed,
+            payload or {},
+            body,
+            content_type,
+            elapsed,
+            user_id=user_id,
+        )
 
-    def resend(self, result: SlackResult, retry_num: int = 1,
-               retry_reason: str = "http_timeout") -> SlackResult:
+    def resend(
+        self, result: SlackResult, retry_num: int = 1, retry_reason: str = "http_timeout"
+    ) -> SlackResult:
         """Send an earlier request again, byte for byte, freshly signed, with Slack's retry
         headers; its answer is applied as the original's was (to test idempotency)."""
-        again = self.post_signed(result.request_body, result.content_type, retry_num=retry_num,
-                                 retry_reason=retry_reason, kind=result.kind,
-                                 payload=result.payload, user_id=result.user_id)
+        again = self.post_signed(
+            result.request_body,
+            result.content_type,
+            retry_num=retry_num,
+            retry_reason=retry_reason,
+            kind=result.kind,
+            payload=result.payload,
+            user_id=result.user_id,
+        )
         again.trigger_id, again.response_url = result.trigger_id, result.response_url
         self._apply(again, result.view)
         return again
@@ -353,9 +412,16 @@ class FakeSlack:
 
     # slash commands
 
-    def slash_command(self, user_id: str, command: str = "/coviu", text: str = "",
-                      channel_id: str = "C0GENERAL", *, retry_num: int | None = None,
-                      escape: bool = True) -> SlackResult:
+    def slash_command(
+        self,
+        user_id: str,
+        command: str = "/coviu",
+        text: str = "",
+        channel_id: str = "C0GENERAL",
+        *,
+        retry_num: int | None = None,
+        escape: bool = True,
+    ) -> SlackResult:
         """`user_id` types ``{command} {text}`` in `channel_id`.
 
         ``@name`` of known users becomes ``<@U…|name>`` (``should_escape: true``). The app's
@@ -366,18 +432,27 @@ class FakeSlack:
         trigger_id = self.new_trigger_id(user.id)
         response_url = self._api.issue_response_url(user.id, channel.id, None, ready=False)
         fields = payloads.slash_command_form(
-            token=self.verification_token, team_id=self.team_id, team_domain=self.team_domain,
+            token=self.verification_token,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
             channel_id=channel.id,
             channel_name="directmessage" if channel.is_im else channel.name,
-            user=user, command=command,
+            user=user,
+            command=command,
             text=escape_mentions(text, self._ws.users.values()) if escape else text,
-            api_app_id=self.app_id, response_url=response_url, trigger_id=trigger_id,
+            api_app_id=self.app_id,
+            response_url=response_url,
+            trigger_id=trigger_id,
         )
         try:
-            result = self.post_signed(payloads.form_body(fields),
-                                      "application/x-www-form-urlencoded", retry_num=retry_num,
-                                      kind="slash_command", payload=dict(fields),
-                                      user_id=user.id)
+            result = self.post_signed(
+                payloads.form_body(fields),
+                "application/x-www-form-urlencoded",
+                retry_num=retry_num,
+                kind="slash_command",
+                payload=dict(fields),
+                user_id=user.id,
+            )
             result.trigger_id, result.response_url = trigger_id, response_url
             self._apply(result, None)
         finally:
@@ -401,9 +476,14 @@ class FakeSlack:
         if not result.ok:
             # Slack's own notice; the app never sees it.
             reason = "dispatch_failed" if result.status == 0 else "http_service_error"
-            notice = Message(channel_id, self._ws.next_ts(), "USLACKBOT",
-                             f"{result.payload.get('command')} failed with the error "
-                             f'"{reason}"', ephemeral_to=user_id, source="slack")
+            notice = Message(
+                channel_id,
+                self._ws.next_ts(),
+                "USLACKBOT",
+                f'{result.payload.get("command")} failed with the error "{reason}"',
+                ephemeral_to=user_id,
+                source="slack",
+            )
             result.shown.append(self._ws.add_message(notice))
             return
         if not result.text.strip():
@@ -414,9 +494,18 @@ class FakeSlack:
         if not text and not blocks:
             return
         in_channel = body.get("response_type") == "in_channel"
-        message = Message(channel_id, self._ws.next_ts(), self.bot_user_id, text, blocks,
-                          ephemeral_to=None if in_channel else user_id, source="ack",
-                          bot_id=self._identity.bot_id, app_id=self.app_id, team=self.team_id)
+        message = Message(
+            channel_id,
+            self._ws.next_ts(),
+            self.bot_user_id,
+            text,
+            blocks,
+            ephemeral_to=None if in_channel else user_id,
+            source="ack",
+            bot_id=self._identity.bot_id,
+            app_id=self.app_id,
+            team=self.team_id,
+        )
         self._ws.add_message(message)
         result.shown.append(message)
         with self._ws.lock:
@@ -426,8 +515,15 @@ class FakeSlack:
 
     # clicks
 
-    def click(self, user_id: str, where: Message | View, action_id: str,
-              value: str | None = None, *, block_id: str | None = None) -> SlackResult:
+    def click(
+        self,
+        user_id: str,
+        where: Message | View,
+        action_id: str,
+        value: str | None = None,
+        *,
+        block_id: str | None = None,
+    ) -> SlackResult:
         """`user_id` presses the element `action_id` on a message or view.
 
         For a button, `value` picks among buttons sharing an action_id; for a select,
@@ -445,26 +541,39 @@ class FakeSlack:
         action_ts = f"{time.time():.6f}"
         choice = payloads._UNSET if element.get("type") == "button" or value is None else value
         try:
-            act = payloads.action(element, str(block.get("block_id")), choice, action_ts,
-                                  self._ws.users)
+            act = payloads.action(
+                element, str(block.get("block_id")), choice, action_ts, self._ws.users
+            )
         except InvalidInput as error:
             raise FakeSlackError(str(error)) from None
         trigger_id = self.new_trigger_id(
-            user.id, view_id=where.id if isinstance(where, View) else None)
-        common = dict(user=user, team_id=self.team_id, team_domain=self.team_domain,
-                      api_app_id=self.app_id, token=self.verification_token,
-                      trigger_id=trigger_id, actions=[act])
+            user.id, view_id=where.id if isinstance(where, View) else None
+        )
+        common = dict(
+            user=user,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            api_app_id=self.app_id,
+            token=self.verification_token,
+            trigger_id=trigger_id,
+            actions=[act],
+        )
         response_url = None
         if isinstance(where, Message):
             response_url = self._api.issue_response_url(user.id, where.channel, where)
             channel = self._ws.channels.get(where.channel)
             payload = payloads.block_actions(
                 **common,
-                container={"type": "message", "message_ts": where.ts,
-                           "channel_id": where.channel, "is_ephemeral": where.is_ephemeral},
-                channel={"id": where.channel,
-                         "name": "directmessage" if channel is None or channel.is_im
-                         else channel.name},
+                container={
+                    "type": "message",
+                    "message_ts": where.ts,
+                    "channel_id": where.channel,
+                    "is_ephemeral": where.is_ephemeral,
+                },
+                channel={
+                    "id": where.channel,
+                    "name": "directmessage" if channel is None or channel.is_im else channel.name,
+                },
                 # Slack leaves the message out of payloads from ephemeral messages.
                 message=None if where.is_ephemeral else where.payload(),
                 response_url=response_url,
@@ -472,11 +581,15 @@ class FakeSlack:
         else:
             state = self._current_state(where)
             payload = payloads.block_actions(
-                **common, container={"type": "view", "view_id": where.id},
-                view=where.payload(state))
-        result = self.post_signed(payloads.interactive_body(payload),
-                                  "application/x-www-form-urlencoded", kind="block_actions",
-                                  payload=payload, user_id=user.id)
+                **common, container={"type": "view", "view_id": where.id}, view=where.payload(state)
+            )
+        result = self.post_signed(
+            payloads.interactive_body(payload),
+            "application/x-www-form-urlencoded",
+            kind="block_actions",
+            payload=payload,
+            user_id=user.id,
+        )
         result.trigger_id, result.response_url = trigger_id, response_url
         return result
 
@@ -485,16 +598,18 @@ class FakeSlack:
         values: dict[str, Any] = {}
         for i in view.inputs():
             try:
-                values[i.block_id] = {i.action_id: payloads.element_state(
-                    i.element, users=self._ws.users)}
+                values[i.block_id] = {
+                    i.action_id: payloads.element_state(i.element, users=self._ws.users)
+                }
             except InvalidInput:
                 continue
         return values
 
     # modals
 
-    def submit(self, user_id: str, view: View, values: Mapping[str, Any] | None = None
-               ) -> SlackResult:
+    def submit(
+        self, user_id: str, view: View, values: Mapping[str, Any] | None = None
+    ) -> SlackResult:
         """`user_id` fills in `view` and presses its submit button.
 
         `values` override the inputs' initial values, keyed by block_id (or action_id when
@@ -515,12 +630,21 @@ class FakeSlack:
         state = payloads.state_values(view.inputs(), values, self._ws.users)
         trigger_id = self.new_trigger_id(user.id, view_id=view.id)
         payload = payloads.view_submission(
-            user=user, team_id=self.team_id, team_domain=self.team_domain,
-            api_app_id=self.app_id, token=self.verification_token, trigger_id=trigger_id,
-            view=view.payload(state))
-        result = self.post_signed(payloads.interactive_body(payload),
-                                  "application/x-www-form-urlencoded", kind="view_submission",
-                                  payload=payload, user_id=user.id)
+            user=user,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            api_app_id=self.app_id,
+            token=self.verification_token,
+            trigger_id=trigger_id,
+            view=view.payload(state),
+        )
+        result = self.post_signed(
+            payloads.interactive_body(payload),
+            "application/x-www-form-urlencoded",
+            kind="view_submission",
+            payload=payload,
+            user_id=user.id,
+        )
         result.trigger_id = trigger_id
         self._apply(result, view)
         return result
@@ -545,8 +669,7 @@ class FakeSlack:
                 stack = ws.stacks.setdefault(view.user_id, [])
                 if len(stack) >= 3:
                     raise FakeSlackError("push_limit_reached: Slack allows 3 stacked modals")
-                pushed = self._api._new_view(view.user_id, spec, root=stack[0].id,
-                                             previous=view.id)
+                pushed = self._api._new_view(view.user_id, spec, root=stack[0].id, previous=view.id)
                 stack.append(pushed)
                 ws.emit(Change("view_pushed", view=pushed, user_id=view.user_id))
             result.view = pushed
@@ -561,8 +684,9 @@ class FakeSlack:
         spec = answer.get("view")
         problems = blockkit.validate_view(spec)
         if problems:
-            raise FakeSlackError("the app answered with a view Slack refuses: "
-                                 + "; ".join(problems))
+            raise FakeSlackError(
+                "the app answered with a view Slack refuses: " + "; ".join(problems)
+            )
         assert isinstance(spec, dict)
         return {**spec, "blocks": blockkit.normalize(spec.get("blocks") or [])}
 
@@ -588,12 +712,21 @@ class FakeSlack:
         if not view.notify_on_close:
             return None
         payload = payloads.view_closed(
-            user=user, team_id=self.team_id, team_domain=self.team_domain,
-            api_app_id=self.app_id, token=self.verification_token, view=view.payload(state),
-            is_cleared=len(closed) > 1)
-        return self.post_signed(payloads.interactive_body(payload),
-                                "application/x-www-form-urlencoded", kind="view_closed",
-                                payload=payload, user_id=user.id)
+            user=user,
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            api_app_id=self.app_id,
+            token=self.verification_token,
+            view=view.payload(state),
+            is_cleared=len(closed) > 1,
+        )
+        return self.post_signed(
+            payloads.interactive_body(payload),
+            "application/x-www-form-urlencoded",
+            kind="view_closed",
+            payload=payload,
+            user_id=user.id,
+        )
 
     # events
 
@@ -603,23 +736,43 @@ class FakeSlack:
         body = dict(event)
         body.setdefault("event_ts", f"{now:.6f}")
         return payloads.event_callback(
-            event=body, token=self.verification_token, team_id=self.team_id,
-            api_app_id=self.app_id, event_id=self._ws.next_id("Ev0", 8), event_time=int(now),
-            bot_user_id=self.bot_user_id)
+            event=body,
+            token=self.verification_token,
+            team_id=self.team_id,
+            api_app_id=self.app_id,
+            event_id=self._ws.next_id("Ev0", 8),
+            event_time=int(now),
+            bot_user_id=self.bot_user_id,
+        )
 
-    def send_event(self, event: Mapping[str, Any], *, retry_num: int | None = None,
-                   retry_reason: str | None = None) -> SlackResult:
+    def send_event(
+        self,
+        event: Mapping[str, Any],
+        *,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+    ) -> SlackResult:
         """Deliver an Events API event (wrapped in ``event_callback``) to the app."""
         envelope = self.event_envelope(event)
-        return self.post_signed(json.dumps(envelope).encode(), "application/json",
-                                retry_num=retry_num, retry_reason=retry_reason, kind="event",
-                                payload=envelope, user_id=event.get("user"))
+        return self.post_signed(
+            json.dumps(envelope).encode(),
+            "application/json",
+            retry_num=retry_num,
+            retry_reason=retry_reason,
+            kind="event",
+            payload=envelope,
+            user_id=event.get("user"),
+        )
 
     def open_home(self, user_id: str) -> SlackResult:
         """`user_id` opens the app's Home tab: ``app_home_opened`` with ``tab: home``."""
         user = self._person(user_id)
-        event: dict[str, Any] = {"type": "app_home_opened", "user": user.id,
-                                 "channel": self.im_channel(user.id), "tab": "home"}
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user.id,
+            "channel": self.im_channel(user.id),
+            "tab": "home",
+        }
         home = self.home(user.id)
         if home is not None:
             event["view"] = home.payload()
@@ -629,24 +782,41 @@ class FakeSlack:
         """`user_id` posts `text` (default: in their IM with the bot); the app gets a
         ``message`` event, as with the ``message.im`` / ``message.channels`` subscriptions."""
         user = self._person(user_id)
-        channel = (self._ws.im_with(user.id) if channel_id is None
-                   else self._command_channel(user, channel_id))
+        channel = (
+            self._ws.im_with(user.id)
+            if channel_id is None
+            else self._command_channel(user, channel_id)
+        )
         escaped = escape_mentions(text, self._ws.users.values())
-        message = self._ws.add_message(Message(channel.id, self._ws.next_ts(), user.id,
-                                               escaped, source="user", team=self.team_id))
+        message = self._ws.add_message(
+            Message(
+                channel.id, self._ws.next_ts(), user.id, escaped, source="user", team=self.team_id
+            )
+        )
         self._ws.flush()
-        return self.send_event({
-            "type": "message", "channel": channel.id, "user": user.id, "text": escaped,
-            "ts": message.ts, "event_ts": message.ts, "team": self.team_id,
-            "channel_type": channel.kind if channel.kind != "mpim" else "mpim",
-        })
+        return self.send_event(
+            {
+                "type": "message",
+                "channel": channel.id,
+                "user": user.id,
+                "text": escaped,
+                "ts": message.ts,
+                "event_ts": message.ts,
+                "team": self.team_id,
+                "channel_type": channel.kind if channel.kind != "mpim" else "mpim",
+            }
+        )
 
     def url_verification(self, challenge: str = "fake-challenge") -> SlackResult:
         """Slack's handshake when a Request URL is saved; the app must echo `challenge`."""
-        payload = {"token": self.verification_token, "challenge": challenge,
-                   "type": "url_verification"}
-        return self.post_signed(json.dumps(payload).encode(), kind="url_verification",
-                                payload=payload)
+        payload = {
+            "token": self.verification_token,
+            "challenge": challenge,
+            "type": "url_verification",
+        }
+        return self.post_signed(
+            json.dumps(payload).encode(), kind="url_verification", payload=payload
+        )
 
     def _person(self, user_id: str) -> FakeUser:
         user = self.user(user_id)
@@ -655,20 +825,29 @@ class FakeSlack:
         return user
 
 
-def _find_element(blocks: list[dict[str, Any]], action_id: str, value: str | None,
-                  block_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _find_element(
+    blocks: list[dict[str, Any]], action_id: str, value: str | None, block_id: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The (block, element) a person interacts with, or a clear FakeSlackError."""
-    found = [(block, element) for block in blocks for element in blockkit.elements_of(block)
-             if element.get("action_id") == action_id
-             and (block_id is None or block.get("block_id") == block_id)]
+    found = [
+        (block, element)
+        for block in blocks
+        for element in blockkit.elements_of(block)
+        if element.get("action_id") == action_id
+        and (block_id is None or block.get("block_id") == block_id)
+    ]
     buttons = [(b, e) for b, e in found if e.get("type") == "button"]
     if buttons and value is not None:
         found = [(b, e) for b, e in buttons if e.get("value") == value]
     if len(found) == 1:
         return found[0]
-    shown = [f"{e.get('action_id')}"
-             + (f"={e.get('value')!r}" if e.get("type") == "button" else f" ({e.get('type')})")
-             for b in blocks for e in blockkit.elements_of(b) if e.get("action_id")]
+    shown = [
+        f"{e.get('action_id')}"
+        + (f"={e.get('value')!r}" if e.get("type") == "button" else f" ({e.get('type')})")
+        for b in blocks
+        for e in blockkit.elements_of(b)
+        if e.get("action_id")
+    ]
     if not found:
         wanted = action_id + (f" with value {value!r}" if value is not None else "")
         raise FakeSlackError(f"no element {wanted} here; there is: {', '.join(shown) or 'none'}")
