@@ -39,7 +39,6 @@ from .users import user_object
 Params = dict[str, Any]
 
 # Slack's limits, kept where a bot could plausibly hit them.
-MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_STACK = 3
 SCHEDULE_HORIZON = 120 * 24 * 3600
 RESPONSE_URL_USES = 5
@@ -174,7 +173,7 @@ class WebApi:
         blocks = _json(params, "blocks")
         attachments = _json(params, "attachments")
         if blocks is not None:
-            problems = blockkit.validate_blocks(blocks, limit=MAX_MESSAGE_BLOCKS)
+            problems = blockkit.validate_message(blocks)
             if problems:
                 raise ApiError("invalid_blocks", problems)
         if not text and not blocks and not attachments:

@@ -57,6 +57,8 @@ class SlackResult:
     `status`/`headers`/`text` are the app's HTTP answer (`body` is it parsed as JSON, else
     None); `status` is 0 when the app could not be reached. For submissions, `errors` holds
     ``response_action: errors`` and `view` the view shown afterwards (None once closed).
+    `refused` lists Slack's objections when a slash command's answer had blocks Slack
+    would not show (the person then sees only Slack's ``invalid_blocks`` notice).
     """
 
     kind: str
@@ -74,6 +76,7 @@ class SlackResult:
     errors: dict[str, str] | None = None
     view: View | None = None
     shown: list[Message] = field(default_factory=list)  # messages the answer put on screen
+    refused: list[str] = field(default_factory=list)  # Slack's objections to the answer's blocks
 
     @property
     def ok(self) -> bool:
@@ -316,6 +319,14 @@ class FakeSlack:
 
     # --- triggers -------------------------------------------------------------------------
 
+    def issue_response_url(
+        self, user_id: str, channel_id: str, origin: Message | None = None
+    ) -> str:
+        """A live response_url for `user_id` in `channel_id`, as Slack puts in an interaction
+        payload (for requests a test or bench builds itself). With `origin`, ``replace_original``
+        and ``delete_original`` act on that message."""
+        return self._api.issue_response_url(user_id, channel_id, origin)
+
     def new_trigger_id(self, user_id: str, view_id: str | None = None) -> str:
         """Issue a trigger_id for `user_id`, as Slack does with each interaction."""
         issued = time.time()
@@ -490,6 +501,20 @@ class FakeSlack:
             return
         body = result.body if isinstance(result.body, dict) else {"text": result.text}
         text = str(body.get("text") or "")
+        refused = blockkit.validate_message(body["blocks"]) if "blocks" in body else []
+        if refused:
+            # Slack shows nothing of an answer it can't render, only its own notice.
+            result.refused = refused
+            notice = Message(
+                channel_id,
+                self._ws.next_ts(),
+                "USLACKBOT",
+                f'{result.payload.get("command")} failed with the error "invalid_blocks"',
+                ephemeral_to=user_id,
+                source="slack",
+            )
+            result.shown.append(self._ws.add_message(notice))
+            return
         blocks = blockkit.normalize(body.get("blocks") or [])
         if not text and not blocks:
             return
