@@ -199,6 +199,39 @@ def test_posting_to_a_user_id_lands_in_the_bots_dm_with_them(
     assert slack.dms("U0BOB") == []
 
 
+def test_a_dm_is_kept_by_its_d_channel_and_the_user_id_does_not_update_it(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="U0BOB", text="Physio review at 3pm")
+
+    # As on Slack (python-slack-sdk #528): chat.update and chat.delete want the D… id.
+    for call in (
+        lambda: client.chat_update(channel="U0BOB", ts=posted["ts"], text="at 4pm"),
+        lambda: client.chat_delete(channel="U0BOB", ts=posted["ts"]),
+    ):
+        assert api_error(call) == "channel_not_found"
+    client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Physio review at 4pm")
+
+    [dm] = slack.dms("U0BOB")
+    assert (dm.channel, dm.text) == ("D0BOB", "Physio review at 4pm")
+    # No conversations.open was needed for any of it.
+    assert [c.method for c in slack.calls] == [
+        "chat.postMessage",
+        "chat.update",
+        "chat.delete",
+        "chat.update",
+    ]
+
+
+def test_a_bot_or_a_stranger_cannot_be_dmed_by_id(client: WebClient) -> None:
+    assert api_error(lambda: client.chat_postMessage(channel="U0COVIUBOT", text="x")) == (
+        "channel_not_found"
+    )
+    assert api_error(lambda: client.chat_postMessage(channel="U0NOBODY", text="x")) == (
+        "channel_not_found"
+    )
+
+
 def test_conversations_open_gives_the_im_a_user_id_post_uses(
     slack: FakeSlack, client: WebClient
 ) -> None:

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, Response
 
 from . import blockkit
+from .network import Network
 from .state import (
     ApiCall,
     Change,
@@ -37,6 +36,12 @@ from .state import (
 from .users import user_object
 
 Params = dict[str, Any]
+Handler = Callable[..., dict[str, Any]]  # (params) or, for TOKEN_AWARE methods, (params, grant)
+
+# Methods anyone may call; oauth.v2.access authenticates the app by its client credentials.
+UNAUTHENTICATED = frozenset({"api.test", "oauth.v2.access"})
+# Handlers that answer according to the token used (they take the `Grant` too).
+TOKEN_AWARE = frozenset({"auth.test"})
 
 # Slack's limits, kept where a bot could plausibly hit them.
 MAX_VIEW_STACK = 3
@@ -49,10 +54,11 @@ RESPONSE_URL_READY_WAIT = 30.0  # at most this long for the issuing request's an
 class ApiError(Exception):
     """An ``ok: false`` answer; `messages` become ``response_metadata.messages``."""
 
-    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None, **extra: Any) -> None:
         super().__init__(error)
         self.error = error
         self.messages = messages or []
+        self.extra = extra  # other fields of the answer (e.g. ``needed`` with missing_scope)
 
 
 @dataclass
@@ -64,15 +70,42 @@ class Failure:
     retry_after: int | None
 
 
+DEFAULT_SCOPES = "commands,chat:write,chat:write.public,im:write,users:read"
+
+
 @dataclass(frozen=True)
 class AppIdentity:
     """Who the app is in this workspace: what auth.test reports."""
 
-    bot_token: str
+    bot_token: str | None
     app_id: str
     bot_id: str
     team_domain: str
-    scopes: str = "commands,chat:write,chat:write.public,im:write,users:read"
+    scopes: str = DEFAULT_SCOPES
+    team_name: str = ""
+
+    @property
+    def team(self) -> str:
+        """The workspace's name (``Coviu Clinic`` from ``coviu-clinic`` unless given)."""
+        return self.team_name or self.team_domain.replace("-", " ").title()
+
+
+@dataclass
+class Grant:
+    """A token the stand-in accepts, and what it stands for.
+
+    `kind` is ``bot`` or ``user``; `user_id` is the bot user for bot tokens, the person who
+    installed the app for user tokens. `expires_at` (workspace clock) is set for rotating
+    tokens; a revoked grant answers ``token_revoked``.
+    """
+
+    token: str
+    team_id: str
+    kind: str
+    user_id: str
+    scopes: str
+    expires_at: float | None = None
+    revoked: bool = False
 
 
 class WebApi:
@@ -84,14 +117,21 @@ class WebApi:
         identity: AppIdentity,
         trigger_ttl: float,
         public_url: Callable[[], str],
+        network: Network | None = None,
     ) -> None:
         self.ws = ws
         self.me = identity
         self.trigger_ttl = trigger_ttl
         self.public_url = public_url
+        self.network = network or Network()
+        self.owner: Any = None  # the FakeSlack acting for this workspace
+        # The tokens valid in this workspace; the hub routes each token to its workspace.
+        self.grants: dict[str, Grant] = {}
+        if identity.bot_token:
+            self.add_grant(Grant(identity.bot_token, ws.team_id, "bot", ws.bot.id, identity.scopes))
         self._failures: dict[str, deque[Failure]] = {}
         self._failures_lock = threading.Lock()
-        self.methods: dict[str, Callable[[Params], dict[str, Any]]] = {
+        self.methods: dict[str, Handler] = {
             "api.test": self.api_test,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
@@ -123,33 +163,89 @@ class WebApi:
             queue = self._failures.get(method)
             return queue.popleft() if queue else None
 
+    def add_grant(self, grant: Grant) -> None:
+        with self.ws.lock:
+            self.grants[grant.token] = grant
+
+    def grant(self, token: str) -> Grant | None:
+        with self.ws.lock:
+            return self.grants.get(token)
+
+    def _authenticate(self, token: str | None) -> Grant:
+        if not token:
+            raise ApiError("not_authed")
+        grant = self.grant(token)
+        if grant is None:
+            raise ApiError("invalid_auth")
+        if grant.revoked:
+            raise ApiError("token_revoked")
+        if grant.expires_at is not None and self.ws.clock() >= grant.expires_at:
+            raise ApiError("token_expired")
+        return grant
+
+    def _rate_channel(self, method: str, params: Params) -> str | None:
+        """The channel chat.postMessage's per-channel budget is kept for (a user id counts
+        as their IM, as Slack posts there)."""
+        if method != "chat.postMessage":
+            return None
+        name = _text(params, "channel")
+        channel = self.ws.resolve_channel(name) if name else None
+        return channel.id if channel is not None else name or None
+
     def call(
-        self, method: str, params: Params, token: str | None
+        self,
+        method: str,
+        params: Params,
+        token: str | None,
+        *,
+        started: float | None = None,
+        handler: Handler | None = None,
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Run one API call: (HTTP status, JSON body, extra headers). Always recorded."""
-        status, headers = 200, {"X-OAuth-Scopes": self.me.scopes}
+        """Run one API call: (HTTP status, JSON body, extra headers). Always recorded.
+
+        `started` is when the request arrived (before any latency); `handler` serves a
+        method without a token (oauth.v2.access, whose credentials are the app's own).
+        """
+        started = time.monotonic() if started is None else started
+        status, headers = 200, {}
+        grant: Grant | None = None
         try:
-            handler = self.methods.get(method)
+            handler = handler or self.methods.get(method)
             if handler is None:
                 raise ApiError("unknown_method")
-            if method != "api.test":
-                if not token:
-                    raise ApiError("not_authed")
-                if token != self.me.bot_token:
-                    raise ApiError("invalid_auth")
+            if method not in UNAUTHENTICATED:
+                grant = self._authenticate(token)
+                headers["X-OAuth-Scopes"] = grant.scopes
             failure = self._take_failure(method)
             if failure is not None:
                 status = failure.status
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
                 raise ApiError(failure.error)
-            body = {"ok": True, **handler(params)}
+            wait = self.network.admit(self.ws.team_id, method, self._rate_channel(method, params))
+            if wait is not None:
+                status, headers["Retry-After"] = 429, str(wait)
+                raise ApiError("ratelimited")
+            body = {
+                "ok": True,
+                **(handler(params, grant) if method in TOKEN_AWARE else handler(params)),
+            }
         except ApiError as error:
-            body = {"ok": False, "error": error.error}
+            body = {"ok": False, "error": error.error, **error.extra}
             if error.messages:
                 body["response_metadata"] = {"messages": error.messages}
         with self.ws.lock:
-            self.ws.calls.append(ApiCall(method, params, body, bool(body["ok"]), status))
+            self.ws.calls.append(
+                ApiCall(
+                    method,
+                    params,
+                    body,
+                    bool(body["ok"]),
+                    status,
+                    started=started,
+                    finished=time.monotonic(),
+                )
+            )
             self.ws.touch()
         self.ws.flush()
         return status, body, headers
@@ -211,16 +307,23 @@ class WebApi:
     def api_test(self, params: Params) -> dict[str, Any]:
         return {"args": {k: v for k, v in params.items() if k != "token"}} if params else {}
 
-    def auth_test(self, params: Params) -> dict[str, Any]:
-        return {
+    def auth_test(self, params: Params, grant: Grant | None = None) -> dict[str, Any]:
+        """Who the token is: the bot user for a bot token, the person for a user token."""
+        user = self.ws.users.get(grant.user_id) if grant else None
+        user = user or self.ws.bot
+        body: dict[str, Any] = {
             "url": f"https://{self.me.team_domain}.slack.com/",
-            "team": self.me.team_domain.replace("-", " ").title(),
-            "user": self.ws.bot.name,
+            "team": self.me.team,
+            "user": user.name,
             "team_id": self.ws.team_id,
-            "user_id": self.ws.bot.id,
-            "bot_id": self.me.bot_id,
-            "is_enterprise_install": False,
+            "user_id": user.id,
         }
+        if grant is None or grant.kind == "bot":
+            body["bot_id"] = self.me.bot_id
+        body["is_enterprise_install"] = False
+        if grant is not None and grant.expires_at is not None:
+            body["expires_in"] = max(0, int(grant.expires_at - self.ws.clock()))
+        return body
 
     # --- chat -----------------------------------------------------------------------------
 
@@ -589,7 +692,7 @@ class WebApi:
             hook.ready.set()
         with self.ws.lock:
             self.ws.response_urls[hook.id] = hook
-        return f"{self.public_url()}/respond/{hook.id}"
+        return f"{self.public_url()}/respond/{self.ws.team_id}/{hook.id}"
 
     def mark_ready(self, url: str | None) -> None:
         hook = self.ws.response_urls.get((url or "").rsplit("/", 1)[-1])
@@ -635,44 +738,23 @@ class WebApi:
                 hook.origin = message
             return 200, "ok"
 
-    # --- HTTP -----------------------------------------------------------------------------
+    # --- HTTP (routed here by `bot.slackfake.hub.Hub`) ------------------------------------
 
-    def routes(self) -> list[Route]:
-        return [
-            Route("/api/{method}", self._http_api, methods=["GET", "POST"]),
-            Route("/respond/{hook_id}", self._http_respond, methods=["POST"]),
-        ]
-
-    async def _http_api(self, request: Request) -> Response:
-        params: Params = dict(request.query_params)
-        params.update(await _body_params(request))
-        token = params.pop("token", None)
-        authorization = request.headers.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            token = authorization[7:].strip()
-        status, body, headers = self.call(request.path_params["method"], params, token)
-        return JSONResponse(body, status_code=status, headers=headers)
-
-    async def _http_respond(self, request: Request) -> Response:
-        body = await _body_params(request)
+    async def respond_http(self, hook_id: str, body: Params) -> Response:
         if "payload" in body and isinstance(body["payload"], str):
             body = json.loads(body["payload"])
-        hook = self.ws.response_urls.get(request.path_params["hook_id"])
+        hook = self.ws.response_urls.get(hook_id)
         if hook is not None and not hook.ready.is_set():
             await run_in_threadpool(hook.ready.wait, RESPONSE_URL_READY_WAIT)
         failure = self._take_failure("response_url") if "blocks" in body else None
         if failure is not None:  # e.g. fail_next("response_url", "invalid_blocks", 400)
             return PlainTextResponse(failure.error, status_code=failure.status)
-        status, text = self.respond(request.path_params["hook_id"], body)
+        status, text = self.respond(hook_id, body)
         self.ws.flush()
         return PlainTextResponse(text, status_code=status)
 
 
-def build_asgi(api: WebApi) -> Starlette:
-    return Starlette(routes=api.routes())
-
-
-async def _body_params(request: Request) -> Params:
+async def body_params(request: Request) -> Params:
     raw = await request.body()
     if not raw:
         return {}

@@ -26,13 +26,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
 from bot.httpserve import ServerThread
 
 from . import blockkit, payloads
-from .api import AppIdentity, Failure, WebApi, build_asgi
+from .api import AppIdentity, Failure, WebApi
+from .hub import TOKEN_TTL, Hub, OAuthApp
+from .network import Network, RateLimits
 from .payloads import InvalidInput
 from .signing import sign
 from .state import ApiCall, Change, Channel, Message, Trigger, View, Workspace
@@ -90,11 +93,21 @@ class FakeSlack:
     clock). `clock` is the workspace clock (message ts, scheduled messages, users' tz
     offsets); request signatures always use the real time, as the app checks them against it.
     `auto_deliver_every`, when set, delivers due scheduled messages on a background thread.
+
+    The network (off by default): `latency` is seconds added to every Web API call and
+    response_url post, served concurrently; `rate_limits` (``True`` for Slack's tiers, or a
+    `RateLimits`) answers HTTP 429 with ``Retry-After`` past a budget. Both can be changed
+    while the fake runs (``slack.latency = 0.1``). See `bot.slackfake.network`.
+
+    OAuth: the app's `client_id`/`client_secret`; `token_rotation` makes issued tokens expire
+    after `token_ttl` seconds (workspace clock) with a refresh token. ``bot_token=None``
+    leaves this workspace without the app until `authorize` + ``oauth.v2.access``. More
+    workspaces come from `add_workspace`; each answers only its own tokens.
     """
 
     def __init__(
         self,
-        bot_token: str = "xoxb-test",
+        bot_token: str | None = "xoxb-test",
         signing_secret: str = "s3cret",
         team_id: str = "T0CLINIC",
         users: Iterable[FakeUser] = DEMO_USERS,
@@ -110,13 +123,21 @@ class FakeSlack:
         app_url: str | None = None,
         request_timeout: float = 30.0,
         auto_deliver_every: float | None = None,
+        team_name: str = "",
+        latency: float = 0.0,
+        rate_limits: bool | RateLimits | None = None,
+        client_id: str = OAuthApp.client_id,
+        client_secret: str = OAuthApp.client_secret,
+        token_rotation: bool = False,
+        token_ttl: int = TOKEN_TTL,
+        _hub: Hub | None = None,
     ) -> None:
         self.signing_secret = signing_secret
         self.verification_token = verification_token
         self.team_id = team_id
         self.team_domain = team_domain
         self.app_id = app_id
-        self.app_url = app_url
+        self._app_url = app_url
         self.request_timeout = request_timeout
         self._ws = Workspace(
             team_id,
@@ -125,10 +146,24 @@ class FakeSlack:
             [Channel(c.id, c.name, c.kind, c.members) for c in channels],
             clock,
         )
-        self._identity = AppIdentity(bot_token, app_id, bot_id, team_domain)
-        self._api = WebApi(self._ws, self._identity, trigger_ttl, lambda: self.url)
-        self._server = ServerThread(build_asgi(self._api))
-        self.url: str = self._server.url
+        self._identity = AppIdentity(bot_token, app_id, bot_id, team_domain, team_name=team_name)
+        # A workspace added with `add_workspace` shares the first one's server and network.
+        self._owns_server = _hub is None
+        if _hub is None:
+            limits = RateLimits() if rate_limits is True else rate_limits or None
+            oauth = OAuthApp(
+                client_id, client_secret, app_id, token_rotation=token_rotation, token_ttl=token_ttl
+            )
+            _hub = Hub(Network(latency, limits), oauth)
+            self._server: ServerThread | None = ServerThread(_hub.asgi())
+            self.url: str = self._server.url
+        else:
+            self._server = None
+        self._hub = _hub
+        self._api = WebApi(self._ws, self._identity, trigger_ttl, lambda: self.url, _hub.network)
+        _hub.add(self._api)
+        self._api.owner = self
+        self._parent: FakeSlack | None = None
         self._auto_every = auto_deliver_every
         self._stop = threading.Event()
         self._deliverer: threading.Thread | None = None
@@ -153,6 +188,8 @@ class FakeSlack:
         self._ws.clock = clock
 
     def start(self) -> FakeSlack:
+        if self._server is None:
+            return self  # an added workspace: the first one's server serves it
         self._server.start()
         if self._auto_every:
             self._deliverer = threading.Thread(
@@ -165,7 +202,8 @@ class FakeSlack:
         self._stop.set()
         if self._deliverer is not None:
             self._deliverer.join()
-        self._server.stop()
+        if self._server is not None:
+            self._server.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -182,6 +220,176 @@ class FakeSlack:
         assert self._auto_every is not None
         while not self._stop.wait(self._auto_every):
             self.deliver_scheduled()
+
+    @property
+    def app_url(self) -> str | None:
+        """Where Slack's requests to the app go (``…/slack/events``). An added workspace
+        uses the first one's unless given its own: it is the same app."""
+        if self._app_url is None and self._parent is not None:
+            return self._parent.app_url
+        return self._app_url
+
+    @app_url.setter
+    def app_url(self, url: str | None) -> None:
+        self._app_url = url
+
+    @property
+    def team_name(self) -> str:
+        return self._identity.team
+
+    # --- the network -----------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds every Web API call and response_url post takes (0: loopback speed)."""
+        return self._hub.network.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._hub.network.latency = seconds
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """Slack's rate-limit tiers in force (None: no limits). Setting it starts every
+        budget afresh; ``True`` means Slack's defaults."""
+        return self._hub.network.limits
+
+    @rate_limits.setter
+    def rate_limits(self, limits: bool | RateLimits | None) -> None:
+        self._hub.network.limits = RateLimits() if limits is True else limits or None
+
+    def rate_limited_calls(self) -> list[ApiCall]:
+        """The calls this workspace answered with HTTP 429, oldest first."""
+        return [call for call in self.calls if call.rate_limited]
+
+    # --- workspaces and OAuth -------------------------------------------------------------
+
+    @property
+    def client_id(self) -> str:
+        return self._hub.oauth.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self._hub.oauth.client_secret
+
+    @property
+    def bot_token(self) -> str | None:
+        """The app's current bot token in this workspace (None until installed)."""
+        with self._ws.lock:
+            live = [g for g in self._api.grants.values() if g.kind == "bot" and not g.revoked]
+        return live[-1].token if live else None
+
+    def add_workspace(
+        self,
+        team_id: str,
+        users: Iterable[FakeUser] = (),
+        *,
+        team_name: str = "",
+        team_domain: str | None = None,
+        bot_token: str | None = None,
+        bot_user: FakeUser | None = None,
+        bot_id: str | None = None,
+        channels: Iterable[Channel] = DEFAULT_CHANNELS,
+    ) -> FakeSlack:
+        """Another workspace on the same server, its own people, channels and tokens.
+
+        The app isn't installed there until `authorize` + ``oauth.v2.access`` (or pass
+        `bot_token`). Returns the workspace's own `FakeSlack`, to act in it::
+
+            other = slack.add_workspace("T0OTHER", [FakeUser("U0ZOE", "zoe", "Zoe", "UTC")])
+            code = slack.authorize("T0OTHER", "U0ZOE")
+            other.slash_command("U0ZOE", "/coviu", "help")
+        """
+        suffix = team_id[1:]
+        workspace = FakeSlack(
+            bot_token,
+            self.signing_secret,
+            team_id,
+            users,
+            team_domain=team_domain or suffix.lower(),
+            team_name=team_name,
+            app_id=self.app_id,
+            bot_id=bot_id or f"B{suffix}",
+            bot_user=bot_user or FakeUser(f"U{suffix}BOT", "coviu", "Coviu", BOT_USER.tz, True),
+            channels=channels,
+            verification_token=self.verification_token,
+            trigger_ttl=self._api.trigger_ttl,
+            # Follows this workspace's clock, even when a test swaps it later.
+            clock=lambda: self._ws.clock(),
+            request_timeout=self.request_timeout,
+            _hub=self._hub,
+        )
+        workspace.url = self.url
+        workspace._parent = self
+        return workspace
+
+    def workspace(self, team_id: str) -> FakeSlack:
+        """The `FakeSlack` of a workspace this one's server hosts (see `add_workspace`)."""
+        if team_id == self.team_id:
+            return self
+        root = self._parent or self
+        for child in root._children():
+            if child.team_id == team_id:
+                return child
+        raise KeyError(f"no workspace {team_id!r}")
+
+    def _children(self) -> list[FakeSlack]:
+        return [api.owner for api in self._hub.apis.values() if api.owner is not None]
+
+    def authorize(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        scopes: str | None = None,
+        user_scopes: str = "",
+        redirect_uri: str | None = None,
+    ) -> str:
+        """`user_id` installs the app in `team_id` (clicks *Allow*): a code for
+        ``oauth.v2.access``, good once, for ten minutes of the workspace clock. `scopes`
+        default to the app's bot scopes; `user_scopes` also asks for a user token."""
+        return self._hub.authorize(team_id, user_id, scopes, user_scopes, redirect_uri)
+
+    def oauth_redirect(
+        self, authorize_url: str, team_id: str, user_id: str, *, redirect_uri: str | None = None
+    ) -> str:
+        """Where Slack's install page sends the browser after `user_id` allows the app.
+
+        `authorize_url` is the ``https://slack.com/oauth/v2/authorize?...`` link an install
+        page (Bolt's ``/slack/install``) offers; its ``client_id`` must be the app's. The
+        answer is its ``redirect_uri`` (or `redirect_uri`) with ``code`` and ``state``.
+        """
+        query = dict(parse_qsl(urlsplit(authorize_url).query))
+        if query.get("client_id") != self.client_id:
+            raise FakeSlackError(f"client_id {query.get('client_id')!r} isn't this app's")
+        target = query.get("redirect_uri") or redirect_uri
+        if not target:
+            raise FakeSlackError("no redirect_uri in the link; pass redirect_uri=")
+        code = self._hub.authorize(
+            team_id,
+            user_id,
+            query.get("scope"),
+            query.get("user_scope", ""),
+            query.get("redirect_uri"),
+        )
+        answer = {"code": code, **({"state": query["state"]} if "state" in query else {})}
+        return f"{target}{'&' if '?' in target else '?'}{urlencode(answer)}"
+
+    def uninstall(self, team_id: str | None = None) -> None:
+        """Someone removes the app from `team_id` (default: this workspace): its tokens
+        stop working (``token_revoked``) and the app hears ``tokens_revoked`` and
+        ``app_uninstalled`` when `app_url` is set."""
+        team = team_id or self.team_id
+        workspace = self.workspace(team)
+        with workspace._ws.lock:
+            bots = [g.user_id for g in workspace._api.grants.values() if g.kind == "bot"]
+            people = [g.user_id for g in workspace._api.grants.values() if g.kind == "user"]
+        self._hub.uninstall(team)
+        if workspace.app_url:
+            workspace.send_event(
+                {"type": "tokens_revoked", "tokens": {"oauth": people, "bot": bots}}
+            )
+            workspace.send_event({"type": "app_uninstalled"})
 
     # --- the workspace --------------------------------------------------------------------
 

@@ -199,13 +199,25 @@ class View:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One Web API call the app made, with what the fake answered."""
+    """One Web API call the app made, with what the fake answered.
+
+    `started` is when the request reached the stand-in and `finished` when its answer left
+    (``time.monotonic()``), so a test can see which calls overlapped: with latency L, calls
+    served concurrently have ``max(started) < min(finished)``.
+    """
 
     method: str
     params: dict[str, Any]
     response: dict[str, Any]
     ok: bool
     status: int = 200
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def rate_limited(self) -> bool:
+        """Slack answered 429 (``ratelimited``, with ``Retry-After``)."""
+        return self.status == 429
 
 
 @dataclass(frozen=True)
