@@ -15,6 +15,7 @@ import pytest
 import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slackfake_fixtures import SIGNING_SECRET, bolt_app_for
 
 from bot.slackfake import DEMO_USERS, FakeSlack
 from bot.slackfake.blockkit import validate_blocks, validate_view
@@ -25,7 +26,7 @@ Block = dict[str, Any]
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    with FakeSlack(bot_token=BOT_TOKEN, users=DEMO_USERS) as fake:
+    with FakeSlack(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, users=DEMO_USERS) as fake:
         yield fake
 
 
@@ -364,4 +365,24 @@ def test_the_validator_reports_every_problem_at_once() -> None:
     ]
     assert validate_view({"type": "home", "blocks": blocks[:1]}) == [
         "[ERROR] must be less than 151 characters [json-pointer:/view/blocks/0/text/text]"
+    ]
+
+
+def test_a_command_answer_with_blocks_slack_cant_show_shows_only_slacks_notice(
+    slack: FakeSlack,
+) -> None:
+    with bolt_app_for(slack) as bolt:
+
+        @bolt.app.command("/coviu")
+        def answer(ack: Any) -> None:
+            ack(text="Booked", blocks=[section("x" * 3001)])
+
+        result = slack.slash_command("U0ALICE", "/coviu", "book")
+
+    assert result.ok  # the app answered; Slack is who refuses
+    assert result.refused == [
+        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"
+    ]
+    assert [m.text for m in slack.ephemerals("U0ALICE")] == [
+        '/coviu failed with the error "invalid_blocks"'
     ]

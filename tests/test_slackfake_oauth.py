@@ -7,14 +7,25 @@ Slack's install page, and ``oauth.v2.access`` answers in Slack's documented shap
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from slack_bolt import App
+from slack_bolt.adapter.starlette import SlackRequestHandler
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import FileInstallationStore
+from slack_sdk.oauth.state_store import FileOAuthStateStore
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from bot.httpserve import ServerThread
 from bot.slackfake import DEMO_USERS, Channel, FakeSlack, FakeUser
 
 BOT_TOKEN = "xoxb-test"
@@ -297,3 +308,57 @@ def test_every_workspace_acts_through_its_own_fake(slack: FakeSlack, other: Fake
     assert other.api_url == slack.api_url
     slack.app_url = "http://127.0.0.1:9/slack/events"
     assert other.app_url == slack.app_url  # the same app serves both
+
+
+# --- a real Bolt app installed through Slack's OAuth flow -------------------------------------
+
+
+def test_a_bolt_app_installs_through_the_stand_in_and_answers_per_workspace(
+    tmp_path: Path, slack: FakeSlack, other: FakeSlack
+) -> None:
+    client = WebClient(base_url=slack.api_url)  # no token: each team's comes from its install
+    settings = OAuthSettings(
+        client_id=slack.client_id,
+        client_secret=slack.client_secret,
+        scopes=["commands", "chat:write"],
+        installation_store=FileInstallationStore(base_dir=str(tmp_path / "installs")),
+        state_store=FileOAuthStateStore(expiration_seconds=600, base_dir=str(tmp_path / "st")),
+        install_page_rendering_enabled=False,
+    )
+    app = App(signing_secret=slack.signing_secret, client=client, oauth_settings=settings)
+
+    @app.command("/coviu")
+    def hello(ack: Any, command: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.chat_postMessage(channel=command["user_id"], text=f"Hello {command['team_id']}")
+
+    handler = SlackRequestHandler(app)
+
+    async def serve(request: Request) -> Response:
+        return await handler.handle(request)
+
+    paths = ["/slack/events", "/slack/install", "/slack/oauth_redirect"]
+    routes = [Route(path, serve, methods=["GET", "POST"]) for path in paths]
+    with ServerThread(Starlette(routes=routes)) as server:
+        slack.app_url = server.url + "/slack/events"
+        browser = requests.Session()
+        install_page = browser.get(server.url + "/slack/install", allow_redirects=False)
+        assert install_page.status_code == 302
+        redirect = slack.oauth_redirect(
+            install_page.headers["Location"],
+            "T0KIWI",
+            "U0ZOE",
+            redirect_uri=server.url + "/slack/oauth_redirect",
+        )
+
+        # Bolt's state cookie is Secure; the browser here speaks plain HTTP, so carry it.
+        cookie = install_page.headers["Set-Cookie"].split(";")[0]
+        finished = browser.get(redirect, headers={"Cookie": cookie}, timeout=10)
+
+        assert finished.status_code == 200, finished.text
+        assert other.bot_token is not None
+        assert [c.method for c in other.calls] == ["oauth.v2.access", "auth.test"]
+        assert other.slash_command("U0ZOE", "/coviu", "hi", channel_id="C0KIWI").ok
+        dm = other.wait_for(lambda: other.dms("U0ZOE"))[-1]
+        assert dm.text == "Hello T0KIWI"
+        assert slack.messages() == []  # nothing leaked into the first workspace
