@@ -362,3 +362,22 @@ def test_a_bolt_app_installs_through_the_stand_in_and_answers_per_workspace(
         dm = other.wait_for(lambda: other.dms("U0ZOE"))[-1]
         assert dm.text == "Hello T0KIWI"
         assert slack.messages() == []  # nothing leaked into the first workspace
+
+
+def test_a_dm_by_user_id_needs_only_chat_write_and_conversations_open_needs_im_write(
+    slack: FakeSlack, other: FakeSlack, web: WebClient
+) -> None:
+    token = install(slack, web, "T0KIWI", "U0ZOE", scopes="commands,chat:write,users:read")[
+        "access_token"
+    ]
+    kiwi = WebClient(token, base_url=slack.api_url)
+
+    assert kiwi.chat_postMessage(channel="U0ZOE", text="Your link")["channel"] == "D0ZOE"
+    with pytest.raises(SlackApiError) as refused:
+        kiwi.conversations_open(users="U0ZOE")
+    assert refused.value.response.data == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "im:write",
+        "provided": "commands,chat:write,users:read",
+    }

@@ -40,6 +40,19 @@ Handler = Callable[..., dict[str, Any]]  # (params) or, for TOKEN_AWARE methods,
 
 # Methods anyone may call; oauth.v2.access authenticates the app by its client credentials.
 UNAUTHENTICATED = frozenset({"api.test", "oauth.v2.access"})
+# The scope each method needs (Slack's method pages). A DM by user id needs only chat:write;
+# conversations.open is what needs im:write (mpim:write for several people).
+METHOD_SCOPES: dict[str, str] = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.scheduleMessage": "chat:write",
+    "chat.deleteScheduledMessage": "chat:write",
+    "chat.scheduledMessages.list": "chat:write",
+    "users.info": "users:read",
+    "users.list": "users:read",
+}
 # Handlers that answer according to the token used (they take the `Grant` too).
 TOKEN_AWARE = frozenset({"auth.test"})
 
@@ -216,6 +229,7 @@ class WebApi:
             if method not in UNAUTHENTICATED:
                 grant = self._authenticate(token)
                 headers["X-OAuth-Scopes"] = grant.scopes
+                _check_scope(method, params, grant)
             failure = self._take_failure(method)
             if failure is not None:
                 status = failure.status
@@ -766,6 +780,16 @@ async def body_params(request: Request) -> Params:
         form = await request.form()
         return {k: v for k, v in form.items() if isinstance(v, str)}
     return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+
+
+def _check_scope(method: str, params: Params, grant: Grant) -> None:
+    """``missing_scope`` (with ``needed`` and ``provided``) when the token lacks the scope."""
+    needed = METHOD_SCOPES.get(method)
+    if method == "conversations.open" and _text(params, "users"):
+        several = "," in _text(params, "users").strip(",")
+        needed = "mpim:write" if several else "im:write"
+    if needed and needed not in grant.scopes.split(","):
+        raise ApiError("missing_scope", needed=needed, provided=grant.scopes)
 
 
 def _text(params: Params, key: str) -> str:

@@ -33,7 +33,7 @@ import requests
 from bot.httpserve import ServerThread
 
 from . import blockkit, payloads
-from .api import AppIdentity, Failure, WebApi
+from .api import DEFAULT_SCOPES, AppIdentity, Failure, WebApi
 from .hub import TOKEN_TTL, Hub, OAuthApp
 from .network import Network, RateLimits
 from .payloads import InvalidInput
@@ -99,8 +99,10 @@ class FakeSlack:
     `RateLimits`) answers HTTP 429 with ``Retry-After`` past a budget. Both can be changed
     while the fake runs (``slack.latency = 0.1``). See `bot.slackfake.network`.
 
-    OAuth: the app's `client_id`/`client_secret`; `token_rotation` makes issued tokens expire
-    after `token_ttl` seconds (workspace clock) with a refresh token. ``bot_token=None``
+    `scopes` are the bot token's (comma-separated); a method needing another answers
+    ``missing_scope``; they are also what OAuth installs ask for by default. OAuth: the
+    app's `client_id`/`client_secret`; `token_rotation` makes issued tokens expire after
+    `token_ttl` seconds (workspace clock) with a refresh token. ``bot_token=None``
     leaves this workspace without the app until `authorize` + ``oauth.v2.access``. More
     workspaces come from `add_workspace`; each answers only its own tokens.
     """
@@ -124,6 +126,7 @@ class FakeSlack:
         request_timeout: float = 30.0,
         auto_deliver_every: float | None = None,
         team_name: str = "",
+        scopes: str = DEFAULT_SCOPES,
         latency: float = 0.0,
         rate_limits: bool | RateLimits | None = None,
         client_id: str = OAuthApp.client_id,
@@ -146,14 +149,14 @@ class FakeSlack:
             [Channel(c.id, c.name, c.kind, c.members) for c in channels],
             clock,
         )
-        self._identity = AppIdentity(bot_token, app_id, bot_id, team_domain, team_name=team_name)
+        self._identity = AppIdentity(
+            bot_token, app_id, bot_id, team_domain, scopes=scopes, team_name=team_name
+        )
         # A workspace added with `add_workspace` shares the first one's server and network.
         self._owns_server = _hub is None
         if _hub is None:
             limits = RateLimits() if rate_limits is True else rate_limits or None
-            oauth = OAuthApp(
-                client_id, client_secret, app_id, token_rotation=token_rotation, token_ttl=token_ttl
-            )
+            oauth = OAuthApp(client_id, client_secret, app_id, scopes, token_rotation, token_ttl)
             _hub = Hub(Network(latency, limits), oauth)
             self._server: ServerThread | None = ServerThread(_hub.asgi())
             self.url: str = self._server.url
