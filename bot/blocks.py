@@ -259,11 +259,18 @@ def invite(
     *,
     tz: Zone = None,
 ) -> tuple[str, list[Block]]:
-    """The DM that gives a participant their own entry link. `tz` is the reader's zone."""
+    """The DM that gives a participant their own entry link. `tz` is the reader's zone.
+
+    It shows the session as it is now, so the app can ``chat.update`` the DM it sent with
+    the same builder after any change: a moved session shows its new time, a cancelled one
+    (or a participant who was removed) says so and loses its buttons.
+    """
     others = [p for p in everyone if p.participant_id != to.participant_id]
     role = "host" if to.is_host else "guest"
     title = title_of(session)
     when = when_text(session, tz)
+    if session.cancelled or not to.active:
+        return _gone(session, tz)
     text = f"You're invited to “{title}” as a {role}, {when}. Press Join then to come in."
     buttons = [_button("Join", "join", session.session_id, url=to.entry_url, style="primary")]
     if to.is_host:
@@ -278,10 +285,23 @@ def invite(
     ]
 
 
+def _gone(session: SessionRecord, tz: Zone) -> tuple[str, list[Block]]:
+    """What a DM about a session says once the session is off for its reader: no buttons."""
+    when = when_text(session, tz)
+    if session.cancelled:
+        text = f"“{title_of(session)}” on {when} was cancelled. There's nothing to join."
+    else:
+        text = f"You're no longer in “{title_of(session)}” on {when}. Your link no longer works."
+    return text, [section(f"~{text}~" if session.cancelled else text)]
+
+
 def reminder(
     session: SessionRecord, to: ParticipantRecord, *, tz: Zone = None
 ) -> tuple[str, list[Block]]:
-    """The DM shortly before a session starts. `tz` is the reader's zone."""
+    """The DM shortly before a session starts. `tz` is the reader's zone. Like `invite`, it
+    shows a cancelled session (or a removed reader) as such, without a Join button."""
+    if session.cancelled or not to.active:
+        return _gone(session, tz)
     starts = slack_time(session.start, "{date_short_pretty} at {time}", tz)
     text = f"Reminder: “{title_of(session)}” starts {starts}. Press Join to come in."
     return text, [
@@ -324,8 +344,12 @@ def booked(
     tz: Zone = None,
 ) -> tuple[str, list[Block]]:
     """The booker's private confirmation. External guests' links are listed here to forward.
-    The last block holds the host buttons (a result modal leaves it out)."""
+    The last block holds the host buttons (a result modal leaves it out). Once the session
+    is cancelled it says so, with no links and no buttons (for ``replace_original``)."""
     title = title_of(session)
+    if session.cancelled:
+        text = f"“{title}” on {when_text(session, tz)} was cancelled. Everyone was told."
+        return text, [section(f":x: {text}")]
     text = (
         f"Booked “{title}” for {when_text(session, tz)}. "
         "Everyone on Slack has been sent their own Join link by DM."
@@ -353,6 +377,47 @@ def booked(
     blocks.append(context("Everyone on Slack has been sent their own Join link by DM."))
     blocks.append(_actions(*host_buttons(session)))
     return text, blocks
+
+
+def session_list_text(sessions: Sequence[SessionRecord], tz: Zone = None) -> str:
+    """The top-level text for `session_list`: how many, and the next one's name and time.
+
+    >>> session_list_text([])
+    'You have no upcoming sessions. Book one with /coviu book.'
+    """
+    if not sessions:
+        return "You have no upcoming sessions. Book one with /coviu book."
+    first = sessions[0]
+    count = f"{len(sessions)} upcoming session{'s' if len(sessions) > 1 else ''}"
+    return (
+        f"You have {count}; the next is “{title_of(first)}” "
+        f"{slack_time(first.start, '{date_short_pretty} at {time}', tz)}. "
+        "Join, reschedule or cancel from the list."
+    )
+
+
+def copy_link_button(guest: ParticipantRecord) -> Block:
+    """*Copy link for Pat Smith*: opens `link_modal` for a guest without Slack (value: the
+    participant id; action_id ``copy_link``)."""
+    return _button(
+        shorten(f"Copy link for {guest.display_name}", 75), "copy_link", guest.participant_id
+    )
+
+
+def link_modal(session: SessionRecord, guest: ParticipantRecord, *, tz: Zone = None) -> Block:
+    """A guest's entry link, shown again to a host (ephemeral messages don't last)."""
+    name = fit(guest.display_name, NAME_SHOWN)
+    return result_modal(
+        "Guest link",
+        [
+            section(f"*{title_of(session)}*\n{when_text(session, tz)}"),
+            section(
+                f"Link for *{name}* (no Slack account) — forward it to them privately:"
+                f"\n{guest.entry_url}"
+            ),
+            context("Anyone with this link joins as this guest: send it to them alone."),
+        ],
+    )
 
 
 def _packed(lines: Sequence[str], limit: int) -> list[str]:

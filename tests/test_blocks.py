@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,14 @@ def participant(i: int, *, slack: bool = True, host: bool = False, name: str = "
     )
 
 
+def cancelled(s: SessionRecord) -> SessionRecord:
+    return replace(s, status="cancelled")
+
+
+def removed(p: ParticipantRecord) -> ParticipantRecord:
+    return replace(p, status="removed")
+
+
 def crowd() -> list[ParticipantRecord]:
     """A host, 50 people on Slack and 50 guests without, with names that need escaping."""
     return [
@@ -89,6 +98,10 @@ def messages(title: str) -> dict[str, tuple[str, list[dict[str, Any]]]]:
             ),
         ),
         "error": ("", blocks.error(title)),
+        "invite, cancelled": blocks.invite(cancelled(s), guest, people),
+        "reminder, removed": blocks.reminder(s, removed(guest)),
+        "booked, cancelled": blocks.booked(cancelled(s), people),
+        "copy link": ("", [{"type": "actions", "elements": [blocks.copy_link_button(people[60])]}]),
     }
 
 
@@ -105,6 +118,7 @@ def views(title: str) -> dict[str, dict[str, Any]]:
         "reschedule form": blocks.reschedule_modal(s, {"channel": "C0GENERAL"}),
         "add person form": blocks.add_person_modal(s, {}),
         "result": blocks.result_modal(f"Booked {title}", blocks.booked(s, people)[1][:-1]),
+        "guest link": blocks.link_modal(s, people[60]),
         "home": blocks.home(many, {x.session_id: people for x in many}, "U0P000"),
     }
 
@@ -273,3 +287,57 @@ def test_the_old_call_signatures_still_work() -> None:
     assert blocks.reschedule_modal(s, {})["callback_id"] == "reschedule"
     assert blocks.add_person_modal(s, {})["callback_id"] == "add_person"
     assert blocks.home([s], {"s1": [host]}, "U0P000")["type"] == "home"
+
+
+def test_a_cancelled_sessions_messages_say_so_and_lose_their_buttons() -> None:
+    s, host, guest = cancelled(session()), participant(0, host=True), participant(1)
+
+    for text, built in (
+        blocks.invite(s, host, [host, guest]),
+        blocks.invite(s, guest, [host, guest], tz="Australia/Sydney"),
+        blocks.reminder(s, guest),
+        blocks.booked(s, [host, guest]),
+    ):
+        assert "“Physio review”" in text and "was cancelled" in text
+        assert f"<!date^{int(START.timestamp())}^" in text
+        assert not any(b["type"] == "actions" or "accessory" in b for b in built)
+        assert "https://coviu.test/" not in text_content(text, built)
+
+
+def test_a_removed_participants_invitation_loses_its_join_button() -> None:
+    s, guest = session(), removed(participant(1))
+
+    text, built = blocks.invite(s, guest, [guest])
+
+    assert "no longer in “Physio review”" in text
+    assert all(b["type"] != "actions" for b in built)
+
+
+def test_a_moved_session_rerenders_the_invitation_with_the_new_time() -> None:
+    s, guest = session(), participant(1)
+    later = replace(s, start=s.start + timedelta(days=1), end=s.end + timedelta(days=1))
+
+    before, after = blocks.invite(s, guest, [guest])[0], blocks.invite(later, guest, [guest])[0]
+
+    assert f"<!date^{int(later.start.timestamp())}^" in after
+    assert f"<!date^{int(s.start.timestamp())}^" not in after
+    assert before != after
+
+
+def test_the_list_text_names_the_next_session_and_when() -> None:
+    text = blocks.session_list_text([session("Q&A <urgent>"), session()], tz="Europe/London")
+
+    assert text.startswith("You have 2 upcoming sessions; the next is “Q&amp;A &lt;urgent&gt;”")
+    assert "|Wed 20 Mar 2030, 4:00 AM GMT>" in text
+
+
+def test_a_guests_link_can_be_shown_again_in_a_modal() -> None:
+    pat = participant(7, slack=False, name="Pat & <Sam>")
+
+    button = blocks.copy_link_button(pat)
+    view = blocks.link_modal(session(), pat)
+
+    assert (button["text"]["text"], button["value"]) == ("Copy link for Pat & <Sam>", "p7")
+    assert pat.entry_url in text_content("", view["blocks"])
+    assert "Pat &amp; &lt;Sam&gt;" in text_content("", view["blocks"])
+    assert validate_view(view) == []
