@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import FileInstallationStore
 from slack_sdk.oauth.state_store import FileOAuthStateStore
+from slackfake_fixtures import bolt_app_for
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -381,3 +382,21 @@ def test_a_dm_by_user_id_needs_only_chat_write_and_conversations_open_needs_im_w
         "needed": "im:write",
         "provided": "commands,chat:write,users:read",
     }
+
+
+def test_uninstalling_tells_the_app_as_slack_does(slack: FakeSlack) -> None:
+    heard: list[dict[str, Any]] = []
+    with bolt_app_for(slack) as bolt:
+        for kind in ("tokens_revoked", "app_uninstalled"):
+            bolt.app.event(kind)(lambda event: heard.append(event))
+
+        slack.uninstall()
+
+        slack.wait_for(lambda: len(heard) == 2)
+    assert heard[0] == {
+        "type": "tokens_revoked",
+        "tokens": {"oauth": [], "bot": ["U0COVIUBOT"]},
+        "event_ts": heard[0]["event_ts"],
+    }
+    assert heard[1]["type"] == "app_uninstalled"
+    assert slack.bot_token is None

@@ -92,7 +92,8 @@ class Hub:
     def api_for_token(self, token: str | None) -> WebApi:
         """The workspace `token` belongs to (the first one, to refuse it, when none)."""
         if token:
-            for api in self.apis.values():
+            # A copy: a test may add a workspace while the server is answering.
+            for api in list(self.apis.values()):
                 if api.grant(token) is not None:
                     return api
         return self.primary
