@@ -15,6 +15,20 @@ Usage::
         slack.slash_command("U0ALICE", "/coviu", "book with @bob tomorrow 3pm")
         dm = slack.wait_for(lambda: slack.dms("U0BOB"))[-1]
         slack.click("U0BOB", dm, "join")
+
+Over a "real network" (see `bot.slackfake.network`)::
+
+    FakeSlack(latency=0.1, rate_limits=True)     # 100 ms a call; Slack's tiers, 429s past them
+    slack.latency = 0                             # both can change while it runs
+    slack.rate_limited_calls()                    # the calls answered 429
+
+Several workspaces and OAuth installs (see `bot.slackfake.hub`)::
+
+    other = slack.add_workspace("T0KIWI", [FakeUser("U0ZOE", "zoe", "Zoe Park", "UTC")])
+    code = slack.authorize("T0KIWI", "U0ZOE")     # Zoe clicks Allow: a code for oauth.v2.access
+    WebClient(base_url=slack.api_url).oauth_v2_access(
+        client_id=slack.client_id, client_secret=slack.client_secret, code=code)
+    other.bot_token                               # the token it issued; other.slash_command(...)
 """
 
 from __future__ import annotations
