@@ -44,6 +44,7 @@ BUTTON_VALUE = 2000
 CONFIRM_TEXT = 300
 MODAL_TITLE = 24
 TEXT_INPUT = 3000
+PRIVATE_METADATA = 3000
 # How much of a title is shown: long enough to recognise, short enough to leave room for the
 # time and the buttons' dialogs. Counted in escaped characters, as Slack counts them.
 TITLE_SHOWN = 150
@@ -547,13 +548,16 @@ def _input(
 def _modal(
     callback_id: str, title: str, submit: str, blocks: list[Block], metadata: dict[str, Any]
 ) -> Block:
+    private = json.dumps(metadata)
+    if len(private) > PRIVATE_METADATA:  # Slack would refuse the whole form
+        raise TooBig("That's too much to carry in one form. Try again with less.")
     return {
         "type": "modal",
         "callback_id": callback_id,
         "title": {"type": "plain_text", "text": title},
         "submit": {"type": "plain_text", "text": submit},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata),
+        "private_metadata": private,
         "blocks": blocks,
     }
 

@@ -341,3 +341,10 @@ def test_a_guests_link_can_be_shown_again_in_a_modal() -> None:
     assert pat.entry_url in text_content("", view["blocks"])
     assert "Pat &amp; &lt;Sam&gt;" in text_content("", view["blocks"])
     assert validate_view(view) == []
+
+
+def test_a_form_whose_metadata_slack_would_refuse_is_a_booking_error() -> None:
+    with pytest.raises(blocks.TooBig):
+        blocks.booking_modal(metadata={"text": "x" * 3000})
+
+    assert validate_view(blocks.booking_modal(metadata={"text": "x" * 2900})) == []
