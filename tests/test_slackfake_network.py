@@ -40,11 +40,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def slack(clock: Clock) -> Iterator[FakeSlack]:
-    people = [
-        *DEMO_USERS,
-        *(FakeUser(f"U0P{i:03d}", f"p{i:03d}", f"P {i}", "UTC") for i in range(40)),
-    ]
-    with FakeSlack(bot_token=BOT_TOKEN, users=people, rate_limits=RateLimits(clock=clock)) as fake:
+    limits = RateLimits(clock=clock)
+    with FakeSlack(bot_token=BOT_TOKEN, users=DEMO_USERS, rate_limits=limits) as fake:
         yield fake
 
 
