@@ -1,14 +1,15 @@
 """Run the benchmarks: every section, or the ones named.
 
-    python -m bench                 # all five sections; writes bench/results.md
+    python -m bench                 # every section; writes bench/results.md
     python -m bench ack e2e         # only these; prints them, writes nothing
     python -m bench --list
 
 Sections: ``ack`` (1. Slack acknowledgement), ``e2e`` (2. booking end to end), ``parser``
 (3. the booking-text parser, `bench/parser.py`), ``coviu`` (4. the local Coviu API),
-``memory`` (5. peak RSS of `coviu-slack serve`). Each prints a markdown table whose figures
-stand next to a reference measured in the same run, since absolute times drift between
-machines and runs. Everything listens on loopback only.
+``memory`` (5. peak RSS of `coviu-slack serve`), ``throughput`` (6. bookings/s with 1, 2
+and 4 workers on PostgreSQL, when ``COVIU_TEST_DATABASE_URL`` names one). Each prints a
+markdown table whose figures stand next to a reference measured in the same run, since
+absolute times drift between machines and runs. Everything listens on loopback only.
 """
 
 from __future__ import annotations
@@ -60,12 +61,19 @@ def _memory() -> str:
     return memory.run()
 
 
+def _throughput() -> str:
+    from bench import throughput
+
+    return throughput.run()
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "ack": _ack,
     "e2e": _e2e,
     "parser": _parser,
     "coviu": _coviu,
     "memory": _memory,
+    "throughput": _throughput,
 }
 
 

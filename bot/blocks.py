@@ -1,24 +1,54 @@
 """Block Kit builders: every message, modal and home tab the app shows.
 
 Plain functions from records to Slack's JSON. Times are written with Slack's date tokens
-(``<!date^…>``) so every reader sees their own local time; the fallback after ``|`` is UTC.
-Entry links appear only in what goes to their owner: `invite`, `reminder` and the external
-guests' links in `booked` (which is shown to the booker alone).
+(``<!date^…>``) so every reader sees their own local time; the fallback after ``|`` (what
+clients that can't render the token show) is in the reader's zone when a builder is given
+`tz`, else UTC. Entry links appear only in what goes to their owner: `invite`, `reminder` and
+the external guests' links in `booked` (which is shown to the booker alone).
 
-    >>> slack_time(datetime(2030, 1, 2, 3, 4, tzinfo=UTC), "{time}")
-    '<!date^1893553440^{time}|2030-01-02 03:04 UTC>'
+Everything a person typed (titles, names of guests without Slack) is escaped for mrkdwn and
+shortened to fit Slack's Block Kit limits: a title is ellipsised, never the time. Every
+message's top-level ``text`` (what notifications and screen readers read) names the session,
+says when, and what to do.
+
+    >>> slack_time(datetime(2030, 1, 2, 3, 4, tzinfo=UTC), "{date_short} {time}")
+    '<!date^1893553440^{date_short} {time}|Wed 2 Jan 2030, 3:04 AM UTC>'
+    >>> slack_time(datetime(2030, 1, 2, 3, 4, tzinfo=UTC), "{time}", tz="Australia/Sydney")
+    '<!date^1893553440^{time}|2:04 PM AEDT>'
+    >>> escape("Q&A <urgent>")
+    'Q&amp;A &lt;urgent&gt;'
+    >>> fit("Physiotherapy review", 10)
+    'Physiothe…'
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.booking import BookingError
 from bot.storage import ParticipantRecord, SessionRecord
 
 Block = dict[str, Any]
+Zone = str | tzinfo | None  # an IANA name, a tzinfo, or None for UTC
+
+# Block Kit's limits (https://api.slack.com/reference/block-kit), as the builders apply them.
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+CONTEXT_TEXT = 3000
+BUTTON_VALUE = 2000
+CONFIRM_TEXT = 300
+MODAL_TITLE = 24
+TEXT_INPUT = 3000
+PRIVATE_METADATA = 3000
+# How much of a title is shown: long enough to recognise, short enough to leave room for the
+# time and the buttons' dialogs. Counted in escaped characters, as Slack counts them.
+TITLE_SHOWN = 150
+NAME_SHOWN = 80
 
 HELP = """*Book a Coviu video session*
 • `/coviu book "Physio review" with @alice tomorrow 3pm for 45 min`
@@ -36,25 +66,98 @@ HELP = """*Book a Coviu video session*
 • `/coviu remove @dave` or `/coviu remove "Pat Smith"`"""
 
 
-def slack_time(moment: datetime, layout: str) -> str:
-    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+class TooBig(BookingError):
+    """What was asked for can't fit in one Slack message (e.g. a picker button's value past
+    Slack's 2,000 characters). A `BookingError`, so listeners show its message as they show
+    any refusal."""
+
+
+# -- text: escaping, shortening, times --------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """`text` as mrkdwn shows it literally: ``&``, ``<`` and ``>`` escaped, as Slack asks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text of at most `limit` characters, ellipsised when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` escaped for mrkdwn in at most `limit` characters, ellipsised when cut (never
+    in the middle of an escape)."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = 1  # the ellipsis
+    for char in text:
+        piece = escape(char)
+        if used + len(piece) > limit:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept).rstrip() + "…"
+
+
+def title_of(session: SessionRecord, limit: int = TITLE_SHOWN) -> str:
+    """The session's name for mrkdwn: escaped, ellipsised past `limit`."""
+    return fit(session.title, limit)
+
+
+def _zone(tz: Zone) -> tzinfo:
+    if tz is None:
+        return UTC
+    if isinstance(tz, tzinfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def readable(moment: datetime, tz: Zone = None, *, date: bool = True) -> str:
+    """A time people read without Slack's help, in `tz` (UTC when unknown):
+    ``Tue 20 Mar 2030, 3:00 PM AEDT`` or, without the date, ``3:00 PM AEDT``."""
+    local = moment.astimezone(_zone(tz))
+    hour = local.hour % 12 or 12
+    clock = f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+    if not date:
+        return clock
+    return f"{local:%a} {local.day} {local:%b %Y}, {clock}"
+
+
+def slack_time(moment: datetime, layout: str, tz: Zone = None) -> str:
+    """Slack's date token: each reader sees `layout` in their own zone; the fallback is in
+    `tz` (the reader's zone when the caller knows it) or UTC."""
+    fallback = readable(moment, tz, date="{date" in layout)
     return f"<!date^{int(moment.timestamp())}^{layout}|{fallback}>"
 
 
-def when_text(session: SessionRecord) -> str:
+def when_text(session: SessionRecord, tz: Zone = None) -> str:
     """``Tuesday, March 20th 3:00 PM – 3:45 PM`` in the reader's own zone."""
     return (
-        f"{slack_time(session.start, '{date_long_pretty} {time}')}"
-        f" – {slack_time(session.end, '{time}')}"
+        f"{slack_time(session.start, '{date_long_pretty} {time}', tz)}"
+        f" – {slack_time(session.end, '{time}', tz)}"
     )
 
 
 def section(text: str, **extra: Any) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+    """A mrkdwn section; text past Slack's 3,000 characters is ellipsised."""
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": shorten(text, SECTION_TEXT)},
+        **extra,
+    }
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": shorten(text, CONTEXT_TEXT)}],
+    }
 
 
 def _button(
@@ -66,9 +169,11 @@ def _button(
     style: str | None = None,
     confirm: Block | None = None,
 ) -> Block:
+    if value is not None and len(value) > BUTTON_VALUE:
+        raise TooBig("That's too much to fit on one button. Try again with fewer people.")
     button: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text},
+        "text": {"type": "plain_text", "text": shorten(text, 75)},
         "action_id": action_id,
     }
     if value is not None:
@@ -87,15 +192,34 @@ def _actions(*elements: Block) -> Block:
 
 
 def person(participant: ParticipantRecord) -> str:
-    name = f"<@{participant.slack_user}>" if participant.slack_user else participant.display_name
+    """A participant in mrkdwn: a mention for Slack users, the escaped name for others."""
+    name = (
+        f"<@{participant.slack_user}>"
+        if participant.slack_user
+        else fit(participant.display_name, NAME_SHOWN)
+    )
     return f"{name} (host)" if participant.is_host else name
 
 
-def people_text(participants: Sequence[ParticipantRecord]) -> str:
-    return ", ".join(person(p) for p in participants)
+def people_text(participants: Sequence[ParticipantRecord], limit: int = 2000) -> str:
+    """Everyone, comma-separated; past `limit` characters the rest are counted."""
+    names = [person(p) for p in participants]
+    text = ", ".join(names)
+    if len(text) <= limit:
+        return text
+    shown: list[str] = []
+    for i, name in enumerate(names):
+        more = f" and {len(names) - i} more"
+        if len(", ".join([*shown, name])) + len(more) > limit:
+            return ", ".join(shown) + f" and {len(names) - len(shown)} more"
+        shown.append(name)
+    return ", ".join(shown)
 
 
-def cancel_button(session: SessionRecord) -> Block:
+def cancel_button(session: SessionRecord, tz: Zone = None) -> Block:
+    tail = " will be cancelled for everyone. This can't be undone."
+    # Whatever the title's length, the dialog stays within Slack's 300 characters.
+    title = fit(session.title, CONFIRM_TEXT - len(tail) - 2)
     return _button(
         "Cancel session",
         "cancel_session",
@@ -103,10 +227,7 @@ def cancel_button(session: SessionRecord) -> Block:
         style="danger",
         confirm={
             "title": {"type": "plain_text", "text": "Cancel this session?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": f"“{session.title}” will be cancelled for everyone. This can't be undone.",
-            },
+            "text": {"type": "mrkdwn", "text": f"“{title}”{tail}"},
             "confirm": {"type": "plain_text", "text": "Cancel session"},
             "deny": {"type": "plain_text", "text": "Keep it"},
             "style": "danger",
@@ -122,36 +243,68 @@ def host_buttons(session: SessionRecord) -> list[Block]:
     ]
 
 
-def session_summary(session: SessionRecord, participants: Sequence[ParticipantRecord]) -> Block:
-    return section(f"*{session.title}*\n{when_text(session)}\nWith {people_text(participants)}")
+def session_summary(
+    session: SessionRecord, participants: Sequence[ParticipantRecord], tz: Zone = None
+) -> Block:
+    head = f"*{title_of(session)}*\n{when_text(session, tz)}\nWith "
+    return section(head + people_text(participants, SECTION_TEXT - len(head)))
 
 
 # -- messages -------------------------------------------------------------------------------
 
 
 def invite(
-    session: SessionRecord, to: ParticipantRecord, everyone: Sequence[ParticipantRecord]
+    session: SessionRecord,
+    to: ParticipantRecord,
+    everyone: Sequence[ParticipantRecord],
+    *,
+    tz: Zone = None,
 ) -> tuple[str, list[Block]]:
-    """The DM that gives a participant their own entry link."""
+    """The DM that gives a participant their own entry link. `tz` is the reader's zone.
+
+    It shows the session as it is now, so the app can ``chat.update`` the DM it sent with
+    the same builder after any change: a moved session shows its new time, a cancelled one
+    (or a participant who was removed) says so and loses its buttons.
+    """
     others = [p for p in everyone if p.participant_id != to.participant_id]
     role = "host" if to.is_host else "guest"
-    text = f"You're invited to “{session.title}” as a {role}."
+    title = title_of(session)
+    when = when_text(session, tz)
+    if session.cancelled or not to.active:
+        return _gone(session, tz)
+    text = f"You're invited to “{title}” as a {role}, {when}. Press Join then to come in."
     buttons = [_button("Join", "join", session.session_id, url=to.entry_url, style="primary")]
     if to.is_host:
         buttons += host_buttons(session)
     return text, [
-        section(f"{text}\n*{session.title}*\n{when_text(session)}"),
+        section(f"You're invited to “{title}” as a {role}.\n*{title}*\n{when}"),
         context(
-            f"With {people_text(others) or 'nobody else yet'}. "
+            f"With {people_text(others, 2500) or 'nobody else yet'}. "
             "This Join link is yours alone: please don't share it."
         ),
         _actions(*buttons),
     ]
 
 
-def reminder(session: SessionRecord, to: ParticipantRecord) -> tuple[str, list[Block]]:
-    starts = slack_time(session.start, "{date_short_pretty} at {time}")
-    text = f"Reminder: “{session.title}” starts {starts}."
+def _gone(session: SessionRecord, tz: Zone) -> tuple[str, list[Block]]:
+    """What a DM about a session says once the session is off for its reader: no buttons."""
+    when = when_text(session, tz)
+    if session.cancelled:
+        text = f"“{title_of(session)}” on {when} was cancelled. There's nothing to join."
+    else:
+        text = f"You're no longer in “{title_of(session)}” on {when}. Your link no longer works."
+    return text, [section(f"~{text}~" if session.cancelled else text)]
+
+
+def reminder(
+    session: SessionRecord, to: ParticipantRecord, *, tz: Zone = None
+) -> tuple[str, list[Block]]:
+    """The DM shortly before a session starts. `tz` is the reader's zone. Like `invite`, it
+    shows a cancelled session (or a removed reader) as such, without a Join button."""
+    if session.cancelled or not to.active:
+        return _gone(session, tz)
+    starts = slack_time(session.start, "{date_short_pretty} at {time}", tz)
+    text = f"Reminder: “{title_of(session)}” starts {starts}. Press Join to come in."
     return text, [
         section(f":alarm_clock: {text}"),
         _actions(_button("Join", "join", session.session_id, url=to.entry_url, style="primary")),
@@ -159,16 +312,17 @@ def reminder(session: SessionRecord, to: ParticipantRecord) -> tuple[str, list[B
 
 
 CHANGES = {
-    "cancelled": "“{title}” on {when} was cancelled by <@{by}>.",
+    "cancelled": "“{title}” on {when} was cancelled by <@{by}>. There's nothing to join.",
     "rescheduled": "<@{by}> moved “{title}” to {when}. Your Join link stays the same.",
     "removed": "<@{by}> removed you from “{title}” on {when}. Your link no longer works.",
 }
 
 
 def changed(
-    session: SessionRecord, to: ParticipantRecord, change: str, by: str
+    session: SessionRecord, to: ParticipantRecord, change: str, by: str, *, tz: Zone = None
 ) -> tuple[str, list[Block]]:
-    text = CHANGES[change].format(title=session.title, when=when_text(session), by=by)
+    """A participant's DM about a cancel, a move or their removal."""
+    text = CHANGES[change].format(title=title_of(session), when=when_text(session, tz), by=by)
     blocks = [section(text)]
     if change == "rescheduled":
         blocks.append(
@@ -177,9 +331,9 @@ def changed(
     return text, blocks
 
 
-def moved(session: SessionRecord) -> tuple[str, list[Block]]:
+def moved(session: SessionRecord, *, tz: Zone = None) -> tuple[str, list[Block]]:
     """The host's confirmation that a session moved."""
-    text = f"Moved “{session.title}” to {when_text(session)}. Everyone was told."
+    text = f"Moved “{title_of(session)}” to {when_text(session, tz)}. Everyone was told."
     return text, [section(f":white_check_mark: {text}")]
 
 
@@ -187,31 +341,95 @@ def booked(
     session: SessionRecord,
     participants: Sequence[ParticipantRecord],
     undelivered: Sequence[ParticipantRecord] = (),
+    *,
+    tz: Zone = None,
 ) -> tuple[str, list[Block]]:
-    """The booker's private confirmation. External guests' links are listed here to forward."""
-    text = f"Booked “{session.title}”."
+    """The booker's private confirmation. External guests' links are listed here to forward.
+    The last block holds the host buttons (a result modal leaves it out). Once the session
+    is cancelled it says so, with no links and no buttons (for ``replace_original``)."""
+    title = title_of(session)
+    if session.cancelled:
+        text = f"“{title}” on {when_text(session, tz)} was cancelled. Everyone was told."
+        return text, [section(f":x: {text}")]
+    text = (
+        f"Booked “{title}” for {when_text(session, tz)}. "
+        "Everyone on Slack has been sent their own Join link by DM."
+    )
     blocks = [
-        section(f":white_check_mark: {text}"),
-        session_summary(session, participants),
+        section(f":white_check_mark: Booked “{title}”."),
+        session_summary(session, participants, tz),
     ]
-    for guest in (p for p in participants if p.slack_user is None):
-        blocks.append(
-            section(
-                f"Link for *{guest.display_name}* (no Slack account) — forward it to them "
-                f"privately:\n{guest.entry_url}"
-            )
-        )
+    # Links are packed several to a section, so 50 guests without Slack fit in one message.
+    lines = [
+        f"Link for *{fit(g.display_name, NAME_SHOWN)}* (no Slack account) — forward it to them "
+        f"privately:\n{g.entry_url}"
+        for g in participants
+        if g.slack_user is None
+    ]
+    blocks.extend(section(text) for text in _packed(lines, SECTION_TEXT))
     if undelivered:
         blocks.append(
             context(
                 ":warning: I couldn't DM "
-                + people_text(undelivered)
+                + people_text(undelivered, 2500)
                 + "; their links are in the session. Try `/coviu list` later or add them again."
             )
         )
     blocks.append(context("Everyone on Slack has been sent their own Join link by DM."))
     blocks.append(_actions(*host_buttons(session)))
     return text, blocks
+
+
+def session_list_text(sessions: Sequence[SessionRecord], tz: Zone = None) -> str:
+    """The top-level text for `session_list`: how many, and the next one's name and time.
+
+    >>> session_list_text([])
+    'You have no upcoming sessions. Book one with /coviu book.'
+    """
+    if not sessions:
+        return "You have no upcoming sessions. Book one with /coviu book."
+    first = sessions[0]
+    count = f"{len(sessions)} upcoming session{'s' if len(sessions) > 1 else ''}"
+    return (
+        f"You have {count}; the next is “{title_of(first)}” "
+        f"{slack_time(first.start, '{date_short_pretty} at {time}', tz)}. "
+        "Join, reschedule or cancel from the list."
+    )
+
+
+def copy_link_button(guest: ParticipantRecord) -> Block:
+    """*Copy link for Pat Smith*: opens `link_modal` for a guest without Slack (value: the
+    participant id; action_id ``copy_link``)."""
+    return _button(
+        shorten(f"Copy link for {guest.display_name}", 75), "copy_link", guest.participant_id
+    )
+
+
+def link_modal(session: SessionRecord, guest: ParticipantRecord, *, tz: Zone = None) -> Block:
+    """A guest's entry link, shown again to a host (ephemeral messages don't last)."""
+    name = fit(guest.display_name, NAME_SHOWN)
+    return result_modal(
+        "Guest link",
+        [
+            section(f"*{title_of(session)}*\n{when_text(session, tz)}"),
+            section(
+                f"Link for *{name}* (no Slack account) — forward it to them privately:"
+                f"\n{guest.entry_url}"
+            ),
+            context("Anyone with this link joins as this guest: send it to them alone."),
+        ],
+    )
+
+
+def _packed(lines: Sequence[str], limit: int) -> list[str]:
+    """`lines` joined into as few texts of at most `limit` characters as they go in whole."""
+    texts: list[str] = []
+    for line in lines:
+        if texts and len(texts[-1]) + 1 + len(line) <= limit:
+            texts[-1] += "\n" + line
+        else:
+            texts.append(line)
+    return texts
 
 
 def session_list(
@@ -222,6 +440,7 @@ def session_list(
     empty: str = "You have no upcoming sessions. Book one with `/coviu book …` or `/coviu`.",
     heading: str | None = None,
     limit: int = 15,
+    tz: Zone = None,
 ) -> list[Block]:
     """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
     in a view) and each session takes three, so past `limit` the rest are counted, not shown."""
@@ -232,7 +451,7 @@ def session_list(
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)
         blocks.append({"type": "divider"})
-        blocks.append(session_summary(session, people))
+        blocks.append(session_summary(session, people, tz))
         buttons: list[Block] = []
         if me is not None:
             buttons.append(
@@ -254,12 +473,15 @@ def pick_session(
     action_id: str,
     verb: str,
     payload: dict[str, Any] | None = None,
+    *,
+    tz: Zone = None,
 ) -> list[Block]:
     """Ask which session to act on: one button per session, carrying what to do. Without a
     payload a button's value is the bare session id, as on the session's own buttons, so the
-    same listener serves both."""
+    same listener serves both. Raises `TooBig` when a payload can't fit in a button's value
+    (Slack's 2,000 characters)."""
     blocks: list[Block] = [section(question)]
-    for session in sessions[:48]:  # within Slack's 50 blocks, with the question
+    for session in sessions[: MAX_MESSAGE_BLOCKS - 2]:  # within Slack's 50, with the question
         value = (
             json.dumps({"session_id": session.session_id, **payload})
             if payload is not None
@@ -267,10 +489,13 @@ def pick_session(
         )
         blocks.append(
             section(
-                f"*{session.title}*\n{when_text(session)}",
+                f"*{title_of(session)}*\n{when_text(session, tz)}",
                 accessory=_button(verb.capitalize(), action_id, value),
             )
         )
+    if len(sessions) > MAX_MESSAGE_BLOCKS - 2:
+        later = len(sessions) - (MAX_MESSAGE_BLOCKS - 2)
+        blocks.append(context(f"…and {later} more not shown. Name the session to narrow it."))
     return blocks
 
 
@@ -323,13 +548,16 @@ def _input(
 def _modal(
     callback_id: str, title: str, submit: str, blocks: list[Block], metadata: dict[str, Any]
 ) -> Block:
+    private = json.dumps(metadata)
+    if len(private) > PRIVATE_METADATA:  # Slack would refuse the whole form
+        raise TooBig("That's too much to carry in one form. Try again with less.")
     return {
         "type": "modal",
         "callback_id": callback_id,
         "title": {"type": "plain_text", "text": title},
         "submit": {"type": "plain_text", "text": submit},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata),
+        "private_metadata": private,
         "blocks": blocks,
     }
 
@@ -393,7 +621,12 @@ def booking_modal(
     }
     blocks = [context(f":information_source: {note}")] if note else []
     blocks += [
-        _input("title", "Session name", _with_initial(name, "initial_value", title), optional=True),
+        _input(
+            "title",
+            "Session name",
+            _with_initial(name, "initial_value", shorten(title, TEXT_INPUT) if title else None),
+            optional=True,
+        ),
         _input("when", "Date and time", _datetime_picker(start)),
         _input("length", "Length", _length_select(minutes)),
         _input("hosts", "Hosts", _users_picker(hosts)),
@@ -401,7 +634,7 @@ def booking_modal(
         _input(
             "external",
             "Guests without Slack",
-            _with_initial(outside, "initial_value", "\n".join(external)),
+            _with_initial(outside, "initial_value", shorten("\n".join(external), TEXT_INPUT)),
             optional=True,
             hint="You'll get their private links to forward.",
         ),
@@ -410,10 +643,10 @@ def booking_modal(
     return _modal("book", "Book a Coviu session", "Book", blocks, metadata or {})
 
 
-def reschedule_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
+def reschedule_modal(session: SessionRecord, metadata: dict[str, Any], *, tz: Zone = None) -> Block:
     minutes = int((session.end - session.start).total_seconds() // 60)
     blocks = [
-        section(f"*{session.title}*\nNow: {when_text(session)}"),
+        section(f"*{title_of(session)}*\nNow: {when_text(session, tz)}"),
         _input("when", "New date and time", _datetime_picker(session.start)),
         _input("length", "Length", _length_select(minutes)),
     ]
@@ -426,7 +659,7 @@ def reschedule_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
     )
 
 
-def add_person_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
+def add_person_modal(session: SessionRecord, metadata: dict[str, Any], *, tz: Zone = None) -> Block:
     role = {
         "type": "static_select",
         "action_id": "value",
@@ -434,7 +667,7 @@ def add_person_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
         "initial_option": _option("Guest", "GUEST"),
     }
     blocks = [
-        section(f"*{session.title}*\n{when_text(session)}"),
+        section(f"*{title_of(session)}*\n{when_text(session, tz)}"),
         _input(
             "user",
             "Someone on Slack",
@@ -455,12 +688,13 @@ def add_person_modal(session: SessionRecord, metadata: dict[str, Any]) -> Block:
 
 
 def result_modal(title: str, blocks: list[Block]) -> Block:
+    """A modal to read, not to fill in: `title` ellipsised to Slack's 24 characters."""
     return {
         "type": "modal",
         "callback_id": "result",
-        "title": {"type": "plain_text", "text": title[:24]},
+        "title": {"type": "plain_text", "text": shorten(title, MODAL_TITLE)},
         "close": {"type": "plain_text", "text": "Done"},
-        "blocks": blocks,
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
     }
 
 
@@ -468,6 +702,8 @@ def home(
     sessions: Sequence[SessionRecord],
     participants: dict[str, list[ParticipantRecord]],
     viewer: str,
+    *,
+    tz: Zone = None,
 ) -> Block:
     return {
         "type": "home",
@@ -476,7 +712,7 @@ def home(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
-            *session_list(sessions, participants, viewer, limit=30),
+            *session_list(sessions, participants, viewer, limit=30, tz=tz),
             context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

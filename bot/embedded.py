@@ -7,6 +7,7 @@ registered in one fixed team, so sessions booked before a restart still belong t
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,32 @@ def coviu_db_path(settings: Settings) -> Path:
     return path.with_name(path.stem + ".coviu" + (path.suffix or ".db"))
 
 
+def _kept_secret(settings: Settings) -> str:
+    """The embedded API client's secret, made once and kept beside the database (mode 600):
+    every process started on the same files (a restart, a second `serve`, the shell) registers
+    the same one instead of locking the others out with a new one."""
+    path = coviu_db_path(settings).with_suffix(".secret")
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(24)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secret)
+    return secret
+
+
 def embedded_coviu(settings: Settings, public_url: str, **options: Any) -> tuple[Any, CoviuClient]:
     """The local Coviu API as an ASGI app to be served at `public_url` (its entry links point
     there), and a client of it. `options` go to `create_app` (e.g. a shared `clock`)."""
     from bot.coviu.server import ClientRegistration, create_app
 
     key = settings.coviu_api_key or "coviu-slack-embedded"
-    secret = settings.coviu_api_secret or secrets.token_urlsafe(24)
+    secret = settings.coviu_api_secret or _kept_secret(settings)
     app = create_app(
         coviu_db_path(settings),
         [ClientRegistration(key, secret, TEAM)],

@@ -38,8 +38,9 @@ from bot.slackfake import (  # noqa: E402
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
     """The fake, serving its Web API on loopback."""
-    with FakeSlack(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, team_id="T0CLINIC",
-                   users=DEMO_USERS) as fake:
+    with FakeSlack(
+        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, team_id="T0CLINIC", users=DEMO_USERS
+    ) as fake:
         yield fake
 
 
@@ -55,16 +56,27 @@ def bolt(slack: FakeSlack) -> Iterator[BoltServer]:
     with bolt_app_for(slack) as server:
         yield server
 
+
 JOIN_BLOCKS: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Physio review* at 3pm"}},
     {
         "type": "actions",
         "block_id": "session",
         "elements": [
-            {"type": "button", "action_id": "join", "value": "p1", "url": "https://x.test/p1",
-             "text": {"type": "plain_text", "text": "Join"}},
-            {"type": "button", "action_id": "cancel", "value": "s1", "style": "danger",
-             "text": {"type": "plain_text", "text": "Cancel"}},
+            {
+                "type": "button",
+                "action_id": "join",
+                "value": "p1",
+                "url": "https://x.test/p1",
+                "text": {"type": "plain_text", "text": "Join"},
+            },
+            {
+                "type": "button",
+                "action_id": "cancel",
+                "value": "s1",
+                "style": "danger",
+                "text": {"type": "plain_text", "text": "Cancel"},
+            },
         ],
     },
 ]
@@ -76,25 +88,59 @@ BOOKING_MODAL: dict[str, Any] = {
     "title": {"type": "plain_text", "text": "Book a session"},
     "submit": {"type": "plain_text", "text": "Book"},
     "blocks": [
-        {"type": "input", "block_id": "name", "label": {"type": "plain_text", "text": "Name"},
-         "element": {"type": "plain_text_input", "action_id": "value",
-                     "initial_value": "Physio review"}},
-        {"type": "input", "block_id": "when", "label": {"type": "plain_text", "text": "When"},
-         "element": {"type": "datetimepicker", "action_id": "at",
-                     "initial_date_time": 1767225600}},
-        {"type": "input", "block_id": "minutes",
-         "label": {"type": "plain_text", "text": "Minutes"},
-         "element": {"type": "number_input", "action_id": "n", "is_decimal_allowed": False,
-                     "initial_value": "30", "min_value": "5"}},
-        {"type": "input", "block_id": "guests", "optional": True,
-         "label": {"type": "plain_text", "text": "Guests"},
-         "element": {"type": "multi_users_select", "action_id": "users"}},
-        {"type": "input", "block_id": "remind", "label": {"type": "plain_text", "text": "Remind"},
-         "element": {"type": "static_select", "action_id": "lead", "options": [
-             {"text": {"type": "plain_text", "text": "10 min"}, "value": "10"},
-             {"text": {"type": "plain_text", "text": "1 hour"}, "value": "60"}],
-             "initial_option": {"text": {"type": "plain_text", "text": "10 min"},
-                                "value": "10"}}},
+        {
+            "type": "input",
+            "block_id": "name",
+            "label": {"type": "plain_text", "text": "Name"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "initial_value": "Physio review",
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "when",
+            "label": {"type": "plain_text", "text": "When"},
+            "element": {
+                "type": "datetimepicker",
+                "action_id": "at",
+                "initial_date_time": 1767225600,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "minutes",
+            "label": {"type": "plain_text", "text": "Minutes"},
+            "element": {
+                "type": "number_input",
+                "action_id": "n",
+                "is_decimal_allowed": False,
+                "initial_value": "30",
+                "min_value": "5",
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "guests",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Guests"},
+            "element": {"type": "multi_users_select", "action_id": "users"},
+        },
+        {
+            "type": "input",
+            "block_id": "remind",
+            "label": {"type": "plain_text", "text": "Remind"},
+            "element": {
+                "type": "static_select",
+                "action_id": "lead",
+                "options": [
+                    {"text": {"type": "plain_text", "text": "10 min"}, "value": "10"},
+                    {"text": {"type": "plain_text", "text": "1 hour"}, "value": "60"},
+                ],
+                "initial_option": {"text": {"type": "plain_text", "text": "10 min"}, "value": "10"},
+            },
+        },
     ],
 }
 
@@ -153,6 +199,39 @@ def test_posting_to_a_user_id_lands_in_the_bots_dm_with_them(
     assert slack.dms("U0BOB") == []
 
 
+def test_a_dm_is_kept_by_its_d_channel_and_the_user_id_does_not_update_it(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="U0BOB", text="Physio review at 3pm")
+
+    # As on Slack (python-slack-sdk #528): chat.update and chat.delete want the D… id.
+    for call in (
+        lambda: client.chat_update(channel="U0BOB", ts=posted["ts"], text="at 4pm"),
+        lambda: client.chat_delete(channel="U0BOB", ts=posted["ts"]),
+    ):
+        assert api_error(call) == "channel_not_found"
+    client.chat_update(channel=posted["channel"], ts=posted["ts"], text="Physio review at 4pm")
+
+    [dm] = slack.dms("U0BOB")
+    assert (dm.channel, dm.text) == ("D0BOB", "Physio review at 4pm")
+    # No conversations.open was needed for any of it.
+    assert [c.method for c in slack.calls] == [
+        "chat.postMessage",
+        "chat.update",
+        "chat.delete",
+        "chat.update",
+    ]
+
+
+def test_a_bot_or_a_stranger_cannot_be_dmed_by_id(client: WebClient) -> None:
+    assert api_error(lambda: client.chat_postMessage(channel="U0COVIUBOT", text="x")) == (
+        "channel_not_found"
+    )
+    assert api_error(lambda: client.chat_postMessage(channel="U0NOBODY", text="x")) == (
+        "channel_not_found"
+    )
+
+
 def test_conversations_open_gives_the_im_a_user_id_post_uses(
     slack: FakeSlack, client: WebClient
 ) -> None:
@@ -168,15 +247,19 @@ def test_message_arguments_are_checked_with_slacks_error_codes(client: WebClient
     assert api_error(lambda: client.chat_postMessage(channel="C0NOPE", text="x")) == (
         "channel_not_found"
     )
-    assert api_error(
-        lambda: client.api_call("chat.postMessage", json={"channel": "U0ALICE"})
-    ) == "no_text"
+    assert (
+        api_error(lambda: client.api_call("chat.postMessage", json={"channel": "U0ALICE"}))
+        == "no_text"
+    )
     bad_blocks: Any = [{"text": "no type"}]
-    assert api_error(
-        lambda: client.chat_postMessage(channel="U0ALICE", text="x", blocks=bad_blocks)
-    ) == "invalid_blocks"
-    assert api_error(lambda: client.chat_postEphemeral(channel="C0GENERAL", user="U0NOBODY",
-                                                       text="x")) == "user_not_found"
+    assert (
+        api_error(lambda: client.chat_postMessage(channel="U0ALICE", text="x", blocks=bad_blocks))
+        == "invalid_blocks"
+    )
+    assert (
+        api_error(lambda: client.chat_postEphemeral(channel="C0GENERAL", user="U0NOBODY", text="x"))
+        == "user_not_found"
+    )
     assert api_error(lambda: client.users_info(user="U0NOBODY")) == "user_not_found"
     assert api_error(lambda: client.conversations_open(users="U0NOBODY")) == "user_not_found"
 
@@ -193,15 +276,14 @@ def test_slack_gives_ids_to_blocks_and_buttons_sent_without_them(
     slack: FakeSlack, client: WebClient
 ) -> None:
     button = {"type": "button", "text": {"type": "plain_text", "text": "Go"}}
-    client.chat_postMessage(channel="U0ALICE", text="x",
-                            blocks=[{"type": "actions", "elements": [button]}])
+    client.chat_postMessage(
+        channel="U0ALICE", text="x", blocks=[{"type": "actions", "elements": [button]}]
+    )
     [go] = slack.dms("U0ALICE")[0].buttons()
     assert go.action_id and go.block_id
 
 
-def test_an_ephemeral_message_is_seen_only_by_its_user(
-    slack: FakeSlack, client: WebClient
-) -> None:
+def test_an_ephemeral_message_is_seen_only_by_its_user(slack: FakeSlack, client: WebClient) -> None:
     answer = client.chat_postEphemeral(channel="C0GENERAL", user="U0CAROL", text="only you")
 
     [seen] = slack.ephemerals("U0CAROL")
@@ -209,8 +291,10 @@ def test_an_ephemeral_message_is_seen_only_by_its_user(
     assert slack.ephemerals("U0ALICE") == []
     assert slack.channel_messages("C0GENERAL") == []
     # Nobody else can be shown something in a DM that is not theirs.
-    assert api_error(lambda: client.chat_postEphemeral(channel="D0ALICE", user="U0BOB",
-                                                       text="x")) == "user_not_in_channel"
+    assert (
+        api_error(lambda: client.chat_postEphemeral(channel="D0ALICE", user="U0BOB", text="x"))
+        == "user_not_in_channel"
+    )
 
 
 def test_messages_are_updated_and_deleted_by_channel_and_ts(
@@ -225,8 +309,12 @@ def test_messages_are_updated_and_deleted_by_channel_and_ts(
 
     client.chat_delete(channel=posted["channel"], ts=posted["ts"])
     assert slack.dms("U0DAVE") == []
-    assert api_error(lambda: client.chat_update(channel=posted["channel"], ts=posted["ts"],
-                                                text="again")) == "message_not_found"
+    assert (
+        api_error(
+            lambda: client.chat_update(channel=posted["channel"], ts=posted["ts"], text="again")
+        )
+        == "message_not_found"
+    )
 
 
 def test_only_the_bots_own_messages_can_be_edited(
@@ -235,10 +323,14 @@ def test_only_the_bots_own_messages_can_be_edited(
     slack.say("U0ALICE", "hello bot")  # a person's message in the DM
     [typed] = [m for m in slack.messages() if m.user == "U0ALICE"]
 
-    assert api_error(lambda: client.chat_update(channel="D0ALICE", ts=typed.ts,
-                                                text="edited")) == "cant_update_message"
-    assert api_error(lambda: client.chat_delete(channel="D0ALICE",
-                                                ts=typed.ts)) == "cant_delete_message"
+    assert (
+        api_error(lambda: client.chat_update(channel="D0ALICE", ts=typed.ts, text="edited"))
+        == "cant_update_message"
+    )
+    assert (
+        api_error(lambda: client.chat_delete(channel="D0ALICE", ts=typed.ts))
+        == "cant_delete_message"
+    )
 
 
 def test_scheduled_messages_are_posted_when_the_fake_delivers_them(
@@ -249,24 +341,34 @@ def test_scheduled_messages_are_posted_when_the_fake_delivers_them(
     first = client.chat_scheduleMessage(channel="D0BOB", post_at=int(now) + 600, text="soon")
     second = client.chat_scheduleMessage(channel="D0BOB", post_at=int(now) + 900, text="later")
     gone = client.chat_scheduleMessage(channel="D0BOB", post_at=int(now) + 60, text="moved")
-    client.chat_deleteScheduledMessage(channel="D0BOB",
-                                       scheduled_message_id=gone["scheduled_message_id"])
+    client.chat_deleteScheduledMessage(
+        channel="D0BOB", scheduled_message_id=gone["scheduled_message_id"]
+    )
 
     listed = client.chat_scheduledMessages_list()["scheduled_messages"]
     assert [(m["id"], m["post_at"]) for m in listed] == [
         (first["scheduled_message_id"], int(now) + 600),
         (second["scheduled_message_id"], int(now) + 900),
     ]
-    assert api_error(lambda: client.chat_scheduleMessage(channel="D0BOB", post_at=int(now) - 1,
-                                                         text="x")) == "time_in_past"
+    assert (
+        api_error(
+            lambda: client.chat_scheduleMessage(channel="D0BOB", post_at=int(now) - 1, text="x")
+        )
+        == "time_in_past"
+    )
 
     assert [m.text for m in slack.deliver_scheduled(now + 700)] == ["soon"]
     assert [m.text for m in slack.dms("U0BOB")] == ["soon"]
     assert slack.dms("U0BOB")[0].source == "scheduled"
     assert [m["text"] for m in slack.scheduled_messages()] == ["later"]
-    assert api_error(lambda: client.chat_deleteScheduledMessage(
-        channel="D0BOB", scheduled_message_id=first["scheduled_message_id"]
-    )) == "invalid_scheduled_message_id"
+    assert (
+        api_error(
+            lambda: client.chat_deleteScheduledMessage(
+                channel="D0BOB", scheduled_message_id=first["scheduled_message_id"]
+            )
+        )
+        == "invalid_scheduled_message_id"
+    )
 
 
 # --- Web API: users -------------------------------------------------------------------------
@@ -302,8 +404,10 @@ def test_mentions_are_escaped_for_known_users_only() -> None:
 def test_views_open_needs_a_trigger_the_fake_issued_and_nobody_used(
     slack: FakeSlack, client: WebClient
 ) -> None:
-    assert api_error(lambda: client.views_open(trigger_id="123.456.abc",
-                                               view=BOOKING_MODAL)) == "invalid_trigger_id"
+    assert (
+        api_error(lambda: client.views_open(trigger_id="123.456.abc", view=BOOKING_MODAL))
+        == "invalid_trigger_id"
+    )
     trigger = slack.new_trigger_id("U0ALICE")
 
     view = client.views_open(trigger_id=trigger, view=BOOKING_MODAL)["view"]
@@ -314,10 +418,15 @@ def test_views_open_needs_a_trigger_the_fake_issued_and_nobody_used(
     assert (view["callback_id"], view["private_metadata"]) == ("book", "from-test")
     [modal] = slack.view_stack("U0ALICE")
     assert (modal.id, modal.hash, modal.title, modal.submit) == (
-        view["id"], view["hash"], "Book a session", "Book"
+        view["id"],
+        view["hash"],
+        "Book a session",
+        "Book",
     )
-    assert api_error(lambda: client.views_open(trigger_id=trigger,
-                                               view=BOOKING_MODAL)) == "exchanged_trigger_id"
+    assert (
+        api_error(lambda: client.views_open(trigger_id=trigger, view=BOOKING_MODAL))
+        == "exchanged_trigger_id"
+    )
 
 
 def test_a_trigger_expires(client: WebClient) -> None:
@@ -325,8 +434,10 @@ def test_a_trigger_expires(client: WebClient) -> None:
     with FakeSlack(trigger_ttl=-1) as slack:
         client = WebClient("xoxb-test", base_url=slack.api_url)
         trigger = slack.new_trigger_id("U0ALICE")
-        assert api_error(lambda: client.views_open(trigger_id=trigger,
-                                                   view=BOOKING_MODAL)) == "expired_trigger_id"
+        assert (
+            api_error(lambda: client.views_open(trigger_id=trigger, view=BOOKING_MODAL))
+            == "expired_trigger_id"
+        )
 
 
 def test_a_modal_without_a_title_or_a_submit_for_its_inputs_is_refused(
@@ -345,32 +456,42 @@ def test_views_push_and_update_keep_the_stack_and_check_the_hash(
     slack: FakeSlack, client: WebClient
 ) -> None:
     root = client.views_open(trigger_id=slack.new_trigger_id("U0BOB"), view=BOOKING_MODAL)
-    confirm = {"type": "modal", "title": {"type": "plain_text", "text": "Sure?"},
-               "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Really?"}}]}
+    confirm = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Sure?"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Really?"}}],
+    }
     pushed = client.views_push(trigger_id=slack.new_trigger_id("U0BOB"), view=confirm)["view"]
 
     assert pushed["root_view_id"] == pushed["previous_view_id"] == root["view"]["id"]
     assert [v.id for v in slack.view_stack("U0BOB")] == [root["view"]["id"], pushed["id"]]
 
     stale_hash = pushed["hash"]
-    updated = client.views_update(view_id=pushed["id"], hash=stale_hash,
-                                  view={**confirm, "callback_id": "sure"})["view"]
+    updated = client.views_update(
+        view_id=pushed["id"], hash=stale_hash, view={**confirm, "callback_id": "sure"}
+    )["view"]
     assert updated["id"] == pushed["id"] and updated["hash"] != stale_hash
     assert slack.modal("U0BOB").callback_id == "sure"  # type: ignore[union-attr]
-    assert api_error(lambda: client.views_update(view_id=pushed["id"], hash=stale_hash,
-                                                 view=confirm)) == "hash_conflict"
+    assert (
+        api_error(lambda: client.views_update(view_id=pushed["id"], hash=stale_hash, view=confirm))
+        == "hash_conflict"
+    )
     assert api_error(lambda: client.views_update(view_id="V0NOPE", view=confirm)) == "not_found"
 
 
 def test_the_app_home_is_published_per_user(slack: FakeSlack, client: WebClient) -> None:
-    home = {"type": "home", "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "No sessions yet"}}]}
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "No sessions yet"}}],
+    }
     client.views_publish(user_id="U0CAROL", view=home)
 
     assert "No sessions yet" in slack.home("U0CAROL").text_content()  # type: ignore[union-attr]
     assert slack.home("U0ALICE") is None
-    assert api_error(lambda: client.views_publish(user_id="U0CAROL",
-                                                  view=BOOKING_MODAL)) == "invalid_arguments"
+    assert (
+        api_error(lambda: client.views_publish(user_id="U0CAROL", view=BOOKING_MODAL))
+        == "invalid_arguments"
+    )
 
 
 # --- Web API: faults, recording, waiting ----------------------------------------------------
@@ -387,8 +508,11 @@ def test_rate_limits_are_answered_with_429_and_retry_after(
 
     # Only the next call fails; slack_sdk's own retry handler gets through after it.
     slack.fail_next("chat.postMessage", "ratelimited", retry_after=0)
-    patient = WebClient("xoxb-test", base_url=slack.api_url,
-                        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    patient = WebClient(
+        "xoxb-test",
+        base_url=slack.api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
     assert patient.chat_postMessage(channel="U0ALICE", text="x")["ok"]
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 429, 200]
 
@@ -433,8 +557,12 @@ def test_subscribers_see_each_change_as_it_happens(slack: FakeSlack, client: Web
     client.chat_delete(channel=posted["channel"], ts=posted["ts"])
     client.views_publish(user_id="U0BOB", view={"type": "home", "blocks": []})
 
-    assert seen == [("message_posted", None), ("ephemeral", "U0BOB"),
-                    ("message_deleted", None), ("home_published", "U0BOB")]
+    assert seen == [
+        ("message_posted", None),
+        ("ephemeral", "U0BOB"),
+        ("message_deleted", None),
+        ("home_published", "U0BOB"),
+    ]
 
 
 def test_signatures_are_slacks_v0_hmac() -> None:
@@ -465,7 +593,9 @@ def test_a_slash_command_reaches_the_app_signed_and_its_ack_is_shown(
     # Slack shows the ack's text to the person who typed the command, and to nobody else.
     [shown] = result.shown
     assert (shown.text, shown.ephemeral_to, shown.source) == (
-        "Booking your session…", "U0ALICE", "ack"
+        "Booking your session…",
+        "U0ALICE",
+        "ack",
     )
     assert slack.channel_messages("C0CLINIC") == []
     # The DM is posted after the ack, so wait for it rather than expect it.
@@ -510,11 +640,13 @@ def test_an_ack_is_shown_before_what_the_app_then_posts_to_the_response_url(
 
     slack.slash_command("U0CAROL", "/coviu", "list")
 
-    reply = slack.wait_for(lambda: slack.ephemerals("U0CAROL")[-1].edits
-                           and slack.ephemerals("U0CAROL")[-1])
+    reply = slack.wait_for(
+        lambda: slack.ephemerals("U0CAROL")[-1].edits and slack.ephemerals("U0CAROL")[-1]
+    )
     assert len(slack.ephemerals("U0CAROL")) == 1
     assert (reply.text, reply.edits[0]["text"]) == (
-        "You have 2 sessions", "Looking up your sessions…"
+        "You have 2 sessions",
+        "Looking up your sessions…",
     )
 
 
@@ -537,20 +669,20 @@ def test_a_click_on_a_button_reaches_the_action_listener(
     slack.wait_for(lambda: dm.text == "Cancelled")  # replace_original edits the DM in place
     [body] = clicks
     assert body["type"] == "block_actions"
-    assert body["container"] == {"type": "message", "message_ts": dm.ts,
-                                 "channel_id": "D0ALICE", "is_ephemeral": False}
+    assert body["container"] == {
+        "type": "message",
+        "message_ts": dm.ts,
+        "channel_id": "D0ALICE",
+        "is_ephemeral": False,
+    }
     assert body["message"]["ts"] == dm.ts
     assert body["user"]["id"] == "U0ALICE"
     [action] = body["actions"]
-    assert (action["action_id"], action["block_id"], action["value"]) == (
-        "cancel", "session", "s1"
-    )
+    assert (action["action_id"], action["block_id"], action["value"]) == ("cancel", "session", "s1")
     assert action["text"]["text"] == "Cancel"
 
 
-def test_a_button_that_is_not_there_cannot_be_clicked(
-    slack: FakeSlack, client: WebClient
-) -> None:
+def test_a_button_that_is_not_there_cannot_be_clicked(slack: FakeSlack, client: WebClient) -> None:
     client.chat_postMessage(channel="U0ALICE", text="Booked", blocks=JOIN_BLOCKS)
     client.chat_postEphemeral(channel="C0GENERAL", user="U0BOB", text="x", blocks=JOIN_BLOCKS)
     [dm] = slack.dms("U0ALICE")
@@ -591,11 +723,21 @@ def test_a_choice_in_a_select_on_the_home_tab_reaches_the_app(
 ) -> None:
     chosen: list[dict[str, Any]] = []
     bolt.app.action("range")(lambda ack, body: (ack(), chosen.append(body)))
-    select = {"type": "static_select", "action_id": "range", "options": [
-        {"text": {"type": "plain_text", "text": "This week"}, "value": "week"},
-        {"text": {"type": "plain_text", "text": "This month"}, "value": "month"}]}
-    client.views_publish(user_id="U0DAVE", view={"type": "home", "blocks": [
-        {"type": "actions", "block_id": "filters", "elements": [select]}]})
+    select = {
+        "type": "static_select",
+        "action_id": "range",
+        "options": [
+            {"text": {"type": "plain_text", "text": "This week"}, "value": "week"},
+            {"text": {"type": "plain_text", "text": "This month"}, "value": "month"},
+        ],
+    }
+    client.views_publish(
+        user_id="U0DAVE",
+        view={
+            "type": "home",
+            "blocks": [{"type": "actions", "block_id": "filters", "elements": [select]}],
+        },
+    )
     home = slack.home("U0DAVE")
     assert home is not None
 
@@ -606,7 +748,9 @@ def test_a_choice_in_a_select_on_the_home_tab_reaches_the_app(
     assert body["view"]["type"] == "home" and "response_url" not in body
     [action] = body["actions"]
     assert (action["type"], action["block_id"], action["selected_option"]["value"]) == (
-        "static_select", "filters", "month"
+        "static_select",
+        "filters",
+        "month",
     )
     with pytest.raises(FakeSlackError, match="not an option"):
         slack.click("U0DAVE", home, "range", "year")
@@ -647,9 +791,15 @@ def test_a_modal_opened_with_the_trigger_is_submitted_and_can_answer_with_errors
     assert values["guests"]["users"]["selected_users"] == ["U0BOB", "U0CAROL"]
     assert values["remind"]["lead"]["selected_option"]["value"] == "10"
 
-    accepted = slack.submit("U0ALICE", modal, {
-        "minutes": 45, "lead": "60", "when": datetime(2026, 1, 2, 4, tzinfo=UTC),
-    })
+    accepted = slack.submit(
+        "U0ALICE",
+        modal,
+        {
+            "minutes": 45,
+            "lead": "60",
+            "when": datetime(2026, 1, 2, 4, tzinfo=UTC),
+        },
+    )
 
     assert accepted.errors is None and accepted.view is None
     assert modal.closed and slack.view_stack("U0ALICE") == []
@@ -677,9 +827,12 @@ def test_a_form_slack_would_not_submit_is_refused_before_the_app_sees_it(
 
 
 def test_a_submission_may_update_or_push_the_modal(slack: FakeSlack, bolt: BoltServer) -> None:
-    confirm = {"type": "modal", "callback_id": "confirm",
-               "title": {"type": "plain_text", "text": "Booked"},
-               "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "All set"}}]}
+    confirm = {
+        "type": "modal",
+        "callback_id": "confirm",
+        "title": {"type": "plain_text", "text": "Booked"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "All set"}}],
+    }
 
     @bolt.app.view("book")
     def book(ack: Any) -> None:
@@ -705,8 +858,9 @@ def test_closing_a_modal_tells_the_app_only_when_it_asked(
     client.views_open(trigger_id=slack.new_trigger_id("U0BOB"), view=BOOKING_MODAL)
     assert slack.close_view("U0BOB", slack.view_stack("U0BOB")[0]) is None
 
-    client.views_open(trigger_id=slack.new_trigger_id("U0BOB"),
-                      view={**BOOKING_MODAL, "notify_on_close": True})
+    client.views_open(
+        trigger_id=slack.new_trigger_id("U0BOB"), view={**BOOKING_MODAL, "notify_on_close": True}
+    )
     modal = slack.view_stack("U0BOB")[0]
     result = slack.close_view("U0BOB", modal)
 
@@ -714,7 +868,9 @@ def test_closing_a_modal_tells_the_app_only_when_it_asked(
     assert slack.view_stack("U0BOB") == []
     body = slack.wait_for(lambda: closed)[0]
     assert (body["type"], body["view"]["id"], body["is_cleared"]) == (
-        "view_closed", modal.id, False
+        "view_closed",
+        modal.id,
+        False,
     )
 
 
@@ -723,8 +879,18 @@ def test_an_event_reaches_the_app_and_the_app_publishes_the_home(
 ) -> None:
     @bolt.app.event("app_home_opened")
     def home(event: dict[str, Any], client: WebClient) -> None:
-        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"Hi <@{event['user']}>"}}]})
+        client.views_publish(
+            user_id=event["user"],
+            view={
+                "type": "home",
+                "blocks": [
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": f"Hi <@{event['user']}>"},
+                    }
+                ],
+            },
+        )
 
     assert slack.open_home("U0DAVE").status == 200
 
@@ -737,9 +903,11 @@ def test_bolt_refuses_a_bad_signature_or_a_stale_timestamp(
 ) -> None:
     heard: list[dict[str, Any]] = []
     bolt.app.event("app_home_opened")(lambda event: heard.append(event))
-    body = json.dumps(slack.event_envelope(
-        {"type": "app_home_opened", "user": "U0DAVE", "channel": "D0DAVE", "tab": "home"}
-    )).encode()
+    body = json.dumps(
+        slack.event_envelope(
+            {"type": "app_home_opened", "user": "U0DAVE", "channel": "D0DAVE", "tab": "home"}
+        )
+    ).encode()
 
     assert slack.post_signed(body, secret="not-the-signing-secret").status == 401
     assert slack.post_signed(body, timestamp=int(time.time()) - 3600).status == 401

@@ -7,11 +7,19 @@
         slack.app_url = "http://127.0.0.1:3000/slack/events"     # where Slack's requests go
         slack.slash_command("U0ALICE", "/coviu", "help")
 
-See `bot.slackfake.fake` for the whole interface.
+    FakeSlack(latency=0.1, rate_limits=True)                 # over a "real network"
+    other = slack.add_workspace("T0OTHER", users)            # a second workspace
+    code = slack.authorize("T0OTHER", "U0ZOE")               # ... installs the app: a code
+                                                             # for oauth.v2.access
+
+See `bot.slackfake.fake` for the whole interface, `bot.slackfake.network` for latency and
+rate limits, `bot.slackfake.hub` for workspaces and OAuth.
 """
 
 from .blockkit import Button, Input
 from .fake import DEFAULT_CHANNELS, FakeSlack, FakeSlackError, SlackResult
+from .hub import OAuthApp
+from .network import METHOD_TIERS, TIER_PER_MINUTE, RateLimits
 from .payloads import InvalidInput
 from .signing import sign, verify
 from .state import ApiCall, Change, Channel, Message, View
@@ -21,6 +29,8 @@ __all__ = [
     "BOT_USER",
     "DEFAULT_CHANNELS",
     "DEMO_USERS",
+    "METHOD_TIERS",
+    "TIER_PER_MINUTE",
     "ApiCall",
     "Button",
     "Change",
@@ -31,6 +41,8 @@ __all__ = [
     "Input",
     "InvalidInput",
     "Message",
+    "OAuthApp",
+    "RateLimits",
     "SlackResult",
     "View",
     "escape_mentions",

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, Response
 
 from . import blockkit
+from .network import Network
 from .state import (
     ApiCall,
     Change,
@@ -37,9 +36,29 @@ from .state import (
 from .users import user_object
 
 Params = dict[str, Any]
+Handler = Callable[..., dict[str, Any]]  # (params) or, for TOKEN_AWARE methods, (params, grant)
+
+# Methods anyone may call; oauth.v2.access authenticates the app by its client credentials.
+UNAUTHENTICATED = frozenset({"api.test", "oauth.v2.access"})
+# The scope each method needs (Slack's method pages). A DM by user id needs only chat:write;
+# conversations.open is what needs im:write (mpim:write for several people).
+METHOD_SCOPES: dict[str, str] = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.scheduleMessage": "chat:write",
+    "chat.deleteScheduledMessage": "chat:write",
+    "chat.scheduledMessages.list": "chat:write",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    # Only DMs are read here (a channel would need channels:history).
+    "conversations.history": "im:history",
+}
+# Handlers that answer according to the token used (they take the `Grant` too).
+TOKEN_AWARE = frozenset({"auth.test"})
 
 # Slack's limits, kept where a bot could plausibly hit them.
-MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_STACK = 3
 SCHEDULE_HORIZON = 120 * 24 * 3600
 RESPONSE_URL_USES = 5
@@ -50,10 +69,11 @@ RESPONSE_URL_READY_WAIT = 30.0  # at most this long for the issuing request's an
 class ApiError(Exception):
     """An ``ok: false`` answer; `messages` become ``response_metadata.messages``."""
 
-    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None, **extra: Any) -> None:
         super().__init__(error)
         self.error = error
         self.messages = messages or []
+        self.extra = extra  # other fields of the answer (e.g. ``needed`` with missing_scope)
 
 
 @dataclass
@@ -65,29 +85,68 @@ class Failure:
     retry_after: int | None
 
 
+DEFAULT_SCOPES = "commands,chat:write,chat:write.public,im:history,im:write,users:read"
+
+
 @dataclass(frozen=True)
 class AppIdentity:
     """Who the app is in this workspace: what auth.test reports."""
 
-    bot_token: str
+    bot_token: str | None
     app_id: str
     bot_id: str
     team_domain: str
-    scopes: str = "commands,chat:write,chat:write.public,im:history,im:write,users:read"
+    scopes: str = DEFAULT_SCOPES
+    team_name: str = ""
+
+    @property
+    def team(self) -> str:
+        """The workspace's name (``Coviu Clinic`` from ``coviu-clinic`` unless given)."""
+        return self.team_name or self.team_domain.replace("-", " ").title()
+
+
+@dataclass
+class Grant:
+    """A token the stand-in accepts, and what it stands for.
+
+    `kind` is ``bot`` or ``user``; `user_id` is the bot user for bot tokens, the person who
+    installed the app for user tokens. `expires_at` (workspace clock) is set for rotating
+    tokens; a revoked grant answers ``token_revoked``.
+    """
+
+    token: str
+    team_id: str
+    kind: str
+    user_id: str
+    scopes: str
+    expires_at: float | None = None
+    revoked: bool = False
 
 
 class WebApi:
     """Slack Web API methods over a `Workspace`."""
 
-    def __init__(self, ws: Workspace, identity: AppIdentity, trigger_ttl: float,
-                 public_url: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        identity: AppIdentity,
+        trigger_ttl: float,
+        public_url: Callable[[], str],
+        network: Network | None = None,
+    ) -> None:
         self.ws = ws
         self.me = identity
         self.trigger_ttl = trigger_ttl
         self.public_url = public_url
+        self.network = network or Network()
+        self.owner: Any = None  # the FakeSlack acting for this workspace
+        # The tokens valid in this workspace; the hub routes each token to its workspace.
+        self.grants: dict[str, Grant] = {}
+        if identity.bot_token:
+            self.add_grant(Grant(identity.bot_token, ws.team_id, "bot", ws.bot.id, identity.scopes))
         self._failures: dict[str, deque[Failure]] = {}
         self._failures_lock = threading.Lock()
-        self.methods: dict[str, Callable[[Params], dict[str, Any]]] = {
+        self.methods: dict[str, Handler] = {
             "api.test": self.api_test,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
@@ -120,32 +179,90 @@ class WebApi:
             queue = self._failures.get(method)
             return queue.popleft() if queue else None
 
-    def call(self, method: str, params: Params, token: str | None
-             ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Run one API call: (HTTP status, JSON body, extra headers). Always recorded."""
-        status, headers = 200, {"X-OAuth-Scopes": self.me.scopes}
+    def add_grant(self, grant: Grant) -> None:
+        with self.ws.lock:
+            self.grants[grant.token] = grant
+
+    def grant(self, token: str) -> Grant | None:
+        with self.ws.lock:
+            return self.grants.get(token)
+
+    def _authenticate(self, token: str | None) -> Grant:
+        if not token:
+            raise ApiError("not_authed")
+        grant = self.grant(token)
+        if grant is None:
+            raise ApiError("invalid_auth")
+        if grant.revoked:
+            raise ApiError("token_revoked")
+        if grant.expires_at is not None and self.ws.clock() >= grant.expires_at:
+            raise ApiError("token_expired")
+        return grant
+
+    def _rate_channel(self, method: str, params: Params) -> str | None:
+        """The channel chat.postMessage's per-channel budget is kept for (a user id counts
+        as their IM, as Slack posts there)."""
+        if method != "chat.postMessage":
+            return None
+        name = _text(params, "channel")
+        channel = self.ws.resolve_channel(name) if name else None
+        return channel.id if channel is not None else name or None
+
+    def call(
+        self,
+        method: str,
+        params: Params,
+        token: str | None,
+        *,
+        started: float | None = None,
+        handler: Handler | None = None,
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Run one API call: (HTTP status, JSON body, extra headers). Always recorded.
+
+        `started` is when the request arrived (before any latency); `handler` serves a
+        method without a token (oauth.v2.access, whose credentials are the app's own).
+        """
+        started = time.monotonic() if started is None else started
+        status, headers = 200, {}
+        grant: Grant | None = None
         try:
-            handler = self.methods.get(method)
+            handler = handler or self.methods.get(method)
             if handler is None:
                 raise ApiError("unknown_method")
-            if method != "api.test":
-                if not token:
-                    raise ApiError("not_authed")
-                if token != self.me.bot_token:
-                    raise ApiError("invalid_auth")
+            if method not in UNAUTHENTICATED:
+                grant = self._authenticate(token)
+                headers["X-OAuth-Scopes"] = grant.scopes
+                _check_scope(method, params, grant)
             failure = self._take_failure(method)
             if failure is not None:
                 status = failure.status
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
                 raise ApiError(failure.error)
-            body = {"ok": True, **handler(params)}
+            wait = self.network.admit(self.ws.team_id, method, self._rate_channel(method, params))
+            if wait is not None:
+                status, headers["Retry-After"] = 429, str(wait)
+                raise ApiError("ratelimited")
+            body = {
+                "ok": True,
+                **(handler(params, grant) if method in TOKEN_AWARE else handler(params)),
+            }
         except ApiError as error:
-            body = {"ok": False, "error": error.error}
+            body = {"ok": False, "error": error.error, **error.extra}
             if error.messages:
                 body["response_metadata"] = {"messages": error.messages}
         with self.ws.lock:
-            self.ws.calls.append(ApiCall(method, params, body, bool(body["ok"]), status))
+            self.ws.calls.append(
+                ApiCall(
+                    method,
+                    params,
+                    body,
+                    bool(body["ok"]),
+                    status,
+                    started=started,
+                    finished=time.monotonic(),
+                )
+            )
             self.ws.touch()
         self.ws.flush()
         return status, body, headers
@@ -169,16 +286,24 @@ class WebApi:
         blocks = _json(params, "blocks")
         attachments = _json(params, "attachments")
         if blocks is not None:
-            problems = blockkit.validate_blocks(blocks, limit=MAX_MESSAGE_BLOCKS)
+            problems = blockkit.validate_message(blocks)
             if problems:
                 raise ApiError("invalid_blocks", problems)
         if not text and not blocks and not attachments:
             raise ApiError("no_text")
         return text, blockkit.normalize(blocks or [])
 
-    def _bot_message(self, channel: str, text: str, blocks: list[dict[str, Any]], *,
-                     thread_ts: str | None = None, ephemeral_to: str | None = None,
-                     source: str = "api", metadata: dict[str, Any] | None = None) -> Message:
+    def _bot_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        *,
+        thread_ts: str | None = None,
+        ephemeral_to: str | None = None,
+        source: str = "api",
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
         return Message(
             channel=channel,
             ts=self.ws.next_ts(),
@@ -199,25 +324,36 @@ class WebApi:
     def api_test(self, params: Params) -> dict[str, Any]:
         return {"args": {k: v for k, v in params.items() if k != "token"}} if params else {}
 
-    def auth_test(self, params: Params) -> dict[str, Any]:
-        return {
+    def auth_test(self, params: Params, grant: Grant | None = None) -> dict[str, Any]:
+        """Who the token is: the bot user for a bot token, the person for a user token."""
+        user = self.ws.users.get(grant.user_id) if grant else None
+        user = user or self.ws.bot
+        body: dict[str, Any] = {
             "url": f"https://{self.me.team_domain}.slack.com/",
-            "team": self.me.team_domain.replace("-", " ").title(),
-            "user": self.ws.bot.name,
+            "team": self.me.team,
+            "user": user.name,
             "team_id": self.ws.team_id,
-            "user_id": self.ws.bot.id,
-            "bot_id": self.me.bot_id,
-            "is_enterprise_install": False,
+            "user_id": user.id,
         }
+        if grant is None or grant.kind == "bot":
+            body["bot_id"] = self.me.bot_id
+        body["is_enterprise_install"] = False
+        if grant is not None and grant.expires_at is not None:
+            body["expires_in"] = max(0, int(grant.expires_at - self.ws.clock()))
+        return body
 
     # --- chat -----------------------------------------------------------------------------
 
     def chat_post_message(self, params: Params) -> dict[str, Any]:
         channel = self._channel(params)
         text, blocks = self._content(params)
-        message = self._bot_message(channel.id, text, blocks,
-                                     thread_ts=_text(params, "thread_ts") or None,
-                                     metadata=_json(params, "metadata"))
+        message = self._bot_message(
+            channel.id,
+            text,
+            blocks,
+            thread_ts=_text(params, "thread_ts") or None,
+            metadata=_json(params, "metadata"),
+        )
         self.ws.add_message(message)
         return {"channel": channel.id, "ts": message.ts, "message": message.payload()}
 
@@ -227,8 +363,13 @@ class WebApi:
         if not channel.admits(user_id):
             raise ApiError("user_not_in_channel")
         text, blocks = self._content(params)
-        message = self._bot_message(channel.id, text, blocks, ephemeral_to=user_id,
-                                    thread_ts=_text(params, "thread_ts") or None)
+        message = self._bot_message(
+            channel.id,
+            text,
+            blocks,
+            ephemeral_to=user_id,
+            thread_ts=_text(params, "thread_ts") or None,
+        )
         self.ws.add_message(message)
         return {"message_ts": message.ts}
 
@@ -241,8 +382,7 @@ class WebApi:
             raise ApiError("cant_update_message")
         text, blocks = self._content(params)
         self.ws.edit_message(message, text, blocks)
-        return {"channel": channel.id, "ts": message.ts, "text": text,
-                "message": message.payload()}
+        return {"channel": channel.id, "ts": message.ts, "text": text, "message": message.payload()}
 
     def chat_delete(self, params: Params) -> dict[str, Any]:
         channel = self._channel(params, allow_user=False)
@@ -277,11 +417,21 @@ class WebApi:
         )
         with self.ws.lock:
             self.ws.scheduled[scheduled.id] = scheduled
-        preview = {"type": "message", "text": text, "user": self.ws.bot.id,
-                   "bot_id": self.me.bot_id, "app_id": self.me.app_id, "blocks": blocks,
-                   "team": self.ws.team_id}
-        return {"channel": channel.id, "scheduled_message_id": scheduled.id,
-                "post_at": post_at, "message": preview}
+        preview = {
+            "type": "message",
+            "text": text,
+            "user": self.ws.bot.id,
+            "bot_id": self.me.bot_id,
+            "app_id": self.me.app_id,
+            "blocks": blocks,
+            "team": self.ws.team_id,
+        }
+        return {
+            "channel": channel.id,
+            "scheduled_message_id": scheduled.id,
+            "post_at": post_at,
+            "message": preview,
+        }
 
     def chat_delete_scheduled_message(self, params: Params) -> dict[str, Any]:
         channel = self._channel(params)
@@ -301,8 +451,13 @@ class WebApi:
         with self.ws.lock:
             pending = sorted(self.ws.scheduled.values(), key=lambda s: (s.post_at, s.id))
         listed = [
-            {"id": s.id, "channel_id": s.channel, "post_at": s.post_at,
-             "date_created": s.date_created, "text": s.text}
+            {
+                "id": s.id,
+                "channel_id": s.channel,
+                "post_at": s.post_at,
+                "date_created": s.date_created,
+                "text": s.text,
+            }
             for s in pending
             if (channel is None or s.channel == channel.id) and oldest <= s.post_at <= latest
         ]
@@ -311,13 +466,20 @@ class WebApi:
     def deliver_scheduled(self, now: float) -> list[Message]:
         """Post every scheduled message due at `now`, earliest first."""
         with self.ws.lock:
-            due = sorted((s for s in self.ws.scheduled.values() if s.post_at <= now),
-                         key=lambda s: (s.post_at, s.id))
+            due = sorted(
+                (s for s in self.ws.scheduled.values() if s.post_at <= now),
+                key=lambda s: (s.post_at, s.id),
+            )
             delivered = []
             for scheduled in due:
                 del self.ws.scheduled[scheduled.id]
-                message = self._bot_message(scheduled.channel, scheduled.text, scheduled.blocks,
-                                            thread_ts=scheduled.thread_ts, source="scheduled")
+                message = self._bot_message(
+                    scheduled.channel,
+                    scheduled.text,
+                    scheduled.blocks,
+                    thread_ts=scheduled.thread_ts,
+                    source="scheduled",
+                )
                 delivered.append(self.ws.add_message(message))
         self.ws.flush()
         return delivered
@@ -360,8 +522,12 @@ class WebApi:
                 if existing.kind == "mpim" and existing.members == members:
                     return {"channel": {"id": existing.id}, "no_op": True, "already_open": True}
             channel_id = self.ws.next_id("G")
-            self.ws.channels[channel_id] = Channel(channel_id, "mpdm-" + "--".join(
-                self.ws.users[u].name for u in users), "mpim", members)
+            self.ws.channels[channel_id] = Channel(
+                channel_id,
+                "mpdm-" + "--".join(self.ws.users[u].name for u in users),
+                "mpim",
+                members,
+            )
         return {"channel": {"id": channel_id}}
 
     def _conversation(self, channel: Channel) -> dict[str, Any]:
@@ -420,16 +586,16 @@ class WebApi:
     def users_list(self, params: Params) -> dict[str, Any]:
         now = self.ws.clock()
         members = [user_object(u, self.ws.team_id, now) for u in self.ws.users.values()]
-        return {"members": members, "cache_ts": int(now),
-                "response_metadata": {"next_cursor": ""}}
+        return {"members": members, "cache_ts": int(now), "response_metadata": {"next_cursor": ""}}
 
     # --- views ----------------------------------------------------------------------------
 
     def _view_spec(self, params: Params, *, kind: str) -> dict[str, Any]:
         spec = _json(params, "view")
         if spec is None:
-            raise ApiError("invalid_arguments",
-                           ["[ERROR] missing required field: view [json-pointer:/view]"])
+            raise ApiError(
+                "invalid_arguments", ["[ERROR] missing required field: view [json-pointer:/view]"]
+            )
         problems = blockkit.validate_view(spec)
         if not problems and spec.get("type") != kind:
             problems = [f"[ERROR] must be {kind} [json-pointer:/view/type]"]
@@ -440,8 +606,7 @@ class WebApi:
     def _redeem_trigger(self, params: Params) -> Trigger:
         trigger_id = _text(params, "trigger_id")
         if not trigger_id:
-            raise ApiError("invalid_arguments",
-                           ["[ERROR] missing required field: trigger_id"])
+            raise ApiError("invalid_arguments", ["[ERROR] missing required field: trigger_id"])
         with self.ws.lock:
             trigger = self.ws.triggers.get(trigger_id)
             if trigger is None:
@@ -454,13 +619,20 @@ class WebApi:
             trigger.used = True
             return trigger
 
-    def _new_view(self, user_id: str, spec: dict[str, Any], *, root: str | None = None,
-                  previous: str | None = None) -> View:
+    def _new_view(
+        self,
+        user_id: str,
+        spec: dict[str, Any],
+        *,
+        root: str | None = None,
+        previous: str | None = None,
+    ) -> View:
         view_id = self.ws.next_id("V")
         external_id = str(spec.get("external_id") or "")
         with self.ws.lock:
-            if external_id and any(v.external_id == external_id and not v.closed
-                                   for v in self.ws.views.values()):
+            if external_id and any(
+                v.external_id == external_id and not v.closed for v in self.ws.views.values()
+            ):
                 raise ApiError("duplicate_external_id")
             view = View(
                 id=view_id,
@@ -509,11 +681,15 @@ class WebApi:
     def views_update(self, params: Params) -> dict[str, Any]:
         view_id, external_id = _text(params, "view_id"), _text(params, "external_id")
         if not view_id and not external_id:
-            raise ApiError("invalid_arguments",
-                           ["[ERROR] either view_id or external_id is required"])
+            raise ApiError(
+                "invalid_arguments", ["[ERROR] either view_id or external_id is required"]
+            )
         with self.ws.lock:
-            view = self.ws.views.get(view_id) if view_id else next(
-                (v for v in self.ws.views.values() if v.external_id == external_id), None)
+            view = (
+                self.ws.views.get(view_id)
+                if view_id
+                else next((v for v in self.ws.views.values() if v.external_id == external_id), None)
+            )
             if view is None or view.closed:
                 raise ApiError("not_found")
             spec = self._view_spec(params, kind=view.type)
@@ -550,8 +726,9 @@ class WebApi:
 
     # --- response_url ---------------------------------------------------------------------
 
-    def issue_response_url(self, user_id: str, channel_id: str, origin: Message | None, *,
-                           ready: bool = True) -> str:
+    def issue_response_url(
+        self, user_id: str, channel_id: str, origin: Message | None, *, ready: bool = True
+    ) -> str:
         """A response_url for one interaction. With ``ready=False`` posts to it wait until
         `mark_ready` (the issuing request's own answer has been shown)."""
         hook = ResponseUrl(self.ws.next_id("R", 10), user_id, channel_id, time.time(), origin)
@@ -559,7 +736,7 @@ class WebApi:
             hook.ready.set()
         with self.ws.lock:
             self.ws.response_urls[hook.id] = hook
-        return f"{self.public_url()}/respond/{hook.id}"
+        return f"{self.public_url()}/respond/{self.ws.team_id}/{hook.id}"
 
     def mark_ready(self, url: str | None) -> None:
         hook = self.ws.response_urls.get((url or "").rsplit("/", 1)[-1])
@@ -592,7 +769,10 @@ class WebApi:
                 return 200, "ok"
             in_channel = body.get("response_type") == "in_channel"
             message = self._bot_message(
-                hook.channel_id, text, blocks, source="response_url",
+                hook.channel_id,
+                text,
+                blocks,
+                source="response_url",
                 ephemeral_to=None if in_channel else hook.user_id,
                 thread_ts=_text(body, "thread_ts") or None,
             )
@@ -602,44 +782,23 @@ class WebApi:
                 hook.origin = message
             return 200, "ok"
 
-    # --- HTTP -----------------------------------------------------------------------------
+    # --- HTTP (routed here by `bot.slackfake.hub.Hub`) ------------------------------------
 
-    def routes(self) -> list[Route]:
-        return [
-            Route("/api/{method}", self._http_api, methods=["GET", "POST"]),
-            Route("/respond/{hook_id}", self._http_respond, methods=["POST"]),
-        ]
-
-    async def _http_api(self, request: Request) -> Response:
-        params: Params = dict(request.query_params)
-        params.update(await _body_params(request))
-        token = params.pop("token", None)
-        authorization = request.headers.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            token = authorization[7:].strip()
-        status, body, headers = self.call(request.path_params["method"], params, token)
-        return JSONResponse(body, status_code=status, headers=headers)
-
-    async def _http_respond(self, request: Request) -> Response:
-        body = await _body_params(request)
+    async def respond_http(self, hook_id: str, body: Params) -> Response:
         if "payload" in body and isinstance(body["payload"], str):
             body = json.loads(body["payload"])
-        hook = self.ws.response_urls.get(request.path_params["hook_id"])
+        hook = self.ws.response_urls.get(hook_id)
         if hook is not None and not hook.ready.is_set():
             await run_in_threadpool(hook.ready.wait, RESPONSE_URL_READY_WAIT)
         failure = self._take_failure("response_url") if "blocks" in body else None
         if failure is not None:  # e.g. fail_next("response_url", "invalid_blocks", 400)
             return PlainTextResponse(failure.error, status_code=failure.status)
-        status, text = self.respond(request.path_params["hook_id"], body)
+        status, text = self.respond(hook_id, body)
         self.ws.flush()
         return PlainTextResponse(text, status_code=status)
 
 
-def build_asgi(api: WebApi) -> Starlette:
-    return Starlette(routes=api.routes())
-
-
-async def _body_params(request: Request) -> Params:
+async def body_params(request: Request) -> Params:
     raw = await request.body()
     if not raw:
         return {}
@@ -651,6 +810,16 @@ async def _body_params(request: Request) -> Params:
         form = await request.form()
         return {k: v for k, v in form.items() if isinstance(v, str)}
     return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+
+
+def _check_scope(method: str, params: Params, grant: Grant) -> None:
+    """``missing_scope`` (with ``needed`` and ``provided``) when the token lacks the scope."""
+    needed = METHOD_SCOPES.get(method)
+    if method == "conversations.open" and _text(params, "users"):
+        several = "," in _text(params, "users").strip(",")
+        needed = "mpim:write" if several else "im:write"
+    if needed and needed not in grant.scopes.split(","):
+        raise ApiError("missing_scope", needed=needed, provided=grant.scopes)
 
 
 def _text(params: Params, key: str) -> str:

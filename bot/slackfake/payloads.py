@@ -101,8 +101,9 @@ def initial_value(element: Block) -> Any:
     return element.get(key) if key else None
 
 
-def element_state(element: Block, value: Any = _UNSET,
-                  users: Mapping[str, FakeUser] | None = None) -> dict[str, Any]:
+def element_state(
+    element: Block, value: Any = _UNSET, users: Mapping[str, FakeUser] | None = None
+) -> dict[str, Any]:
     """Slack's state entry for `element` holding `value` (its initial value when omitted)."""
     if value is _UNSET:
         value = initial_value(element)
@@ -159,11 +160,13 @@ def _listed(value: Any) -> list[Any]:
 def _check_length(element: Block, text: str | None) -> None:
     length = len(text or "")
     if text is not None and "min_length" in element and length < int(element["min_length"]):
-        raise InvalidInput(f"{element.get('action_id')!r} needs at least "
-                           f"{element['min_length']} characters")
+        raise InvalidInput(
+            f"{element.get('action_id')!r} needs at least {element['min_length']} characters"
+        )
     if "max_length" in element and length > int(element["max_length"]):
-        raise InvalidInput(f"{element.get('action_id')!r} takes at most "
-                           f"{element['max_length']} characters")
+        raise InvalidInput(
+            f"{element.get('action_id')!r} takes at most {element['max_length']} characters"
+        )
 
 
 def _number(element: Block, value: Any) -> str | None:
@@ -186,8 +189,9 @@ def _is_empty(state: dict[str, Any]) -> bool:
     return all(v in (None, "", []) for v in values)
 
 
-def state_values(inputs: list[Input], overrides: Mapping[str, Any] | None,
-                 users: Mapping[str, FakeUser]) -> dict[str, dict[str, Any]]:
+def state_values(
+    inputs: list[Input], overrides: Mapping[str, Any] | None, users: Mapping[str, FakeUser]
+) -> dict[str, dict[str, Any]]:
     """``view.state.values`` for a submission: block_id → action_id → typed value.
 
     `overrides` are keyed by block_id, or by action_id when that is unique in the view.
@@ -227,9 +231,20 @@ def team_ref(team_id: str, domain: str) -> dict[str, Any]:
     return {"id": team_id, "domain": domain}
 
 
-def slash_command_form(*, token: str, team_id: str, team_domain: str, channel_id: str,
-                       channel_name: str, user: FakeUser, command: str, text: str,
-                       api_app_id: str, response_url: str, trigger_id: str) -> dict[str, str]:
+def slash_command_form(
+    *,
+    token: str,
+    team_id: str,
+    team_domain: str,
+    channel_id: str,
+    channel_name: str,
+    user: FakeUser,
+    command: str,
+    text: str,
+    api_app_id: str,
+    response_url: str,
+    trigger_id: str,
+) -> dict[str, str]:
     """The fields of a slash command request, form-encoded by `form_body`."""
     return {
         "token": token,
@@ -257,8 +272,9 @@ def interactive_body(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def action(element: Block, block_id: str, value: Any, action_ts: str,
-           users: Mapping[str, FakeUser]) -> dict[str, Any]:
+def action(
+    element: Block, block_id: str, value: Any, action_ts: str, users: Mapping[str, FakeUser]
+) -> dict[str, Any]:
     """One entry of a block_actions payload's ``actions`` list."""
     base: dict[str, Any] = {"action_id": element.get("action_id"), "block_id": block_id}
     if element.get("type") == "button":
@@ -275,11 +291,21 @@ def action(element: Block, block_id: str, value: Any, action_ts: str,
     return base
 
 
-def block_actions(*, user: FakeUser, team_id: str, team_domain: str, api_app_id: str,
-                  token: str, trigger_id: str, actions: list[dict[str, Any]],
-                  container: dict[str, Any], channel: dict[str, Any] | None = None,
-                  message: dict[str, Any] | None = None, view: dict[str, Any] | None = None,
-                  response_url: str | None = None) -> dict[str, Any]:
+def block_actions(
+    *,
+    user: FakeUser,
+    team_id: str,
+    team_domain: str,
+    api_app_id: str,
+    token: str,
+    trigger_id: str,
+    actions: list[dict[str, Any]],
+    container: dict[str, Any],
+    channel: dict[str, Any] | None = None,
+    message: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+    response_url: str | None = None,
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": user_ref(user, team_id),
@@ -304,8 +330,16 @@ def block_actions(*, user: FakeUser, team_id: str, team_domain: str, api_app_id:
     return payload
 
 
-def view_submission(*, user: FakeUser, team_id: str, team_domain: str, api_app_id: str,
-                    token: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+def view_submission(
+    *,
+    user: FakeUser,
+    team_id: str,
+    team_domain: str,
+    api_app_id: str,
+    token: str,
+    trigger_id: str,
+    view: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "type": "view_submission",
         "team": team_ref(team_id, team_domain),
@@ -320,8 +354,16 @@ def view_submission(*, user: FakeUser, team_id: str, team_domain: str, api_app_i
     }
 
 
-def view_closed(*, user: FakeUser, team_id: str, team_domain: str, api_app_id: str,
-                token: str, view: dict[str, Any], is_cleared: bool = False) -> dict[str, Any]:
+def view_closed(
+    *,
+    user: FakeUser,
+    team_id: str,
+    team_domain: str,
+    api_app_id: str,
+    token: str,
+    view: dict[str, Any],
+    is_cleared: bool = False,
+) -> dict[str, Any]:
     return {
         "type": "view_closed",
         "team": team_ref(team_id, team_domain),
@@ -335,8 +377,16 @@ def view_closed(*, user: FakeUser, team_id: str, team_domain: str, api_app_id: s
     }
 
 
-def event_callback(*, event: dict[str, Any], token: str, team_id: str, api_app_id: str,
-                   event_id: str, event_time: int, bot_user_id: str) -> dict[str, Any]:
+def event_callback(
+    *,
+    event: dict[str, Any],
+    token: str,
+    team_id: str,
+    api_app_id: str,
+    event_id: str,
+    event_time: int,
+    bot_user_id: str,
+) -> dict[str, Any]:
     return {
         "token": token,
         "team_id": team_id,

@@ -199,13 +199,25 @@ class View:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One Web API call the app made, with what the fake answered."""
+    """One Web API call the app made, with what the fake answered.
+
+    `started` is when the request reached the stand-in and `finished` when its answer left
+    (``time.monotonic()``), so a test can see which calls overlapped: with latency L, calls
+    served concurrently have ``max(started) < min(finished)``.
+    """
 
     method: str
     params: dict[str, Any]
     response: dict[str, Any]
     ok: bool
     status: int = 200
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def rate_limited(self) -> bool:
+        """Slack answered 429 (``ratelimited``, with ``Retry-After``)."""
+        return self.status == 429
 
 
 @dataclass(frozen=True)
@@ -259,8 +271,14 @@ class Scheduled:
 class Workspace:
     """All state of the fake, safe to use from many threads."""
 
-    def __init__(self, team_id: str, users: list[FakeUser], bot: FakeUser,
-                 channels: list[Channel], clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        team_id: str,
+        users: list[FakeUser],
+        bot: FakeUser,
+        channels: list[Channel],
+        clock: Callable[[], float],
+    ) -> None:
         self.team_id = team_id
         self.bot = bot
         self.clock = clock
@@ -337,8 +355,12 @@ class Workspace:
     def find_message(self, channel: str, ts: str, *, ephemeral: bool = False) -> Message | None:
         with self.lock:
             for message in reversed(self.messages):
-                if (message.channel == channel and message.ts == ts and not message.deleted
-                        and message.is_ephemeral == ephemeral):
+                if (
+                    message.channel == channel
+                    and message.ts == ts
+                    and not message.deleted
+                    and message.is_ephemeral == ephemeral
+                ):
                     return message
             return None
 
@@ -403,8 +425,9 @@ class Workspace:
                 # the fake never sees (a list a listener appends to).
                 self.changed.wait(min(remaining, WAIT_RECHECK))
 
-    def _timeout_message(self, predicate: Callable[[], Any], timeout: float,
-                         what: str | None) -> str:
+    def _timeout_message(
+        self, predicate: Callable[[], Any], timeout: float, what: str | None
+    ) -> str:
         if what is None:
             try:
                 what = inspect.getsource(predicate).strip()

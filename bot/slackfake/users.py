@@ -1,10 +1,10 @@
 """Workspace people: the demo users, Slack's user object, and mention escaping.
 
-    >>> alice = DEMO_USERS[0]
-    >>> alice.id, alice.tz
-    ('U0ALICE', 'Australia/Sydney')
-    >>> escape_mentions("with @alice tomorrow", DEMO_USERS)
-    'with <@U0ALICE|alice> tomorrow'
+>>> alice = DEMO_USERS[0]
+>>> alice.id, alice.tz
+('U0ALICE', 'Australia/Sydney')
+>>> escape_mentions("with @alice tomorrow", DEMO_USERS)
+'with <@U0ALICE|alice> tomorrow'
 """
 
 from __future__ import annotations
