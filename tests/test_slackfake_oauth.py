@@ -78,7 +78,7 @@ def test_oauth_v2_access_answers_in_slacks_shape(
         "ok": True,
         "app_id": "A0COVIU",
         "authed_user": {"id": "U0ZOE"},
-        "scope": "commands,chat:write,chat:write.public,im:write,users:read",
+        "scope": DEFAULT_SCOPES,
         "token_type": "bot",
         "bot_user_id": other.bot_user_id,
         "team": {"id": "T0KIWI", "name": "Kiwi Physio"},
