@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from bot.httpserve import ServerThread
 from bot.slackfake import DEMO_USERS, Channel, FakeSlack, FakeUser
+from bot.slackfake.api import DEFAULT_SCOPES
 
 BOT_TOKEN = "xoxb-test"
 ZOE = FakeUser("U0ZOE", "zoe", "Zoe Park", "Pacific/Auckland")
