@@ -7,7 +7,7 @@
 - ``floor``: a bare ASGI handler that checks the Slack signature (and the timestamp's
   freshness, as Bolt does) and answers 200 with an empty body: nothing can be faster.
 - ``bolt``: a bare Bolt ``App`` at its defaults, one ``/coviu`` listener that only calls
-  ``ack()``, behind FastAPI (as the first release served Bolt).
+  ``ack()``, behind a Starlette route (as the first release served Bolt).
 - ``bolt-inline``: the same with ``process_before_response=True`` (the listener runs in the
   request's thread; no waiting for the ack on another thread), as the product sets it.
 - ``hello``: a FastAPI hello-world (``GET /hello``), the reference for the local Coviu API.
@@ -54,10 +54,13 @@ def floor_app(secret: str) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
 
 
 def bolt_app(secret: str, token: str, slack_api: str, inline: bool = False) -> Any:
-    from fastapi import FastAPI, Request, Response
     from slack_bolt import Ack, App, BoltRequest
     from slack_sdk import WebClient
+    from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
 
     app = App(
         signing_secret=secret,
@@ -69,11 +72,8 @@ def bolt_app(secret: str, token: str, slack_api: str, inline: bool = False) -> A
     def no_op(ack: Ack) -> None:
         ack()
 
-    # Bolt behind FastAPI, as the first release served it: inline when Bolt answers before
-    # processing, on the thread pool when it waits for the ack on another thread.
-    web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-
-    @web.post("/slack/events")
+    # Bolt behind an ASGI route, as the first release served it: inline when Bolt answers
+    # before processing, on the thread pool when it waits for the ack on another thread.
     async def slack_events(request: Request) -> Response:
         bolt_request = BoltRequest(
             body=(await request.body()).decode("utf-8"),
@@ -86,11 +86,15 @@ def bolt_app(secret: str, token: str, slack_api: str, inline: bool = False) -> A
             answer = await run_in_threadpool(app.dispatch, bolt_request)
         return Response(status_code=answer.status, content=answer.body)
 
-    @web.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
 
-    return web
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz),
+        ]
+    )
 
 
 def hello_app() -> Any:

@@ -35,6 +35,7 @@ from bot.notify import SlackNotifier
 from bot.people import SlackPeople
 from bot.slack.context import job_runner
 from bot.slack.intake import Intake, Router
+from bot.slack.pacing import PacedWebClient, Pacer
 from bot.storage import Store
 
 # DMs and look-ups in flight at once for one process: Slack's per-minute tiers, not this,
@@ -69,12 +70,14 @@ class Services:
         clock: Callable[[], datetime] = utc_now,
     ) -> Services:
         store = store or Store.open(settings.database)
-        slack = WebClient(
+        slack = PacedWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
-            # A 50-person booking sends 50 DMs: past Slack's per-minute limits it is told to
-            # wait (429 with Retry-After), and waiting beats telling the booker a DM failed.
-            retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(2)],
+            # Our own pace keeps bursts under Slack's tiers; should a 429 come anyway (other
+            # processes share the workspace's budget), its Retry-After is waited out: waiting
+            # beats telling the booker a DM failed.
+            pacer=Pacer(),
+            retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(3)],
         )
         fanout = ThreadPoolExecutor(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
@@ -86,7 +89,7 @@ class Services:
             coviu=coviu,
             slack=slack,
             people=people,
-            booking=BookingService(coviu, store, people, outbox, clock),
+            booking=BookingService(coviu, store, people, outbox, clock, fanout=fanout),
             reminders=Reminders(store, notifier, fanout, clock),
             fanout=fanout,
             clock=clock,

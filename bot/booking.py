@@ -24,14 +24,16 @@ store never disagree about what is booked.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.coviu.client import CoviuClient
 from bot.coviu.errors import CoviuError, NotFound, StateConflict
@@ -153,9 +155,11 @@ class BookingService:
         outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         schedule_changed: Callable[[], None] = lambda: None,
+        fanout: Executor | None = None,
     ) -> None:
         """`schedule_changed` is called whenever reminders were added, moved or dropped
-        (the worker's `wake`)."""
+        (the worker's `wake`); `fanout` runs look-ups side by side (one at a time without)."""
+        self.fanout = fanout or _Inline()
         self.coviu = coviu
         self.store = store
         self.directory = directory
@@ -274,13 +278,18 @@ class BookingService:
     def _create(
         self, request: BookingRequest, tagged_state: str, tag: str, people: list[tuple[str, str]]
     ) -> Session:
+        # Everyone's name at once, and a Coviu token meanwhile: one round trip, not many.
+        token = self.fanout.submit(self.coviu.warm)
+        names = list(self.fanout.map(lambda person: self._name(request.team_id, person[0]), people))
+        with contextlib.suppress(CoviuError):
+            token.result()  # a failure shows again, and is answered, at the create
         slack_people = [
             NewParticipant(
-                display_name=self._name(request.team_id, user),
+                display_name=name,
                 role=role,
                 state=tagged_state if index == 0 else participant_state(request.team_id, user),
             )
-            for index, (user, role) in enumerate(people)
+            for index, ((user, role), name) in enumerate(zip(people, names, strict=True))
         ]
         external_people = [
             NewParticipant(
@@ -565,6 +574,18 @@ class BookingService:
         )
         self.schedule_changed()
         return target.participant_id
+
+
+class _Inline(Executor):
+    """An executor that runs each call at once, in the caller's thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 def _once() -> str:

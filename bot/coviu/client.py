@@ -164,6 +164,11 @@ class CoviuClient:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def warm(self) -> None:
+        """Get a token now, if none is held, so the next call doesn't wait for one: a caller
+        about to do other slow work (Slack look-ups) overlaps the two."""
+        self._tokens.token()
+
     def close(self) -> None:
         """Close pooled connections (only of a session this client created)."""
         if self._owns_http:

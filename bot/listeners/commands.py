@@ -16,6 +16,7 @@ from bot.intents import matching, people_and_names, split_verb, who_and_which
 from bot.listeners.common import (
     answering,
     change_people,
+    look_up_ahead,
     open_booking_form,
     parse_text,
     reply,
@@ -82,6 +83,7 @@ def _open_form(ctx: Context, command: dict[str, Any], rest: str) -> None:
 def _book(ctx: Context, command: dict[str, Any], text: str) -> None:
     services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
+    look_up_ahead(services, team_id, user_id, text)
     parsed = parse_text(services, team_id, user_id, text, ctx.job.created_at)
     if parsed.error:
         message = f"{parsed.error}\nA whole booking looks like: {EXAMPLE}"

@@ -47,7 +47,8 @@ class Database(Protocol):
         ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """One read, outside any write transaction."""
+        """One statement on its own: a read, or a write that is atomic by itself (one round
+        trip: no BEGIN, no COMMIT)."""
         ...
 
     def close(self) -> None: ...
@@ -172,8 +173,14 @@ class PostgresDatabase:
         from psycopg_pool import ConnectionPool
 
         self.url = url
+        # Autocommit: a lone statement is one round trip; `transaction()` says BEGIN itself.
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size, open=True, name="coviu-slack"
+            url,
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            name="coviu-slack",
+            kwargs={"autocommit": True},
         )
         self.pool.wait(timeout=30)
 
