@@ -34,7 +34,7 @@ SIZES = {1: (40, 120), 10: (20, 48), 50: (10, 16)}  # guests: (one by one, all a
 CONCURRENCY = 8
 # "tomorrow 3pm" for Alice (Sydney) is 04:00 UTC on the 19th; reminders fall due 10 min before.
 REMIND_AT = datetime(2030, 3, 19, 3, 55, tzinfo=UTC)
-SLACK_METHODS = ("users.info", "conversations.open", "chat.postMessage")
+SLACK_METHODS = ("users.info", "chat.postMessage")
 COVIU_ROUTES = ("POST /v1/auth/token", "POST /v1/sessions")
 
 
@@ -46,14 +46,13 @@ def text_for(count: int) -> str:
 def least(count: int, cold: bool) -> dict[str, int]:
     """The fewest calls one booking for `count` guests needs (booker included: count + 1).
 
-    Cold: each person's name and zone once (users.info), each DM channel once
-    (conversations.open), a token once. Always: one invitation and one reminder DM each, one
-    create. The command's answer goes to its response_url, which is not a Web API call.
+    Cold: each person's name and zone once (users.info), a token once. Always: one
+    invitation and one reminder DM each (by user id: no conversations.open), one create. The
+    command's answer goes to its response_url, which is not a Web API call.
     """
     people = count + 1
     return {
         "users.info": people if cold else 0,
-        "conversations.open": people if cold else 0,
         "chat.postMessage": 2 * people,
         "POST /v1/auth/token": 1 if cold else 0,
         "POST /v1/sessions": 1,

@@ -1,6 +1,7 @@
 """The whole bot in one process, wired as the tests wire it (tests/conftest.py's RunningBot):
 the local Coviu API and the Slack stand-in on loopback, the Bolt app behind `coviu-slack
-serve`'s HTTP face, all sharing one frozen clock, and every Coviu request counted.
+serve`'s HTTP face with its worker in the same process, all sharing one frozen clock, and
+every Coviu request counted. Latency can be added on both sides, as over a real network.
 
     with BenchBot(tmp_path, users) as bot:
         bot.slack.slash_command("U0ALICE", "/coviu", "book ... with @bob tomorrow 3pm")
@@ -10,6 +11,7 @@ serve`'s HTTP face, all sharing one frozen clock, and every Coviu request counte
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from collections import Counter
@@ -21,7 +23,7 @@ from typing import Any
 
 from bench.common import BOT_TOKEN, COVIU_KEY, COVIU_SECRET, SIGNING_SECRET
 from bench.slack import fake_slack
-from bot.app import Services, build_app
+from bot.app import Services, SlackApp, build_app
 from bot.clock import Clock
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
@@ -41,10 +43,12 @@ _ID = re.compile(r"/[0-9a-fA-F-]{16,}")
 
 
 class CountingASGI:
-    """ASGI middleware counting requests by method and route (ids become ``{id}``)."""
+    """ASGI middleware counting requests by method and route (ids become ``{id}``), and
+    answering each `latency` seconds late, as a server across a real network would."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, latency: float = 0.0) -> None:
         self.app = app
+        self.latency = latency
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -58,6 +62,8 @@ class CountingASGI:
             route = _ID.sub("/{id}", scope["path"])
             with self._lock:
                 self.counts[f"{scope['method']} {route}"] += 1
+            if self.latency:
+                await asyncio.sleep(self.latency)
         await self.app(scope, receive, send)
 
     def snapshot(self) -> Counter[str]:
@@ -68,7 +74,17 @@ class CountingASGI:
 class BenchBot:
     """The bot between a local Slack and a local Coviu; see the module docstring."""
 
-    def __init__(self, directory: Path, users: Iterable[FakeUser]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        users: Iterable[FakeUser],
+        *,
+        slack_latency: float = 0.0,
+        coviu_latency: float = 0.0,
+        rate_limits: bool = False,
+    ) -> None:
+        """Latencies are added to every Web API call (Slack) and every Coviu request;
+        `rate_limits` makes the Slack stand-in enforce Slack's tiers (429 past them)."""
         self.clock = Clock(frozen_at=NOW)
         self.counter: CountingASGI | None = None
 
@@ -79,11 +95,13 @@ class BenchBot:
                 public_url=url,
                 clock=self.clock,
             )
-            self.counter = CountingASGI(app)
+            self.counter = CountingASGI(app, coviu_latency)
             return self.counter
 
         self.coviu = ServerThread.build(coviu_app)
         self.slack: FakeSlack = fake_slack(users)
+        self.slack.latency = slack_latency
+        self.slack.rate_limits = True if rate_limits else None
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
@@ -94,6 +112,7 @@ class BenchBot:
             db_path=directory / "bot.db",
         )
         self.services: Services | None = None
+        self.app: SlackApp | None = None
         self.server: ServerThread | None = None
 
     def start(self) -> BenchBot:
@@ -101,13 +120,18 @@ class BenchBot:
         self.slack.start()
         client = CoviuClient(COVIU_KEY, COVIU_SECRET, self.coviu.url + "/v1")
         self.services = Services.create(self.settings, client, clock=self.clock)
-        self.server = ServerThread(create_web_app(build_app(self.services))).start()
+        # Reminders when the bench asks, at the time it names (the clock is frozen).
+        self.app = build_app(self.services, send_reminders=False)
+        self.server = ServerThread(create_web_app(self.app.intake)).start()
         self.slack.app_url = self.server.url + "/slack/events"
+        self.app.worker.start()
         return self
 
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+        if self.app is not None:
+            self.app.stop()
         if self.services is not None:
             self.services.close()
         self.slack.stop()
@@ -125,9 +149,9 @@ class BenchBot:
         self.stop()
 
     def idle(self) -> None:
-        """Wait until the lazy work the last requests started is done."""
-        assert self.services is not None
-        if not self.services.executor.wait_idle(timeout=60):
+        """Wait until the work the last requests queued is done."""
+        assert self.app is not None
+        if not self.app.worker.wait_idle(timeout=120):
             raise TimeoutError("the app's work never finished")
 
     def send_reminders(self, at: datetime) -> int:

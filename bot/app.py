@@ -40,7 +40,7 @@ from bot.storage import Store
 
 # DMs and look-ups in flight at once for one process: Slack's per-minute tiers, not this,
 # are what bound a burst (see the Web API client's rate-limit handler).
-FANOUT = 16
+FANOUT = 64
 
 
 def utc_now() -> datetime:

@@ -139,7 +139,20 @@ class Worker:
             with self._state:
                 self._passes += 1
                 self._state.notify_all()
-            self._wake.wait(POLL_SECONDS)
+            self._wake.wait(self._until_next())
+
+    def _until_next(self) -> float:
+        """Seconds to sleep: until the next reminder falls due, `POLL_SECONDS` at most."""
+        if self.send_reminders is None:
+            return POLL_SECONDS
+        try:
+            due = self.store.next_reminder_due()
+        except Exception:
+            return POLL_SECONDS
+        if due is None:
+            return POLL_SECONDS
+        # A floor, so a reminder another worker is claiming right now is no busy loop.
+        return min(max((due - self.clock()).total_seconds(), 0.02), POLL_SECONDS)
 
     def _heartbeat(self) -> None:
         while not self._stopping.wait(self.lease.total_seconds() / 3):
