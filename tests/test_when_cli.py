@@ -36,6 +36,10 @@ def test_parse_prints_one_json_object() -> None:
             "guests": ["U0ALICE"],
             "hosts": [],
             "error": None,
+            "zone": "Australia/Sydney",
+            "guess": None,
+            "repeat": None,
+            "reminders": None,
         }
     ]
 
@@ -56,6 +60,10 @@ def test_parse_jsonl_answers_each_line() -> None:
             "guests": [],
             "hosts": ["U0BOB"],
             "error": None,
+            "zone": "America/New_York",
+            "guess": None,
+            "repeat": None,
+            "reminders": None,
         },
         {
             "start": None,
@@ -64,5 +72,9 @@ def test_parse_jsonl_answers_each_line() -> None:
             "guests": [],
             "hosts": [],
             "error": 'I couldn\'t find a time of day in "tomorrow". Try "tomorrow 3pm".',
+            "zone": None,
+            "guess": None,
+            "repeat": None,
+            "reminders": None,
         },
     ]

@@ -105,6 +105,7 @@ def amount(p: str) -> str:
 _NOT_A_LENGTH = r"(?!\s+(?:past|after|to|till?|before|of|from|ago|later|earlier)\b)"
 DURATION = re.compile(
     r"(?:\bfor\s+(?:about\s+|around\s+|approx(?:imately)?\s+)?|(?P<paren>\(\s*))"
+    r"(?P<neg>-\s*|minus\s+)?"  # read so it can be refused, not shortened to "for 30 minutes"
     + amount("")
     + r"(?(paren)\s*\))"
     + _NOT_A_LENGTH
@@ -176,11 +177,19 @@ PERIOD = re.compile(
     + r")(?P<night>night)"
     r"|in\s+the\s+(?P<mer>am|pm))\b"
 )
-ZONE = re.compile(
-    r"(?<![\w/])\(?(?P<abbr>"
-    + _ZONE_WORD
-    + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?\)?(?![\w/])"
-    r"|(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
-    r"(?![\w/])"
-    r"|\b(?P<city>[a-z]+(?:\s[a-z]+)?)\s+time\b"
+# "first monday of january", "last friday of the month", "2nd tuesday in march 2027".
+NTH_WEEKDAY = re.compile(
+    r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+"
+    r"(?P<wd>" + WEEKDAY + r")\s+(?:of|in)\s+(?:(?P<mon>" + MONTH + r")"
+    r"|(?P<rel>this|next)\s+month|the\s+month)(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?![\d:]))?"
+)
+# "this time tomorrow", "same time next week": now's clock reading on another day.
+SAME_TIME = re.compile(
+    r"\b(?:this|same|the\s+same)\s+time(?=\s+(?:tomorrow|next\s+week|next\s+"
+    + WEEKDAY
+    + r"|on\s+"
+    + WEEKDAY
+    + r"|"
+    + WEEKDAY
+    + r"|in\s+\d+\s+days?))"
 )

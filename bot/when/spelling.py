@@ -1,0 +1,106 @@
+"""Misspelt day and month names: "blursday", "thrusday", "on smarch 3".
+
+A leftover word close to a weekday or month name is a day the text failed to say, not part of
+the title: booking "blursday at noonish" for tomorrow would be a silent wrong guess. The
+parser reads the corrected text instead and says so (`guess`), with the corrected text as a
+`Suggestion` the app can offer as a button. Names are safe: only words ending in "day" (or one
+edit away) count as weekdays, and a month needs a day number beside it ("smarch 3"), so "Mark",
+"Freddy" and "Marco 3pm" stay titles.
+
+    >>> distance("thrusday", "thursday"), distance("blursday", "thursday")
+    (1, 2)
+    >>> nearest_weekday("blursday"), nearest_weekday("freddy"), nearest_weekday("mondy")
+    ('thursday', None, 'monday')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.when import grammar as g
+from bot.when.text import Scan
+
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+# A day number beside the word, not a clock time: "smarch 3", "smarch 3rd", "3rd of smarch".
+_DAY_AFTER = re.compile(r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:[ap]\.?m\b|[ap]\b|:|h\b|oclock))")
+_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?$")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A word as written, what it should be, and where it sits in the original text."""
+
+    written: str
+    meant: str
+    start: int
+    end: int
+
+    def apply(self, original: str) -> str:
+        """`original` with the word replaced."""
+        return original[: self.start] + self.meant + original[self.end :]
+
+
+def distance(a: str, b: str, limit: int = 3) -> int:
+    """Edits (insert, delete, substitute, swap neighbours) from `a` to `b`, capped at `limit`."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        previous2, previous = previous, row
+    return min(previous[-1], limit)
+
+
+def _nearest(word: str, names: tuple[str, ...], most: int) -> str | None:
+    """The one name within `most` edits of `word` (not `word` itself); None if none or a tie."""
+    scored = sorted((distance(word, n), n) for n in names)
+    best, name = scored[0]
+    if not 0 < best <= most or (len(scored) > 1 and scored[1][0] == best):
+        return None
+    return name
+
+
+def nearest_weekday(word: str) -> str | None:
+    """The weekday `word` misspells, if it is plainly one."""
+    if not 5 <= len(word) <= 11:
+        return None
+    name = _nearest(word, g.WEEKDAYS, 2)
+    if name is None or (not word.endswith("day") and distance(word, name) > 1):
+        return None
+    return name
+
+
+def correction(scan: Scan, has_day: bool) -> Correction | None:
+    """The first misspelt day or month among the words nobody claimed, if any.
+
+    Only when the text gives no day otherwise (`has_day` False): with "tomorrow" said, a
+    day-like word is more likely part of the title.
+    """
+    if has_day:
+        return None
+    for m in scan.finditer(_WORD):
+        a, b = scan.src[m.start()][0], scan.src[m.end() - 1][1]
+        if any(scan.used[a:b]):
+            continue
+        word = m.group()
+        meant = nearest_weekday(word)
+        if meant is None and 3 <= len(word) <= 11 and _date_shaped(scan.text, *m.span()):
+            meant = _nearest(word, _MONTHS, 2)
+        if meant is not None:
+            return Correction(scan.original[a:b], meant, a, b)
+    return None
+
+
+def _date_shaped(text: str, start: int, end: int) -> bool:
+    return bool(_DAY_AFTER.match(text, end) or _DAY_BEFORE.search(text, max(0, start - 12), start))

@@ -1,0 +1,150 @@
+"""Reading where a time is meant: "3pm GMT", "Europe/London", "Sydney time", "in London", and
+a place right after a time ("friday 3pm London", "10am PT").
+
+A bare place name elsewhere in the text is left alone: "London team sync tomorrow 3pm" is a
+title. Zones are claimed without blocking later patterns, so "15:00 GMT - 18:00 GMT" stays one
+range.
+
+    >>> from bot.when.text import Scan
+    >>> from bot.when.reading import read
+    >>> scan = Scan("friday 3pm London")
+    >>> scan.normalise()
+    >>> r = read(scan)
+    >>> r.place.zone, r.zone_text
+    ('Europe/London', 'London')
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import timedelta, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.when import places
+from bot.when.result import BookingTextError
+from bot.when.text import Scan
+
+if TYPE_CHECKING:
+    from bot.when.reading import Reading
+
+_ABBR = (
+    r"utc|gmt|bst|ist|cet|cest|eet|eest|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|akst|akdt|hst"
+    r"|aet|aest|aedt|acst|acdt|awst|nzt|nzst|nzdt|jst|kst|sgt|hkt"
+)
+# Explicit forms, anywhere in the text: abbreviations of three letters or more (with an offset
+# for UTC/GMT: "UTC+2"), IANA names, "<place> time", "in <place>".
+ZONE = re.compile(
+    r"(?<![\w/])\(?(?P<abbr>" + _ABBR + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?"
+    r"\)?(?![\w/])"
+    r"|(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
+    r"(?![\w/])"
+    r"|\b(?P<timed>[a-z]+(?:[\s.-][a-z]+){0,2})\s+time\b"
+    r"|\bin\s+(?P<in>[a-z])"
+)
+_WORD = re.compile(r"[a-z]+(?:[.'-][a-z]+)*")
+
+
+def read_zones(scan: Scan, reading: Reading) -> None:
+    """Claim the explicit zone forms (see `ZONE`)."""
+    for m in scan.finditer(ZONE):
+        if m["in"]:
+            found = place_at(scan, m.start("in"))
+            if found is None or not found[0].strong:
+                continue
+            place, end = found
+            _take(scan, reading, place, m.start(), end)
+        elif m["timed"]:
+            found = place_at(scan, m.start("timed"), whole=m.end("timed"))
+            if found is not None:
+                _take(scan, reading, found[0], m.start(), m.end())
+        elif m["iana"]:
+            name = _iana_name(m["iana"])
+            if name is not None:
+                _take(scan, reading, places.Place(name, places.city_name(name)), *m.span())
+        elif m["sign"]:
+            if m["abbr"] not in ("utc", "gmt") or int(m["oh"]) > 14:
+                continue
+            hours = int(m["oh"]) + int(m["om"] or 0) / 60
+            offset = timedelta(hours=hours if m["sign"] == "+" else -hours)
+            label = scan.original_of(*m.span()).strip("() ")
+            _take(scan, reading, None, *m.span(), fixed=timezone(offset, label.upper()))
+        else:
+            place = places.lookup(m["abbr"])
+            assert place is not None  # every word of _ABBR is in the table
+            _take(scan, reading, place, *m.span())
+
+
+def read_trailing_places(scan: Scan, reading: Reading, times: bytearray) -> None:
+    """A place right after a time or day ("friday 3pm London", "noon Tokyo", "10am PT").
+
+    `times` marks the characters of `scan.text` that time and day phrases claimed.
+    """
+    for m in scan.finditer(_WORD):
+        before = m.start()
+        while before > 0 and scan.text[before - 1] in " ,(\t":
+            before -= 1
+        if before == 0 or not times[before - 1]:
+            continue
+        found = place_at(scan, m.start())
+        if found is not None:
+            _take(scan, reading, found[0], m.start(), found[1])
+
+
+def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Place, int] | None:
+    """The longest place name of up to three free words at `pos`, and where it ends.
+
+    With `whole`, only a name running exactly to `whole` counts ("new york" in "new york time").
+    """
+    ends: list[int] = []
+    at = pos
+    for _ in range(places.LONGEST):
+        m = _WORD.match(scan.text, at)
+        if m is None or not scan.is_free(*m.span()):
+            break
+        ends.append(m.end())
+        if scan.text[m.end() : m.end() + 1] != " ":
+            break
+        at = m.end() + 1
+    for end in reversed(ends):
+        if whole is not None and end != whole:
+            continue
+        words = " ".join(scan.text[pos:end].replace(".", " ").replace("-", " ").split())
+        place = places.lookup(words)
+        if place is not None:
+            return place, end
+    return None
+
+
+def _take(
+    scan: Scan,
+    reading: Reading,
+    place: places.Place | None,
+    start: int,
+    end: int,
+    fixed: timezone | None = None,
+) -> None:
+    zone = fixed if fixed is not None else ZoneInfo(place.zone) if place else None
+    assert zone is not None
+    text = scan.original_of(start, end).strip(" ()")
+    if reading.zone is not None and str(reading.zone) != str(zone):
+        raise BookingTextError(
+            f'I found two time zones ("{reading.zone_text}" and "{text}"). Give one, '
+            'e.g. "3pm to 4pm London time".'
+        )
+    scan.claim(start, end, block=False)
+    if reading.zone is None:
+        reading.zone, reading.zone_text, reading.place = zone, text, place
+
+
+@functools.cache
+def _iana_names() -> dict[str, str]:
+    # Walking the database costs ~50 ms, so only when someone writes a name like "europe/london".
+    from zoneinfo import available_timezones
+
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _iana_name(text: str) -> str | None:
+    return _iana_names().get(text)
