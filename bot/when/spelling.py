@@ -64,9 +64,15 @@ def distance(a: str, b: str, limit: int = 3) -> int:
 
 def _nearest(word: str, names: tuple[str, ...], most: int) -> str | None:
     """The one name within `most` edits of `word` (not `word` itself); None if none or a tie."""
-    scored = sorted((distance(word, n), n) for n in names)
+    letters = set(word)
+    # Each edit changes at most two letters of the set: a cheap bound that skips most words
+    # before the quadratic distance, so long texts of ordinary words stay fast.
+    near = [n for n in names if len(letters.symmetric_difference(n)) <= 2 * most]
+    if not near:
+        return None
+    scored = [*sorted((distance(word, n), n) for n in near), (most + 1, "")]
     best, name = scored[0]
-    if not 0 < best <= most or (len(scored) > 1 and scored[1][0] == best):
+    if not 0 < best <= most or scored[1][0] == best:
         return None
     return name
 
@@ -89,10 +95,8 @@ def correction(scan: Scan, has_day: bool) -> Correction | None:
     """
     if has_day:
         return None
-    for m in scan.finditer(_WORD):
+    for m in scan.free_words(_WORD):
         a, b = scan.src[m.start()][0], scan.src[m.end() - 1][1]
-        if any(scan.used[a:b]):
-            continue
         word = m.group()
         meant = nearest_weekday(word)
         if meant is None and 3 <= len(word) <= 11 and _date_shaped(scan.text, *m.span()):

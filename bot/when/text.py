@@ -19,6 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from bot.when.result import BookingTextError
+
+# Candidate matches one text may offer the patterns. A booking has a handful; thousands ("1 1 1
+# ...", "3-3-3-...") cost linear but large time, so such text is refused instead of read.
+MAX_CANDIDATES = 200
+_TOO_MANY = (
+    "That text has too many numbers and time words to read. Keep to the booking, e.g. "
+    '"Physio review tomorrow 3pm for 30 min".'
+)
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -74,17 +84,26 @@ def _number(match: re.Match[str]) -> str:
     return str(value)
 
 
+_UNUSED = re.compile(rb"\x00+")
+
+
 class Scan:
     """The text under reading, with what has been claimed so far (see the module docstring)."""
 
     def __init__(self, original: str) -> None:
         self.original = original
-        # Lower-case one character at a time so positions line up with the original.
-        self.text = "".join(c.lower() if len(c.lower()) == 1 else c for c in original)
+        # Lower-case so positions line up with the original: one call when lengths agree,
+        # else one character at a time ("İ" lower-cases to two characters).
+        lowered = original.lower()
+        if len(lowered) != len(original):
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in original)
+        self.text = lowered
         # For each character of `text`, the [start, end) span of `original` it stands for.
-        self.src: list[tuple[int, int]] = [(i, i + 1) for i in range(len(original))]
+        n = len(original)
+        self.src: list[tuple[int, int]] = list(zip(range(n), range(1, n + 1), strict=True))
         self.used = bytearray(len(original))  # original characters claimed (not title)
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
+        self.candidates = 0
 
     def normalise(self) -> None:
         """Spell out chat spellings and number words; do this once, before any `claim`."""
@@ -145,6 +164,9 @@ class Scan:
     def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
         """The first match at or after `pos` that touches nothing claimed."""
         while (match := pattern.search(self.text, pos)) is not None:
+            self.candidates += 1
+            if self.candidates > MAX_CANDIDATES:
+                raise BookingTextError(_TOO_MANY)
             if match.end() > match.start() and self.is_free(*match.span()):
                 return match
             pos = match.start() + 1
@@ -158,6 +180,21 @@ class Scan:
             yield match
             pos = match.end() if not self.is_free(*match.span()) else match.start() + 1
 
+    def free_words(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """The non-overlapping matches of `pattern` that touch nothing claimed, left to right.
+
+        Unlike `finditer`, no match is retried one character on: for word patterns that retry
+        would read every suffix of a long word, quadratic in its length.
+        """
+        for match in pattern.finditer(self.text):
+            a, b = self.src[match.start()][0], self.src[match.end() - 1][1]
+            if (
+                match.end() > match.start()
+                and self.is_free(*match.span())
+                and 1 not in self.used[a:b]
+            ):
+                yield match
+
     def original_of(self, start: int, end: int) -> str:
         """The user's own spelling of `text[start:end]`."""
         if end <= start:
@@ -166,14 +203,4 @@ class Scan:
 
     def leftovers(self) -> list[str]:
         """The unclaimed runs of the original, in order."""
-        runs: list[str] = []
-        start: int | None = None
-        for i, flag in enumerate(self.used):
-            if not flag and start is None:
-                start = i
-            elif flag and start is not None:
-                runs.append(self.original[start:i])
-                start = None
-        if start is not None:
-            runs.append(self.original[start:])
-        return runs
+        return [self.original[m.start() : m.end()] for m in _UNUSED.finditer(self.used)]

@@ -81,7 +81,7 @@ def read_trailing_places(scan: Scan, reading: Reading, times: bytearray) -> None
 
     `times` marks the characters of `scan.text` that time and day phrases claimed.
     """
-    for m in scan.finditer(_WORD):
+    for m in scan.free_words(_WORD):
         before = m.start()
         while before > 0 and scan.text[before - 1] in " ,(\t":
             before -= 1
