@@ -52,10 +52,12 @@ def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...
             scan.claim_original(*match.span())
         hosts.extend(i for i in ids if i not in hosts)
     guests: list[str] = []
+    seen = set(hosts)  # a set: hundreds of mentions must not cost a list scan each
     for match in MENTION.finditer(text):
         scan.claim_original(*match.span())
         user = match["id"].upper()
-        if user not in hosts and user not in guests:
+        if user not in seen:
+            seen.add(user)
             guests.append(user)
     title: str | None = None
     quoted = _QUOTED.search(text)

@@ -113,7 +113,9 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
     _read_range(scan, reading)
     _read_times(scan, reading)
     # What the time and day patterns claimed, for "friday 3pm London".
-    times = bytearray(a != b for a, b in zip(scan.busy, free, strict=False))
+    # Claims only ever set bytes, so XOR with the state before reading leaves the new claims.
+    n = len(free)
+    times = (int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")).to_bytes(n, "big")
     if reading.zone is None:
         zones.read_trailing_places(scan, reading, times)
     return reading

@@ -24,6 +24,10 @@ from bot.when.result import BookingTextError
 # Candidate matches one text may offer the patterns. A booking has a handful; thousands ("1 1 1
 # ...", "3-3-3-...") cost linear but large time, so such text is refused instead of read.
 MAX_CANDIDATES = 200
+# Numbers one text may hold: each is somewhere every clock-time pattern must try, so a text of
+# thousands ("1 1 1 ...", "3-3-3-...") is refused up front, before any of them runs.
+MAX_NUMBERS = 60
+_DIGITS = re.compile(r"\d+")
 _TOO_MANY = (
     "That text has too many numbers and time words to read. Keep to the booking, e.g. "
     '"Physio review tomorrow 3pm for 30 min".'
@@ -106,17 +110,24 @@ class Scan:
         self.candidates = 0
 
     def normalise(self) -> None:
-        """Spell out chat spellings and number words; do this once, before any `claim`."""
+        """Spell out chat spellings and number words; do this once, before any `claim`.
+
+        Raises `BookingTextError` for text holding more numbers than a booking could use.
+        """
+        numbers = sum(len(_DIGITS.findall(piece)) for piece in self.leftovers())
+        if numbers > MAX_NUMBERS:
+            raise BookingTextError(_TOO_MANY)
         for pattern, replacement in _SHAPES:
             self.sub(pattern, lambda m, r=replacement: m.expand(r))
         self.sub(_SPELLING, lambda m: _SPELLINGS[m.group().rstrip(".")])
         self.sub(_NUMBER, _number)
         # Anything struck from the original before normalising stays out of the patterns' way.
-        self.busy = (
-            bytearray(1 if any(self.used[a:b]) else 0 for a, b in self.src)
-            if any(self.used)
-            else bytearray(len(self.text))
-        )
+        if not any(self.used):
+            self.busy = bytearray(len(self.text))
+        elif len(self.text) == len(self.original) and self.src[-1][1] == len(self.original):
+            self.busy = bytearray(self.used)  # nothing was respelled: positions agree
+        else:
+            self.busy = bytearray(1 if any(self.used[a:b]) else 0 for a, b in self.src)
 
     def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
         """Replace matches in `text`, keeping track of where each new character came from."""

@@ -34,36 +34,29 @@ _ABBR = (
     r"|aet|aest|aedt|acst|acdt|awst|nzt|nzst|nzdt|jst|kst|sgt|hkt"
 )
 # Explicit forms, anywhere in the text: abbreviations of three letters or more (with an offset
-# for UTC/GMT: "UTC+2"), IANA names, "<place> time", "in <place>".
-ZONE = re.compile(
+# for UTC/GMT: "UTC+2"), IANA names, "in <place>"; "<place> time" is found from "time" back.
+# One pattern per form: a single alternation trying "<up to three words> time" at every word
+# was the costliest scan of a long text.
+ABBREVIATION = re.compile(
     r"(?<![\w/])\(?(?P<abbr>" + _ABBR + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?"
     r"\)?(?![\w/])"
-    r"|(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
-    r"(?![\w/])"
-    r"|\b(?P<timed>[a-z]+(?:[\s.-][a-z]+){0,2})\s+time\b"
-    r"|\bin\s+(?P<in>[a-z])"
 )
+IANA = re.compile(
+    r"(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
+    r"(?![\w/])"
+)
+_SLASH = re.compile(r"[a-z]/[a-z]")
+_TIME_WORD = re.compile(r"(?<=[a-z])\s+time\b")
+_IN = re.compile(r"\bin\s+(?=[a-z])")
+_WORDS_BEFORE = re.compile(r"[a-z]+(?:[ .-][a-z]+){0,2}$")
 _WORD = re.compile(r"[a-z]+(?:[.'-][a-z]+)*")
+_RUN = re.compile(rb"\x01+")
 
 
 def read_zones(scan: Scan, reading: Reading) -> None:
-    """Claim the explicit zone forms (see `ZONE`)."""
-    for m in scan.finditer(ZONE):
-        if m["in"]:
-            found = place_at(scan, m.start("in"))
-            if found is None or not found[0].strong:
-                continue
-            place, end = found
-            _take(scan, reading, place, m.start(), end)
-        elif m["timed"]:
-            found = place_at(scan, m.start("timed"), whole=m.end("timed"))
-            if found is not None:
-                _take(scan, reading, found[0], m.start(), m.end())
-        elif m["iana"]:
-            name = _iana_name(m["iana"])
-            if name is not None:
-                _take(scan, reading, places.Place(name, places.city_name(name)), *m.span())
-        elif m["sign"]:
+    """Claim the explicit zone forms."""
+    for m in scan.finditer(ABBREVIATION):
+        if m["sign"]:
             if m["abbr"] not in ("utc", "gmt") or int(m["oh"]) > 14:
                 continue
             hours = int(m["oh"]) + int(m["om"] or 0) / 60
@@ -74,6 +67,28 @@ def read_zones(scan: Scan, reading: Reading) -> None:
             place = places.lookup(m["abbr"])
             assert place is not None  # every word of _ABBR is in the table
             _take(scan, reading, place, *m.span())
+    if _SLASH.search(scan.text):  # the full pattern only when a slash could make a name
+        for m in scan.finditer(IANA):
+            name = _iana_name(m["iana"])
+            if name is not None:
+                _take(scan, reading, places.Place(name, places.city_name(name)), *m.span())
+    for m in scan.finditer(_TIME_WORD):
+        before = _WORDS_BEFORE.search(scan.text, max(0, m.start() - 40), m.start())
+        if before is None:
+            continue
+        # "new york time": try the longest run of words ending at "time" first.
+        starts = [before.start()] + [
+            before.start() + i + 1 for i, c in enumerate(before.group()) if c in " .-"
+        ]
+        for start in starts:
+            found = place_at(scan, start, whole=m.start())
+            if found is not None:
+                _take(scan, reading, found[0], start, m.end())
+                break
+    for m in scan.finditer(_IN):
+        found = place_at(scan, m.end())
+        if found is not None and found[0].strong:
+            _take(scan, reading, found[0], m.start(), found[1])
 
 
 def read_trailing_places(scan: Scan, reading: Reading, times: bytearray) -> None:
@@ -81,15 +96,13 @@ def read_trailing_places(scan: Scan, reading: Reading, times: bytearray) -> None
 
     `times` marks the characters of `scan.text` that time and day phrases claimed.
     """
-    for m in scan.free_words(_WORD):
-        before = m.start()
-        while before > 0 and scan.text[before - 1] in " ,(\t":
-            before -= 1
-        if before == 0 or not times[before - 1]:
-            continue
-        found = place_at(scan, m.start())
+    for run in _RUN.finditer(times):
+        at = run.end()
+        while at < len(scan.text) and scan.text[at] in " ,(\t":
+            at += 1
+        found = place_at(scan, at) if at > run.end() else None
         if found is not None:
-            _take(scan, reading, found[0], m.start(), found[1])
+            _take(scan, reading, found[0], at, found[1])
 
 
 def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Place, int] | None:
