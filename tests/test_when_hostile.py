@@ -46,6 +46,8 @@ ADVERSARIAL = {
     "quotes": '"' * 4000,
     "words": "meeting with the team about stuff " * 117,
     "zones": "gmt london " * 360,
+    "time words": "every tuesday morning remind until noon in london time " * 72,
+    "misspellings": "blursday smarch thrusday " * 160,
 }
 
 

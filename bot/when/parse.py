@@ -55,7 +55,7 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
         zone = _zone(tz)
         order = order or ("MDY" if is_us_zone(tz) else "DMY")
         reading = _read(scan, text, order)
-        fix = spelling.correction(scan, _has_day(reading)) if correct else None
+        fix = spelling.correction(scan, *_has_day(reading)) if correct else None
         if fix is not None:
             return _corrected(fix, text, now, tz, order)
         placed = _placed(reading, now, zone, text)
@@ -132,8 +132,11 @@ def zone_of(placed: Placed) -> tzinfo:
         return placed.start.tzinfo  # type: ignore[return-value]
 
 
-def _has_day(reading: Reading) -> bool:
-    return bool(reading.days or reading.instant or reading.relative or reading.series.days)
+def _has_day(reading: Reading) -> tuple[bool, bool]:
+    """(whether the text gives a day, whether it gives more than a day of the month)."""
+    day = bool(reading.days or reading.instant or reading.relative or reading.series.days)
+    date = (day and any(d.kind != "day-of-month" for d in reading.days)) or bool(reading.instant)
+    return day, date
 
 
 def parse_when(

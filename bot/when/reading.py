@@ -102,10 +102,10 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
     _read_instant(scan, reading)
     zones.read_zones(scan, reading)
     reading.series = read_series(scan)
+    _read_nth_weekdays(scan, reading)  # before the past: "last friday of the month" is ahead
     _read_past(scan, reading)
     _read_relative(scan, reading)
     _read_lengths(scan, reading)
-    _read_nth_weekdays(scan, reading)
     _read_dates(scan, reading, date_order)
     _read_days(scan, reading)
     _read_periods(scan, reading)
@@ -116,8 +116,8 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
     # Claims only ever set bytes, so XOR with the state before reading leaves the new claims.
     n = len(free)
     times = (int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")).to_bytes(n, "big")
-    if reading.zone is None:
-        zones.read_trailing_places(scan, reading, times)
+    # Also with a zone already named: "3pm London Tokyo time" names two and is refused.
+    zones.read_trailing_places(scan, reading, times)
     return reading
 
 
@@ -205,9 +205,8 @@ def _read_lengths(scan: Scan, reading: Reading) -> None:
     for m in found:
         if m["neg"]:
             written = scan.original_of(*m.span())
-            raise BookingTextError(
-                f'A length can\'t be negative ("{written}"). Try "for 30 minutes".'
-            )
+            example = _without(scan, m.start("neg"), m.end("neg"))
+            raise BookingTextError(f'A length can\'t be negative ("{written}"). Try "{example}".')
         scan.claim(*m.span())
     # Without "for" or brackets, only spelled-out units: "45 min" yes, "15h" (a clock time) no.
     for m in scan.finditer(g.DURATION_BARE):
@@ -225,11 +224,18 @@ def _read_lengths(scan: Scan, reading: Reading) -> None:
         minutes = lengths.pop()
         if minutes <= 0:
             written = scan.original_of(*found[0].span()).strip()
+            example = _without(scan, *found[0].span(), instead=" for 30 min")
             raise BookingTextError(
-                f'A booking needs some length ("{written}" is none). Try "for 30 min".'
+                f'A booking needs some length ("{written}" is none). Try "{example}".'
             )
         reading.length = timedelta(minutes=minutes)
         reading.length_text = scan.original_of(*found[0].span())
+
+
+def _without(scan: Scan, start: int, end: int, instead: str = "") -> str:
+    """The user's text with `text[start:end]` replaced: an example built from what they typed."""
+    a, b = scan.src[start][0], scan.src[end - 1][1]
+    return " ".join((scan.original[:a] + instead + scan.original[b:]).split())
 
 
 # --- days ---------------------------------------------------------------------------------

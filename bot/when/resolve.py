@@ -408,7 +408,7 @@ def _day(
         assert primary.weekday is not None
         day, fixed = _weekday(primary, today, ahead)
     for other in days:
-        _agree(other, day, today)
+        _agree(other, day, today, primary=other is primary)
     return day, fixed
 
 
@@ -498,7 +498,7 @@ def _weekday(spec: Day, today: date, ahead: object) -> tuple[date, bool]:
     return day, False
 
 
-def _agree(spec: Day, day: date, today: date) -> None:
+def _agree(spec: Day, day: date, today: date, *, primary: bool = False) -> None:
     """Every other day phrase must name the same day: "Fri, Sep 20", "tomorrow (friday)"."""
     if spec.weekday is not None and day.weekday() != spec.weekday:
         raise BookingTextError(
@@ -515,6 +515,7 @@ def _agree(spec: Day, day: date, today: date) -> None:
         )
         or (spec.kind == "day-of-month" and spec.day == day.day)
         or spec.kind == "weekday"
+        or (spec.kind == "nth-weekday" and primary)
     )
     if not same:
         raise BookingTextError(

@@ -4,7 +4,7 @@ March", "every weekday 9am for 2 weeks", "remind 1 day and 10 min before", "no r
 Both are read before lengths and dates, so "for 6 weeks" is not a length, "until 20 March" not
 the day of the booking, and "10 min before" not the session's length.
 
-    >>> from bot.when.text import Scan
+    >>> from bot.when.text import Scan, gate
     >>> scan = Scan("every tue and thu 3pm for six weeks, remind me 1 day and 10 min before")
     >>> scan.normalise()
     >>> spec = read_series(scan)
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from bot.when import grammar as g
 from bot.when.result import BookingTextError, Repeat
-from bot.when.text import Scan
+from bot.when.text import Scan, gate
 
 CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAYS = r"(?:" + g.WEEKDAY + r")s?"
@@ -30,6 +30,7 @@ EVERY = re.compile(
     r"|fortnight|working\s+day)s?\b|(?P<days>" + _DAYS + r"(?:\s*(?:,|and|&)\s*" + _DAYS + r")*)\b)"
     r"|(?P<word>daily|weekly|fortnightly|biweekly)\b|on\s+(?P<plural>weekdays)\b)"
 )
+EVERY = gate(EVERY, "every", "each", "daily", "weekly", "fortnightly", "biweekly", "weekdays")
 _UNIT = r"(?:weeks?|days?|fortnights?|times|sessions|occurrences)"
 BOUND = re.compile(
     r"\b(?:for\s+(?:the\s+next\s+)?(?P<n>\d{1,4}|an?)\s+(?P<u>" + _UNIT + r")\b"
@@ -41,6 +42,7 @@ BOUND = re.compile(
     + r"\s*\d{1,2}(?:st|nd|rd|th)?(?![\d:])|\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d:])"
     r"|\d{4}-\d{1,2}-\d{1,2})(?:\s*,?\s*(?P<uy>(?:19|20)\d{2}))?)"
 )
+BOUND = gate(BOUND, "for", "times", "sessions", "occurrences", "until", "till", "through")
 _LEAD = (
     r"(?:\d{1,4}\s*|an?\s+)(?:weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)\b"
     r"(?:\s*\d{1,2}\s*(?:minutes?|mins?|m)\b)?"  # "1 hr 15 min"; "and" starts another lead
@@ -50,10 +52,12 @@ REMIND = re.compile(
     r"(?:(?P<leads>" + _LEAD + r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)" + _LEAD + r")*)\s+"
     r"(?:before(?:hand)?|ahead|prior|earlier)\b|(?P<start>at\s+(?:the\s+)?start)\b)"
 )
+REMIND = gate(REMIND, "remind", "alert")
 NO_REMIND = re.compile(
     r"\b(?:no|without(?:\s+a)?|don'?t|do\s+not|skip(?:\s+the)?)\s+remind(?:er|ers|ing)?"
     r"(?:\s+(?:me|us|them|anyone|everyone))?\b"
 )
+NO_REMIND = gate(NO_REMIND, "remind")
 _LEAD_PART = re.compile(
     r"(?:(?P<n>\d+)\s*|(?P<a>an?)\s+)(?P<u>weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)\b"
     r"(?:\s*(?P<extra>\d{1,2})\s*(?:minutes?|mins?|m)\b)?"

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from bot.when import grammar as g
-from bot.when.text import Scan
+from bot.when.text import DIGITS, Scan, gate
 
 _MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -28,10 +28,13 @@ _MONTHS = (
 # Words worth the edit distance, found by one scan in C rather than a Python loop over every
 # word: a weekday misspelt by up to two edits keeps two letters of "day" together (or "dy");
 # a month counts only beside a day number.
-_CANDIDATE = re.compile(
-    r"\b(?=[a-z]{5,11}\b)[a-z]*?(?:da|ay|dy)[a-z]*"
-    r"|\b[a-z]{3,11}(?=\s+\d{1,2}(?:st|nd|rd|th)?\b)"
-    r"|(?<=\d\s)[a-z]{3,11}\b|(?<=\d(?:st|nd|rd|th)\s)[a-z]{3,11}\b|(?<=\bof\s)[a-z]{3,11}\b"
+_WEEKDAY_LIKE = gate(re.compile(r"\b(?=[a-z]{5,11}\b)[a-z]*?(?:da|ay|dy)[a-z]*"), "da", "ay", "dy")
+_MONTH_LIKE = gate(
+    re.compile(
+        r"\b[a-z]{3,11}(?=\s+\d{1,2}(?:st|nd|rd|th)?\b)"
+        r"|(?<=\d\s)[a-z]{3,11}\b|(?<=\d(?:st|nd|rd|th)\s)[a-z]{3,11}\b|(?<=\bof\s)[a-z]{3,11}\b"
+    ),
+    *DIGITS,
 )
 # A day number beside the word, not a clock time: "smarch 3", "smarch 3rd", "3rd of smarch".
 _DAY_AFTER = re.compile(r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:[ap]\.?m\b|[ap]\b|:|h\b|oclock))")
@@ -94,23 +97,30 @@ def nearest_weekday(word: str) -> str | None:
     return name
 
 
-def correction(scan: Scan, has_day: bool) -> Correction | None:
+def correction(scan: Scan, has_day: bool, has_date: bool) -> Correction | None:
     """The first misspelt day or month among the words nobody claimed, if any.
 
-    Only when the text gives no day otherwise (`has_day` False): with "tomorrow" said, a
-    day-like word is more likely part of the title.
+    Weekdays only when the text gives no day otherwise (`has_day` False): with "tomorrow" said,
+    a day-like word is more likely part of the title. Months only when no full date was read
+    (`has_date` False); a day of the month alone ("the 20th of smarch") still wants one.
     """
-    if has_day:
+    if has_date:
         return None
-    for m in scan.free_words(_CANDIDATE):
-        a, b = scan.src[m.start()][0], scan.src[m.end() - 1][1]
-        word = m.group()
-        meant = nearest_weekday(word)
-        if meant is None and 3 <= len(word) <= 11 and _date_shaped(scan.text, *m.span()):
-            meant = _nearest(word, _MONTHS, 2)
-        if meant is not None:
-            return Correction(scan.original[a:b], meant, a, b)
-    return None
+    found: list[tuple[int, str, re.Match[str]]] = []
+    if not has_day:
+        for m in scan.free_words(_WEEKDAY_LIKE):
+            if (meant := nearest_weekday(m.group())) is not None:
+                found.append((m.start(), meant, m))
+                break
+    for m in scan.free_words(_MONTH_LIKE):
+        if _date_shaped(scan.text, *m.span()) and (meant := _nearest(m.group(), _MONTHS, 2)):
+            found.append((m.start(), meant, m))
+            break
+    if not found:
+        return None
+    _, meant, m = min(found, key=lambda f: f[0])  # the first in the text
+    a, b = scan.src[m.start()][0], scan.src[m.end() - 1][1]
+    return Correction(scan.original[a:b], meant, a, b)
 
 
 def _date_shaped(text: str, start: int, end: int) -> bool:

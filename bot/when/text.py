@@ -34,6 +34,19 @@ _TOO_MANY = (
 )
 
 
+# Words a pattern cannot match without (any one of them): checked with `in` before the pattern
+# scans, so a long text without "tomorrow" costs the day-word pattern one substring search.
+# A gate is only ever a necessary condition: it never changes what a pattern finds.
+GATES: dict[re.Pattern[str], tuple[str, ...]] = {}
+DIGITS = tuple("0123456789")
+
+
+def gate(pattern: re.Pattern[str], *words: str) -> re.Pattern[str]:
+    """Register `words`, one of which every match of `pattern` contains; returns `pattern`."""
+    GATES[pattern] = words
+    return pattern
+
+
 def _words(text: str) -> list[str]:
     return text.split()
 
@@ -182,6 +195,12 @@ class Scan:
         """True when no earlier pattern claimed any of `text[start:end]`."""
         return 1 not in self.busy[start:end]
 
+    def claimed_original(self, start: int, end: int) -> bool:
+        """True when any of the original behind `text[start:end]` was claimed (zones too)."""
+        if end <= start:
+            return False
+        return 1 in self.used[self.src[start][0] : self.src[end - 1][1]]
+
     def claim(self, start: int, end: int, *, block: bool = True) -> None:
         """Mark `text[start:end]` as understood: out of the title, and (if `block`) of later
         patterns. Zone names are claimed without blocking so a range may still span them."""
@@ -199,6 +218,9 @@ class Scan:
 
     def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
         """The first match at or after `pos` that touches nothing claimed."""
+        words = GATES.get(pattern)
+        if words is not None and not any(w in self.text for w in words):
+            return None
         while (match := pattern.search(self.text, pos)) is not None:
             self.candidates += 1
             if self.candidates > MAX_CANDIDATES:
@@ -222,6 +244,9 @@ class Scan:
         Unlike `finditer`, no match is retried one character on: for word patterns that retry
         would read every suffix of a long word, quadratic in its length.
         """
+        words = GATES.get(pattern)
+        if words is not None and not any(w in self.text for w in words):
+            return
         for match in pattern.finditer(self.text):
             a, b = self.src[match.start()][0], self.src[match.end() - 1][1]
             if (

@@ -5,7 +5,7 @@ A bare place name elsewhere in the text is left alone: "London team sync tomorro
 title. Zones are claimed without blocking later patterns, so "15:00 GMT - 18:00 GMT" stays one
 range.
 
-    >>> from bot.when.text import Scan
+    >>> from bot.when.text import Scan, gate
     >>> from bot.when.reading import read
     >>> scan = Scan("friday 3pm London")
     >>> scan.normalise()
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.when import places
 from bot.when.result import BookingTextError
-from bot.when.text import Scan
+from bot.when.text import Scan, gate
 
 if TYPE_CHECKING:
     from bot.when.reading import Reading
@@ -46,8 +46,8 @@ IANA = re.compile(
     r"(?![\w/])"
 )
 _SLASH = re.compile(r"[a-z]/[a-z]")
-_TIME_WORD = re.compile(r"(?<=[a-z])\s+time\b")
-_IN = re.compile(r"\bin\s+(?=[a-z])")
+_TIME_WORD = gate(re.compile(r"(?<=[a-z])\s+time\b"), "time")
+_IN = gate(re.compile(r"\bin\s+(?=[a-z])"), "in")
 _WORDS_BEFORE = re.compile(r"[a-z]+(?:[ .-][a-z]+){0,2}$")
 _WORD = re.compile(r"[a-z]+(?:[.'-][a-z]+)*")
 _RUN = re.compile(rb"\x01+")
@@ -114,7 +114,7 @@ def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Pla
     at = pos
     for _ in range(places.LONGEST):
         m = _WORD.match(scan.text, at)
-        if m is None or not scan.is_free(*m.span()):
+        if m is None or not scan.is_free(*m.span()) or scan.claimed_original(*m.span()):
             break
         ends.append(m.end())
         if scan.text[m.end() : m.end() + 1] != " ":
