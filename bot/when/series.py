@@ -244,7 +244,8 @@ def _until(spec: SeriesSpec, first: date, order: str) -> date:
             return found
         if year:
             break
+    shown = f"{text} {spec.until_year}" if spec.until_year else text
     raise BookingTextError(
-        f'"until {text}" is before the first session ({first:%A} {first.day} {first:%B}). '
+        f'"until {shown}" is before the first session ({first:%A} {first.day} {first:%B}). '
         'Try a later date, e.g. "weekly until 20 December".'
     )
