@@ -82,9 +82,16 @@ class SeriesSpec:
     text: str = ""  # the repeat phrase as written, for messages
 
 
+# A word every series or reminder phrase holds: one search skips the four patterns on the
+# usual text that has none ("for 6 weeks" without "every" is only read to be refused).
+_ANY = re.compile(r"every|each|daily|weekly|fortnight|biweekly|weekdays|remind|alert|week")
+
+
 def read_series(scan: Scan) -> SeriesSpec:
     """Claim the repeat phrase, its bound and the reminders in `scan` (already normalised)."""
     spec = SeriesSpec()
+    if _ANY.search(scan.text) is None:
+        return spec
     _read_reminders(scan, spec)
     if (m := scan.search(EVERY)) is not None:
         spec.text = scan.original_of(*m.span())

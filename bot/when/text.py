@@ -37,13 +37,14 @@ _TOO_MANY = (
 # Words a pattern cannot match without (any one of them): checked with `in` before the pattern
 # scans, so a long text without "tomorrow" costs the day-word pattern one substring search.
 # A gate is only ever a necessary condition: it never changes what a pattern finds.
-GATES: dict[re.Pattern[str], tuple[str, ...]] = {}
+GATES: dict[re.Pattern[str], re.Pattern[str]] = {}
 DIGITS = tuple("0123456789")
+GATED_LENGTH = 160
 
 
 def gate(pattern: re.Pattern[str], *words: str) -> re.Pattern[str]:
     """Register `words`, one of which every match of `pattern` contains; returns `pattern`."""
-    GATES[pattern] = words
+    GATES[pattern] = re.compile("|".join(re.escape(w) for w in words))
     return pattern
 
 
@@ -122,15 +123,19 @@ class Scan:
         self.used = bytearray(len(original))  # original characters claimed (not title)
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
         self.candidates = 0
+        self._gates: dict[re.Pattern[str], bool] = {}  # the text changes only in `normalise`
+        # On short text a gate costs about what the scan it saves does.
+        self._gated = len(original) > GATED_LENGTH
 
     def normalise(self) -> None:
         """Spell out chat spellings and number words; do this once, before any `claim`.
 
         Raises `BookingTextError` for text holding more numbers than a booking could use.
         """
-        numbers = sum(len(_DIGITS.findall(piece)) for piece in self.leftovers())
-        if numbers > MAX_NUMBERS:
-            raise BookingTextError(_TOO_MANY)
+        if self._gated:  # short text can't hold enough numbers to matter
+            numbers = sum(len(_DIGITS.findall(piece)) for piece in self.leftovers())
+            if numbers > MAX_NUMBERS:
+                raise BookingTextError(_TOO_MANY)
         self._collapse_claimed()
         for pattern, replacement in _SHAPES:
             self.sub(pattern, lambda m, r=replacement: m.expand(r))
@@ -162,6 +167,7 @@ class Scan:
         self.text = "".join(pieces)
         self.src = src
         self.busy = busy
+        self._gates.clear()
 
     def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
         """Replace matches in `text`, keeping track of where each new character came from."""
@@ -190,6 +196,14 @@ class Scan:
         self.text = "".join(pieces)
         self.src = src
         self.busy = busy
+        self._gates.clear()
+
+    def _passes(self, pattern: re.Pattern[str]) -> bool:
+        """Whether the text holds a word `pattern` needs (see `gate`); once per pattern."""
+        passed = self._gates.get(pattern)
+        if passed is None:
+            passed = self._gates[pattern] = GATES[pattern].search(self.text) is not None
+        return passed
 
     def is_free(self, start: int, end: int) -> bool:
         """True when no earlier pattern claimed any of `text[start:end]`."""
@@ -218,8 +232,7 @@ class Scan:
 
     def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
         """The first match at or after `pos` that touches nothing claimed."""
-        words = GATES.get(pattern)
-        if words is not None and not any(w in self.text for w in words):
+        if self._gated and pattern in GATES and not self._passes(pattern):
             return None
         while (match := pattern.search(self.text, pos)) is not None:
             self.candidates += 1
@@ -244,8 +257,7 @@ class Scan:
         Unlike `finditer`, no match is retried one character on: for word patterns that retry
         would read every suffix of a long word, quadratic in its length.
         """
-        words = GATES.get(pattern)
-        if words is not None and not any(w in self.text for w in words):
+        if self._gated and pattern in GATES and not self._passes(pattern):
             return
         for match in pattern.finditer(self.text):
             a, b = self.src[match.start()][0], self.src[match.end() - 1][1]
