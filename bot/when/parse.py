@@ -59,7 +59,7 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
         if fix is not None:
             return _corrected(fix, text, now, tz, order)
         placed = _placed(reading, now, zone, text)
-        repeat = build_repeat(reading.series, placed.start.astimezone(zone_of(placed)), order)
+        repeat = build_repeat(reading.series, placed.start.astimezone(placed.tz), order)
     except (BookingTextError, ValueError, OverflowError) as error:
         return ParsedBooking(
             title=quoted or leftover_title(scan),
@@ -122,14 +122,6 @@ def _corrected(
         reminders=result.reminders,
         date_order=result.date_order,
     )
-
-
-def zone_of(placed: Placed) -> tzinfo:
-    """The zone the time was read in, as a tzinfo (fixed offsets included)."""
-    try:
-        return ZoneInfo(placed.zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return placed.start.tzinfo  # type: ignore[return-value]
 
 
 def _has_day(reading: Reading) -> tuple[bool, bool]:

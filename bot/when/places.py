@@ -74,7 +74,7 @@ _ALIASES: dict[str, str] = {
     "uk": LONDON, "britain": LONDON, "england": LONDON, "edinburgh": LONDON,
     "manchester": LONDON, "scotland": LONDON, "wales": LONDON,
     "canberra": SYDNEY, "nsw": SYDNEY, "gold coast": "Australia/Brisbane",
-    "queensland": "Australia/Brisbane", "victoria": "Australia/Melbourne",
+    "queensland": "Australia/Brisbane",
     "tasmania": "Australia/Hobart", "wellington": "Pacific/Auckland",
     "christchurch": "Pacific/Auckland", "new zealand": "Pacific/Auckland", "nz": "Pacific/Auckland",
     "mumbai": "Asia/Kolkata", "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata",

@@ -38,7 +38,8 @@ class Placed:
 
     start: datetime
     end: datetime | None
-    zone: str
+    zone: str  # its IANA name (see `zone_name`)
+    tz: tzinfo  # the zone itself, fixed offsets included: a series' wall clock is read in it
     guesses: list[str] = field(default_factory=list)
     suggestion: Suggestion | None = None
 
@@ -148,6 +149,7 @@ def _place_reading(
         start.astimezone(user_zone),
         end.astimezone(user_zone) if end else None,
         zone_name(zone, start),
+        zone,
         guesses,
     )
 

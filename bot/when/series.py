@@ -189,7 +189,10 @@ def build_repeat(spec: SeriesSpec, start: datetime, order: str) -> Repeat | None
     """The `Repeat` for `spec`, its first occurrence at `start` (aware, in the series' zone)."""
     if spec.freq is None:
         return None
-    zone = getattr(start.tzinfo, "key", None) or start.tzname() or "UTC"
+    from bot.when.resolve import zone_name  # resolve imports reading, which imports this
+
+    assert start.tzinfo is not None
+    zone = zone_name(start.tzinfo, start)
     days: tuple[int, ...] = ()
     if spec.freq == "weekly":
         days = spec.days or (start.weekday(),)
