@@ -109,6 +109,29 @@ def test_names_near_day_words_stay_titles(text: str, title: str) -> None:
     assert booking.title == title
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "3pm on the 3rd of blorp",
+            'I don\'t know the month in "3rd of blorp". Try "3 March 3pm".',
+        ),
+        ("on flurb 20th 3pm", 'I don\'t know the month in "on flurb 20th". Try "20 March 3pm".'),
+    ],
+)
+def test_a_date_with_an_unknown_month_is_refused_not_booked_this_month(
+    text: str, message: str
+) -> None:
+    booking = parse_booking(text, NOW, SYDNEY)
+    assert (booking.start, booking.error) == (None, message)
+
+
+@pytest.mark.parametrize("text", ["Meeting on level 3 at 3pm", "Room 45 tomorrow 3pm"])
+def test_numbers_beside_words_without_an_ordinal_stay_titles(text: str) -> None:
+    booking = parse_booking(text, NOW, SYDNEY)
+    assert booking.ok and booking.title and booking.title.split()[0] in text
+
+
 def test_a_correction_that_still_lacks_a_time_says_both() -> None:
     booking = parse_booking("blursday", NOW, SYDNEY)
     assert booking.error == (
@@ -164,6 +187,8 @@ def test_day_month_order_follows_the_persons_zone() -> None:
         ("second tuesday in april 10am", "2026-04-14 10:00", None),
         ("last friday of the month 4pm", "2026-03-27 16:00", None),
         ("first monday of next month 9am", "2026-04-06 09:00", None),
+        ("the 3rd of next month at 3pm", "2026-04-03 15:00", None),
+        ("the 20th of the month at 3pm", "2026-03-20 15:00", None),
         ("in a fortnight at 3pm", "2026-03-17 15:00", None),
         ("a fortnight from today at 3pm", "2026-03-17 15:00", None),
         ("this time tomorrow", "2026-03-04 09:00", None),

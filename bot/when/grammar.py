@@ -172,7 +172,10 @@ NAMED_DATE = re.compile(
     r"(?![a-z])|h\b|oclock|hours?|hrs?|min)))(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?![\d:]))?"
 )
 NAMED_DATE = gate(NAMED_DATE, *DIGITS)
-DAY_OF_MONTH = re.compile(r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b")
+DAY_OF_MONTH = re.compile(
+    r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
+    r"(?:\s+of\s+(?:(?P<rel>this|next)|the)\s+month\b)?"  # "the 3rd of next month"
+)
 DAY_OF_MONTH = gate(DAY_OF_MONTH, *DIGITS)
 ISO_DATE = re.compile(
     r"(?<![\w/.:-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\w/.:-])"

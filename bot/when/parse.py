@@ -55,9 +55,14 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
         zone = _zone(tz)
         order = order or ("MDY" if is_us_zone(tz) else "DMY")
         reading = _read(scan, text, order)
-        fix = spelling.correction(scan, *_has_day(reading)) if correct else None
+        has_day, has_date = _has_day(reading)
+        fix = spelling.correction(scan, has_day, has_date) if correct else None
         if fix is not None:
             return _corrected(fix, text, now, tz, order)
+        if not has_date and (odd := spelling.unknown_month(scan)) is not None:
+            raise BookingTextError(
+                f'I don\'t know the month in "{odd[0]}". Try "{odd[1]} March 3pm".'
+            )
         placed = _placed(reading, now, zone, text)
         repeat = build_repeat(reading.series, placed.start.astimezone(placed.tz), order)
     except (BookingTextError, ValueError, OverflowError) as error:

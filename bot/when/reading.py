@@ -353,7 +353,9 @@ def _read_days(scan: Scan, reading: Reading) -> None:
         text = scan.original_of(*m.span())
         if not 1 <= int(m["d"]) <= 31:
             raise BookingTextError(f'There\'s no day "{text}". Try "the 20th at 3pm".')
-        reading.days.append(Day("day-of-month", text, day=int(m["d"])))
+        # `offset` counts months: "the 3rd of next month" is next month's whatever today is.
+        ahead = 1 if m["rel"] == "next" else 0
+        reading.days.append(Day("day-of-month", text, day=int(m["d"]), offset=ahead))
         scan.claim(*m.span())
     for m in scan.finditer(g.DAYWORD):
         offset = 2 if m["dat"] else 1 if m["tomorrow"] else 0

@@ -405,7 +405,8 @@ def _day(
         fixed = primary.year is not None
     elif primary.kind == "day-of-month":
         assert primary.day is not None
-        day, fixed = _next_day_of_month(primary.day, today, ahead), False
+        day = _next_day_of_month(primary.day, today, ahead, primary.offset)
+        fixed = primary.offset > 0
     else:
         assert primary.weekday is not None
         day, fixed = _weekday(primary, today, ahead)
@@ -471,9 +472,10 @@ def _next_month_day(month: int, dom: int, today: date, ahead: object) -> date:
     raise no_such_day(f"{dom}/{month}", month, dom)
 
 
-def _next_day_of_month(dom: int, today: date, ahead: object) -> date:
-    """ "The 20th": this month's if still ahead, else the next month that has one."""
-    for step in range(14):
+def _next_day_of_month(dom: int, today: date, ahead: object, months: int = 0) -> date:
+    """ "The 20th": this month's if still ahead, else the next month that has one; with
+    `months` 1 ("the 20th of next month") next month's only."""
+    for step in range(months, months + 1 if months else 14):
         year, month = divmod(today.month - 1 + step, 12)
         try:
             day = date(today.year + year, month + 1, dom)
@@ -481,6 +483,10 @@ def _next_day_of_month(dom: int, today: date, ahead: object) -> date:
             continue
         if day >= today and ahead(day):  # type: ignore[operator]
             return day
+    if months:
+        raise BookingTextError(
+            f'Next month has no day {dom}. Try "the {min(dom, 28)}th of next month at 3pm".'
+        )
     raise BookingTextError(f'There\'s no day "the {dom}th". Try "the 20th at 3pm".')
 
 
@@ -515,7 +521,7 @@ def _agree(spec: Day, day: date, today: date, *, primary: bool = False) -> None:
             and (spec.month, spec.day) == (day.month, day.day)
             and spec.year in (None, day.year)
         )
-        or (spec.kind == "day-of-month" and spec.day == day.day)
+        or (spec.kind == "day-of-month" and spec.day == day.day and (primary or not spec.offset))
         or spec.kind == "weekday"
         or (spec.kind == "nth-weekday" and primary)
     )

@@ -125,3 +125,35 @@ def correction(scan: Scan, has_day: bool, has_date: bool) -> Correction | None:
 
 def _date_shaped(text: str, start: int, end: int) -> bool:
     return bool(_DAY_AFTER.match(text, end) or _DAY_BEFORE.search(text, max(0, start - 12), start))
+
+
+# An ordinal day beside a word is a date whatever the word: "the 3rd of blorp", "on blorp 3rd".
+# ("level 3", "room 45" have no ordinal and stay titles.)
+_ORDINAL_DATES = (
+    re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\s+of\s+(?P<w>[a-z]{3,12})\b"),
+    re.compile(r"\bon\s+(?:the\s+)?(?P<w>[a-z]{3,12})\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"),
+)
+
+
+def unknown_month(scan: Scan) -> tuple[str, int] | None:
+    """An ordinal date whose month word is unknown ("the 3rd of blorp"): (the words, the day).
+
+    Called when no correction was found: booking "3pm on the 3rd of blorp" for the 3rd of this
+    month would drop the month the person meant.
+    """
+    if not any(d in scan.text for d in DIGITS):
+        return None
+    for pattern in _ORDINAL_DATES:
+        for m in pattern.finditer(scan.text):
+            word = m["w"]
+            # The day may be claimed already ("the 3rd"); the word must be nobody's.
+            if word in _NOT_MONTHS or word[:3] in _SHORT or not scan.is_free(*m.span("w")):
+                continue
+            if not scan.claimed_original(*m.span("w")):
+                return scan.original_of(*m.span()), int(m["d"])
+    return None
+
+
+_SHORT = frozenset(name[:3] for name in _MONTHS)
+# "the 3rd of the month", "of next month", "on each 3rd...": words, not months.
+_NOT_MONTHS = frozenset({"the", "this", "next", "each", "every", "last", "month", "week"})
