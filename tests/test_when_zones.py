@@ -61,6 +61,8 @@ WED_NIGHT = (2026, 3, 4, 22, 0)
         ("friday 3pm JST", "2026-03-06T17:00:00+11:00", "Asia/Tokyo"),
         ("friday 3pm IST", "2026-03-06T20:30:00+11:00", "Asia/Kolkata"),
         ("friday 3pm CET", "2026-03-07T01:00:00+11:00", "Europe/Berlin"),
+        ("Tokyo 9am tomorrow", "2026-03-05T11:00:00+11:00", "Asia/Tokyo"),  # just before
+        ("New York 9am monday", "2026-03-10T00:00:00+11:00", NEW_YORK),  # EDT from 8 March
     ],
 )
 def test_a_named_place_reads_the_time_and_day_there(text: str, start: str, zone: str) -> None:
@@ -77,12 +79,18 @@ def test_a_place_other_than_theirs_is_a_guess_showing_both_times() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["London team sync tomorrow 3pm", "PT review tomorrow 3pm", "Perth catch-up friday 10am"],
+    [
+        "London team sync tomorrow 3pm",
+        "PT review tomorrow 3pm",
+        "Perth catch-up friday 10am",
+        "Catch-up with Darwin 3pm friday",  # after "with" a name is a person's
+    ],
 )
 def test_a_place_away_from_the_time_stays_in_the_title(text: str) -> None:
     got = ok(text, SYDNEY, *WED_NIGHT)
     assert got["zone"] == SYDNEY and got["guess"] is None
     assert str(got["title"]).split()[0] in text
+    assert str(got["title"]).split()[-1] in text.split()
 
 
 # --- abbreviations follow the place's season; one naming the other season is said so -----

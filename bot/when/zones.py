@@ -51,6 +51,8 @@ _IN = gate(re.compile(r"\bin\s+(?=[a-z])"), "in")
 _WORDS_BEFORE = re.compile(r"[a-z]+(?:[ .-][a-z]+){0,2}$")
 _WORD = re.compile(r"[a-z]+(?:[.'-][a-z]+)*")
 _RUN = re.compile(rb"\x01+")
+# Words after which a name is a person's, not a place: "with Sydney 3pm", "for Darwin 3pm".
+_LEAD_WORD = re.compile(r"\b(?:with|and|for|by|to|cc|from|dear|hi|meet)\s+$")
 
 
 def read_zones(scan: Scan, reading: Reading) -> None:
@@ -103,6 +105,33 @@ def read_trailing_places(scan: Scan, reading: Reading, times: bytearray) -> None
         found = place_at(scan, at) if at > run.end() else None
         if found is not None:
             _take(scan, reading, found[0], at, found[1])
+            continue
+        before = _place_before(scan, run.start())
+        if before is not None:
+            _take(scan, reading, *before)
+
+
+def _place_before(scan: Scan, pos: int) -> tuple[places.Place, int, int] | None:
+    """A place right before a time ("Tokyo 9am tomorrow"), not someone's name after "with"."""
+    end = pos
+    while end > 0 and scan.text[end - 1] == " ":
+        end -= 1
+    if end == pos:
+        return None
+    words = _WORDS_BEFORE.search(scan.text, max(0, end - 40), end)
+    if words is None:
+        return None
+    starts = [words.start()] + [
+        words.start() + i + 1 for i, c in enumerate(words.group()) if c in " .-"
+    ]
+    for start in starts:
+        found = place_at(scan, start, whole=end)
+        if found is None or not found[0].strong:
+            continue
+        lead = _LEAD_WORD.search(scan.text, max(0, start - 8), start)
+        if lead is None:
+            return found[0], start, end
+    return None
 
 
 def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Place, int] | None:
