@@ -297,6 +297,8 @@ def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
 
 
 def _read_nth_weekdays(scan: Scan, reading: Reading) -> None:
+    if "day" not in scan.text:
+        return
     for m in scan.finditer(g.NTH_WEEKDAY):
         month = month_number(m["mon"]) if m["mon"] else None
         if m["rel"] == "next":
@@ -315,7 +317,8 @@ def _read_nth_weekdays(scan: Scan, reading: Reading) -> None:
 
 
 def _read_same_time(scan: Scan, reading: Reading) -> None:
-    if (m := scan.search(g.SAME_TIME)) is not None:
+    # The `in` checks here and below cost a fraction of a pattern scan on the usual short text.
+    if "time" in scan.text and (m := scan.search(g.SAME_TIME)) is not None:
         reading.same_time = True
         reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from bot.when import grammar as g
 from bot.when.text import DIGITS, Scan, gate
 
+_DIGIT = re.compile(r"\d")
 _MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
@@ -107,12 +108,12 @@ def correction(scan: Scan, has_day: bool, has_date: bool) -> Correction | None:
     if has_date:
         return None
     found: list[tuple[int, str, re.Match[str]]] = []
-    if not has_day:
+    if not has_day and ("da" in scan.text or "ay" in scan.text or "dy" in scan.text):
         for m in scan.free_words(_WEEKDAY_LIKE):
             if (meant := nearest_weekday(m.group())) is not None:
                 found.append((m.start(), meant, m))
                 break
-    for m in scan.free_words(_MONTH_LIKE):
+    for m in scan.free_words(_MONTH_LIKE) if _DIGIT.search(scan.text) else ():
         if _date_shaped(scan.text, *m.span()) and (meant := _nearest(m.group(), _MONTHS, 2)):
             found.append((m.start(), meant, m))
             break

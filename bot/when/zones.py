@@ -74,7 +74,7 @@ def read_zones(scan: Scan, reading: Reading) -> None:
             name = _iana_name(m["iana"])
             if name is not None:
                 _take(scan, reading, places.Place(name, places.city_name(name)), *m.span())
-    for m in scan.finditer(_TIME_WORD):
+    for m in scan.finditer(_TIME_WORD) if "time" in scan.text else ():
         before = _WORDS_BEFORE.search(scan.text, max(0, m.start() - 40), m.start())
         if before is None:
             continue
@@ -87,7 +87,7 @@ def read_zones(scan: Scan, reading: Reading) -> None:
             if found is not None:
                 _take(scan, reading, found[0], start, m.end())
                 break
-    for m in scan.finditer(_IN):
+    for m in scan.finditer(_IN) if "in " in scan.text else ():
         found = place_at(scan, m.end())
         if found is not None and found[0].strong:
             _take(scan, reading, found[0], m.start(), found[1])
