@@ -90,8 +90,9 @@ class ParsedBooking:
     - understood on a guess: `error` is None and `guess` says why a preview is needed (a bare
       hour, a zone other than the user's, a chosen year, a date either way round, a corrected
       word, a repeated hour). Show what was understood; book only when the person confirms.
-      For a corrected word, `suggestion` holds the corrected text and `start`/`end` are its
-      reading.
+      `suggestion`, when set, is a second button: for a corrected word the corrected text
+      (`start`/`end` are already its reading), for an abbreviation out of season ("3pm EST" in
+      July) the other reading ("3pm New York time").
     - understood: `error` and `guess` both None: book at once.
 
     `zone` is the IANA zone the time was read in (the user's unless the text named one; a fixed
