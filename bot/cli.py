@@ -64,20 +64,46 @@ def resolve_now(text: str | None, tz: str) -> datetime:
 
 
 def _parse_command(args: argparse.Namespace) -> int:
+    if not args.jsonl:
+        print(json.dumps(_parse_one({"text": " ".join(args.text), "now": args.now}, args.tz)))
+        return 0
+    for raw in sys.stdin.buffer:  # bytes: a line that isn't UTF-8 is one bad line, not the end
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            answer: dict[str, object] = {"error": "This line isn't JSON."}
+        else:
+            answer = _parse_one(item, args.tz)
+        print(json.dumps(answer), flush=True)
+    return 0
+
+
+def _parse_one(item: object, default_tz: str) -> dict[str, object]:
+    """One `parse` answer; a bad input gets `{"error": ...}` rather than ending the stream.
+
+    >>> _parse_one({"text": "3pm", "now": "2026-03-03T09:00", "tz": "Mars/Base"}, "UTC")
+    {'error': 'Unknown time zone "Mars/Base": use an IANA name such as "Australia/Sydney".'}
+    """
     from bot.when import parse_booking
 
-    if not args.jsonl:
-        result = parse_booking(" ".join(args.text), resolve_now(args.now, args.tz), args.tz)
-        print(json.dumps(result.as_dict()))
-        return 0
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        tz = item.get("tz") or args.tz
-        result = parse_booking(item.get("text", ""), resolve_now(item.get("now"), tz), tz)
-        print(json.dumps(result.as_dict()), flush=True)
-    return 0
+    if not isinstance(item, dict):
+        return {"error": 'Each line must be a JSON object: {"text": ..., "now": ..., "tz": ...}.'}
+    text, now, tz = item.get("text", ""), item.get("now"), item.get("tz") or default_tz
+    if not isinstance(text, str) or not isinstance(tz, str) or not isinstance(now, str | None):
+        return {"error": '"text", "now" and "tz" must be strings ("now" may be left out).'}
+    try:
+        ZoneInfo(tz)
+    except (ValueError, OSError, KeyError):
+        return {
+            "error": f'Unknown time zone "{tz[:80]}": use an IANA name such as "Australia/Sydney".'
+        }
+    try:
+        moment = resolve_now(now, tz)
+    except (ValueError, OverflowError):
+        return {"error": f'"now" isn\'t an ISO-8601 time: "{now[:80] if now else ""}".'}
+    return parse_booking(text, moment, tz).as_dict()
 
 
 def _coviu_server_command(args: argparse.Namespace) -> int:

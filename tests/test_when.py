@@ -269,9 +269,10 @@ def test_iso_instant_with_its_own_offset() -> None:
         ("15:00 GMT - 18:00 GMT", "2026-03-04T02:00:00+11:00", "2026-03-04T05:00:00+11:00"),
         ("friday 9am PST", "2026-03-07T04:00:00+11:00", None),
         ("3pm (UTC+2)", "2026-03-04T00:00:00+11:00", None),
-        ("tomorrow 9am Europe/London", "2026-03-04T20:00:00+11:00", None),
-        ("tomorrow 9am eastern time", "2026-03-05T01:00:00+11:00", None),
-        ("tomorrow 9am london time", "2026-03-04T20:00:00+11:00", None),
+        # "tomorrow" is the named place's: it is Monday 22:00 in London, so London's Tuesday.
+        ("tomorrow 9am Europe/London", "2026-03-03T20:00:00+11:00", None),
+        ("tomorrow 9am eastern time", "2026-03-04T01:00:00+11:00", None),
+        ("tomorrow 9am london time", "2026-03-03T20:00:00+11:00", None),
     ],
 )
 def test_named_zones_give_the_same_instant_in_the_users_zone(
@@ -338,13 +339,11 @@ def at(zone: str, *args: int) -> datetime:
          "2026-04-05T09:00:00+10:00", "2026-04-05T10:00:00+10:00"),
         # Sydney enters DST on Sunday 4 October 2026: 02:00 AEST becomes 03:00 AEDT.
         (SYDNEY, (2026, 10, 3, 10), "tomorrow 10am", "2026-10-04T10:00:00+11:00", None),
-        (SYDNEY, (2026, 10, 3, 10), "tomorrow 2:30am", "2026-10-04T03:30:00+11:00", None),
         (SYDNEY, (2026, 10, 3, 10), "in 1 day at 10am", "2026-10-04T10:00:00+11:00", None),
         (SYDNEY, (2026, 10, 3, 10), "tomorrow 1-4am",
          "2026-10-04T01:00:00+10:00", "2026-10-04T04:00:00+11:00"),
         # New York enters DST on Sunday 8 March 2026: 02:00 EST becomes 03:00 EDT.
         (NEW_YORK, (2026, 3, 7, 12), "tomorrow 9am", "2026-03-08T09:00:00-04:00", None),
-        (NEW_YORK, (2026, 3, 7, 12), "sunday 2:30am", "2026-03-08T03:30:00-04:00", None),
         (NEW_YORK, (2026, 3, 7, 12), "next monday 9am", "2026-03-09T09:00:00-04:00", None),
         (NEW_YORK, (2026, 3, 7, 23), "in 3 hours", "2026-03-08T03:00:00-04:00", None),
         # New York leaves DST on Sunday 1 November 2026: 02:00 EDT becomes 01:00 EST.
@@ -412,8 +411,9 @@ def test_year_roll_over(now: tuple[int, ...], text: str, start: str) -> None:
         ("", 'There\'s no booking text. Try "tomorrow 3pm for 30 min".'),
         ("   ", 'There\'s no booking text. Try "tomorrow 3pm for 30 min".'),
         ("next week", '"next week" doesn\'t say which day. Try "tuesday next week 3pm".'),
-        ("30 feb 3pm", 'There\'s no date "30 feb". Try "20 March 3pm".'),
-        ("25:00", '"25:00" isn\'t a time of day. Try "3pm" or "15:00".'),
+        ("30 feb 3pm", 'February has 29 days, so there\'s no "30 feb". Try "29 February 3pm".'),
+        ("25:00", '"25:00" isn\'t a time of day: the clock runs from 00:00 to 23:59. Try "3pm", '
+                  '"15:00" or "midnight".'),
         ("3pm and 5pm", 'I found two times ("3pm" and "5pm"). Give one, e.g. "3pm", or a range '
                         'like "3-4pm".'),
         ("3-4pm for 30 min", '"3-4pm for 30 min" gives both an end ("3-4pm") and a length '
@@ -516,6 +516,10 @@ def test_as_dict_is_the_cli_json_shape() -> None:
         "guests": ["U0ALICE"],
         "hosts": [],
         "error": None,
+        "zone": SYDNEY,
+        "guess": None,
+        "repeat": None,
+        "reminders": None,
     }
     assert ParsedBooking(error="x").as_dict()["start"] is None
 

@@ -1,4 +1,4 @@
-"""The Duckling meeting-time corpus: 213 phrases, at least 97% of starts and ends right.
+"""The Duckling meeting-time corpus: 213 phrases, at least 98% of starts and ends right.
 
 Each line of `duckling_en_time.jsonl` (next to this repository, in `../shared/data`) has the
 phrase, the reference time `ref` it was said at, and Duckling's expected `start` and `end`
@@ -24,7 +24,7 @@ from bot.when import parse_booking
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "data" / "duckling_en_time.jsonl"
 ZONE = "Etc/GMT+2"
-PASS_MARK = 0.97
+PASS_MARK = 0.98
 
 
 def _cases() -> list[dict[str, str | None]]:
@@ -36,7 +36,7 @@ def _cases() -> list[dict[str, str | None]]:
     return [json.loads(line) for line in CORPUS.read_text().splitlines() if line.strip()]
 
 
-def test_duckling_corpus_scores_at_least_97_percent() -> None:
+def test_duckling_corpus_scores_at_least_98_percent() -> None:
     cases = _cases()
     misses: list[str] = []
     for case in cases:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot.when.text import DIGITS, gate
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 MONTH = (
@@ -63,21 +65,28 @@ _ZONE_WORD = (
     r"|aest|aedt|acst|acdt|awst|nzst|nzdt|jst|kst|sgt|hkt)"
 )
 
+# Every time and range starts with one of these characters ("at", "@", "~", "about", "circa",
+# "by", "for", "from", "in", "later", "quarter", "half", "noon", "midnight", a digit). Checking
+# that first lets the engine pass over other positions of a long text at once: same matches,
+# half the time.
+_GATE = r"(?=[\d@~abcfhilmnq])"
 TIME = re.compile(
-    _PRE
+    _GATE
+    + _PRE
     + r"(?<![\w:/.+])"
     + atom("")
     + r"(?:\s+(?:approx(?:imately)?|or\s+so))?(?:(?=\s*(?P<ctx>"
     + _CONTEXT
     + r")))?"
 )
+TIME = gate(TIME, *DIGITS, "noon", "midday", "midnight", "quarter", "half")
 TIME_UNSPACED = re.compile(_PRE + r"(?<![\w:/.+])" + atom("", spaced=False))
 ATOM = re.compile(atom(""))
 BEFORE_CONTEXT = re.compile(
     r"(?:tonight|morning|afternoon|evening|night|today|tomorrow|" + WEEKDAY + r")\s*$"
 )
 RANGE = re.compile(
-    r"(?P<lead>(?:\b(?:from|(?:in\s+)?between|later\s+than|after|around|about"
+    _GATE + r"(?P<lead>(?:\b(?:from|(?:in\s+)?between|later\s+than|after|around|about"
     r"|approx(?:imately)?|at)\s+)+)?(?<![\w:/.+])"
     + atom("s_")
     + r"(?:\s*\(?"
@@ -85,6 +94,7 @@ RANGE = re.compile(
     + r"\)?)?\s*(?P<sep>-|\bto\b|\btill?\b|\buntill?\b|\band\b|\bbut\s+before\b|\bthrough\b"
     r"|\bthru\b)\s*" + atom("e_") + r"(?:(?=\s*(?P<ctx>" + _CONTEXT + r")))?"
 )
+RANGE = gate(RANGE, *DIGITS, "noon", "midday", "midnight", "quarter", "half")
 
 # Amounts of time: "an hour", "1.5 hours", "1h30", "90m", "an hour and a half", "half an hour".
 _FEW = r"an?\s+couple(?:\s+of)?|couple(?:\s+of)?|an?\s+few|few|several"
@@ -105,11 +115,14 @@ def amount(p: str) -> str:
 _NOT_A_LENGTH = r"(?!\s+(?:past|after|to|till?|before|of|from|ago|later|earlier)\b)"
 DURATION = re.compile(
     r"(?:\bfor\s+(?:about\s+|around\s+|approx(?:imately)?\s+)?|(?P<paren>\(\s*))"
+    r"(?P<neg>-\s*|minus\s+)?"  # read so it can be refused, not shortened to "for 30 minutes"
     + amount("")
     + r"(?(paren)\s*\))"
     + _NOT_A_LENGTH
 )
+DURATION = gate(DURATION, "for", "(")
 DURATION_BARE = re.compile(r"(?<![\w.:/])" + amount("") + _NOT_A_LENGTH)
+DURATION_BARE = gate(DURATION_BARE, *DIGITS, "hour", "hr", "half", "couple", "few", "several")
 DURATION_FIELD = re.compile(
     r"\s*(?:for\s+)?(?:" + amount("") + r"|(?P<bare>\d+)|(?P<hh>\d{1,2}):(?P<mm>[0-5]\d))\s*"
 )
@@ -124,24 +137,30 @@ RELATIVE = re.compile(
     r"|(?P<rmn>\d{1,3})(?![\d:.h]|\s*(?:[ap]\.?\s?m|[ap]\b|oclock|-|to\b|and\b|ish)))"
     r"(?:\s+(?:time|from\s+now))?"
 )
+RELATIVE = gate(RELATIVE, "in")
 FROM_NOW = re.compile(
     r"\b(?P<fn>\d+|an?)\s+(?P<fu>minutes?|mins?|hours?|hrs?|days?|weeks?|fortnight)\s+"
     r"(?:from\s+(?P<fb>now|today|tomorrow)\b|(?P<fb2>today|tomorrow)\b|(?P<later>later)\b)"
 )
+FROM_NOW = gate(FROM_NOW, "from", "today", "tomorrow", "later")
 PAST = re.compile(
     r"\b(?:(?:the\s+)?day\s+before\s+yesterday|yesterday|last\s+(?:night|week|month|year|"
     + WEEKDAY
     + r")|(?:\d+|an?)\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|earlier\s+today"
     r")\b"
 )
+PAST = gate(PAST, "yesterday", "last", "ago", "earlier")
 VAGUE = re.compile(r"\b(?:(?:next|this)\s+(?:week|month)|(?:this\s+|next\s+)?weekend)\b")
+VAGUE = gate(VAGUE, "week", "month")
 DAYWORD = re.compile(
     r"\b(?:(?P<dat>(?:the\s+)?day\s+after\s+tomorrow)|(?P<tomorrow>tomorrow)|(?P<today>today))\b"
 )
+DAYWORD = gate(DAYWORD, "tomorrow", "today")
 WEEKDAY_PHRASE = re.compile(
     r"\b(?:(?P<nw>next\s+week)\s+(?:on\s+)?|(?P<mod>this\s+coming|this|next|coming|on)\s+)?"
     r"(?P<wd>" + WEEKDAY + r")s?\b(?:\s+(?P<wk>next\s+week|this\s+week|after\s+next|week\b))?"
 )
+WEEKDAY_PHRASE = gate(WEEKDAY_PHRASE, "day")
 NAMED_DATE = re.compile(
     r"\b(?:on\s+)?(?:(?P<wd>"
     + WEEKDAY
@@ -152,10 +171,16 @@ NAMED_DATE = re.compile(
     + r")\s*(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?(?![\d:]|\s*(?:[ap]\.?\s?m(?![a-z])|[ap]"
     r"(?![a-z])|h\b|oclock|hours?|hrs?|min)))(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?![\d:]))?"
 )
-DAY_OF_MONTH = re.compile(r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b")
+NAMED_DATE = gate(NAMED_DATE, *DIGITS)
+DAY_OF_MONTH = re.compile(
+    r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
+    r"(?:\s+of\s+(?:(?P<rel>this|next)|the)\s+month\b)?"  # "the 3rd of next month"
+)
+DAY_OF_MONTH = gate(DAY_OF_MONTH, *DIGITS)
 ISO_DATE = re.compile(
     r"(?<![\w/.:-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})(?![\w/.:-])"
 )
+ISO_DATE = gate(ISO_DATE, *DIGITS)
 NUMERIC_DATE = re.compile(
     r"\b(?:on\s+)?(?:(?P<wd>"
     + WEEKDAY
@@ -163,10 +188,12 @@ NUMERIC_DATE = re.compile(
     r"(?:(?P=s)(?P<c>\d{4}|\d{2}))?"
     r"(?![\w/:-]|\.\d)"
 )
+NUMERIC_DATE = gate(NUMERIC_DATE, *DIGITS)
 ISO_INSTANT = re.compile(
     r"(?<![\w/.:-])\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})"
     r"(?![\w:])"
 )
+ISO_INSTANT = gate(ISO_INSTANT, ":")
 PERIOD = re.compile(
     r"\b(?:(?P<tonight>tonight)"
     r"|(?:(?:this|in\s+the|early(?:\s+in\s+the)?|late(?:\s+in\s+the)?|in|the)\s+)?"
@@ -176,11 +203,22 @@ PERIOD = re.compile(
     + r")(?P<night>night)"
     r"|in\s+the\s+(?P<mer>am|pm))\b"
 )
-ZONE = re.compile(
-    r"(?<![\w/])\(?(?P<abbr>"
-    + _ZONE_WORD
-    + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?\)?(?![\w/])"
-    r"|(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
-    r"(?![\w/])"
-    r"|\b(?P<city>[a-z]+(?:\s[a-z]+)?)\s+time\b"
+PERIOD = gate(PERIOD, "night", "morning", "afternoon", "evening", "am", "pm")
+# "first monday of january", "last friday of the month", "2nd tuesday in march 2027".
+NTH_WEEKDAY = re.compile(
+    r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+"
+    r"(?P<wd>" + WEEKDAY + r")\s+(?:of|in)\s+(?:(?P<mon>" + MONTH + r")"
+    r"|(?P<rel>this|next)\s+month|the\s+month)(?:\s*,?\s*(?P<y>(?:19|20)\d{2})(?![\d:]))?"
 )
+NTH_WEEKDAY = gate(NTH_WEEKDAY, "day")
+# "this time tomorrow", "same time next week": now's clock reading on another day.
+SAME_TIME = re.compile(
+    r"\b(?:this|same|the\s+same)\s+time(?=\s+(?:tomorrow|next\s+week|next\s+"
+    + WEEKDAY
+    + r"|on\s+"
+    + WEEKDAY
+    + r"|"
+    + WEEKDAY
+    + r"|in\s+\d+\s+days?))"
+)
+SAME_TIME = gate(SAME_TIME, "time")

@@ -12,8 +12,9 @@ import re
 
 from bot.when.text import Scan
 
-_MENTION_SRC = r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>"
-MENTION = re.compile(_MENTION_SRC)
+# Slack sends ids in upper case; a hand-typed "<@u1>" means the same user, so case is ignored
+# and ids are upper-cased.
+MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
 # "host <@U1>" makes one host; "hosts <@U1>, <@U2> and <@U3>" (or "hosted by ...") makes a run.
 _HOSTS = re.compile(
     r"\b(?P<kw>hosts|hosted\s+by|host)\b\s*:?\s*"
@@ -23,11 +24,12 @@ _HOSTS = re.compile(
 _QUOTED = re.compile(r'"(?P<a>[^"]*)"|\u201c(?P<b>[^\u201d]*)\u201d')
 # Words that only join the parts of a booking; dropped from the edges of leftover pieces so
 # "Team sync 2-3pm thursday with <@U0DAVE>" is titled "Team sync", while "Lunch and learn" stays.
-_EDGE_WORDS = r"(?:with|and|at|on|for|from|by|about|around)(?=\s|$)"
-_HEAD = re.compile(rf"^(?:[^\w\"']+|{_EDGE_WORDS})+", re.IGNORECASE)
-_TAIL = re.compile(
-    r"(?:[^\w\"'?!)]+|(?<![\w'])(?:with|and|at|on|for|from|by|about|around))+$", re.IGNORECASE
-)
+_EDGE_WORDS = frozenset({"with", "and", "at", "on", "for", "from", "by", "about", "around"})
+# One step of trimming each: a run of punctuation, or one joining word. The steps are looped in
+# Python rather than nested in one pattern: "(a+|b)+$" backtracks exponentially on a run of dots.
+_HEAD_JUNK = re.compile(r"[^\w\"']+")
+_HEAD_WORD = re.compile(r"(?:with|and|at|on|for|from|by|about|around)(?=\s|$)", re.IGNORECASE)
+_WORD_CHAR = re.compile(r"[\w']")
 
 
 def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
@@ -38,21 +40,25 @@ def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...
     text = scan.original
     hosts: list[str] = []
     for match in _HOSTS.finditer(text):
-        ids = [m["id"] for m in MENTION.finditer(match["run"])]
+        ids = [m["id"].upper() for m in MENTION.finditer(match["run"])]
         if match["kw"].lower() == "host":
             # A singular "host" takes the first mention only; the rest stay guests.
             first = MENTION.search(match["run"])
-            assert first is not None
+            if first is None:  # the run's pattern and MENTION disagree: leave it to MENTION
+                continue
             scan.claim_original(match.start(), match.start("run") + first.end())
             ids = ids[:1]
         else:
             scan.claim_original(*match.span())
         hosts.extend(i for i in ids if i not in hosts)
     guests: list[str] = []
+    seen = set(hosts)  # a set: hundreds of mentions must not cost a list scan each
     for match in MENTION.finditer(text):
         scan.claim_original(*match.span())
-        if match["id"] not in hosts and match["id"] not in guests:
-            guests.append(match["id"])
+        user = match["id"].upper()
+        if user not in seen:
+            seen.add(user)
+            guests.append(user)
     title: str | None = None
     quoted = _QUOTED.search(text)
     if quoted is not None:
@@ -72,6 +78,32 @@ def leftover_title(scan: Scan) -> str | None:
     """
     words: list[str] = []
     for piece in scan.leftovers():
-        piece = _TAIL.sub("", _HEAD.sub("", piece.strip()))
-        words.extend(piece.split())
+        words.extend(_trim_tail(_trim_head(piece.strip())).split())
     return " ".join(words) or None
+
+
+def _trim_head(piece: str) -> str:
+    """`piece` without leading punctuation and joining words ("with", "at"...)."""
+    pos = 0
+    while (m := _HEAD_JUNK.match(piece, pos) or _HEAD_WORD.match(piece, pos)) and m.end() > pos:
+        pos = m.end()
+    return piece[pos:]
+
+
+def _trim_tail(piece: str) -> str:
+    """`piece` without trailing punctuation (but ? ! ) and quotes) and joining words."""
+    end = len(piece)
+    while end:
+        cut = end
+        while cut and not _WORD_CHAR.match(piece[cut - 1]) and piece[cut - 1] not in '"?!)':
+            cut -= 1
+        if cut < end:
+            end = cut
+            continue
+        while cut and _WORD_CHAR.match(piece[cut - 1]):
+            cut -= 1
+        if piece[cut:end].lower() in _EDGE_WORDS and "'" not in piece[cut:end]:
+            end = cut
+            continue
+        break
+    return piece[:end]

@@ -8,28 +8,18 @@ what "now" is; `bot.when.resolve` places the pieces in time.
 
 from __future__ import annotations
 
-import functools
+import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from bot.when import grammar as g
+from bot.when import zones
+from bot.when.places import Place
 from bot.when.result import BookingTextError
+from bot.when.series import SeriesSpec, read_series
 from bot.when.text import Scan
 
-# Fixed offsets for zone abbreviations: "CET" is UTC+1 whatever the season, as written.
-_ABBREVIATIONS: dict[str, float] = {
-    "utc": 0, "gmt": 0, "bst": 1, "ist": 5.5, "cet": 1, "cest": 2, "eet": 2, "eest": 3,
-    "msk": 3, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
-    "pdt": -7, "akst": -9, "akdt": -8, "hst": -10, "aest": 10, "aedt": 11, "acst": 9.5,
-    "acdt": 10.5, "awst": 8, "nzst": 12, "nzdt": 13, "jst": 9, "kst": 9, "sgt": 8, "hkt": 8,
-}  # fmt: skip
-# "Eastern time" and friends follow the seasons, so they are IANA zones, not offsets.
-_REGIONS = {
-    "eastern": "America/New_York", "central": "America/Chicago",
-    "mountain": "America/Denver", "pacific": "America/Los_Angeles",
-}  # fmt: skip
 _FEW = {"couple": 2, "few": 3, "several": 3}
 
 
@@ -55,7 +45,7 @@ class Clock:
 class Day:
     """Which day: an offset from today, a weekday, a (year-)month-day, or a day of the month."""
 
-    kind: str  # "offset" | "weekday" | "date" | "day-of-month"
+    kind: str  # "offset" | "weekday" | "date" | "day-of-month" | "nth-weekday"
     text: str
     offset: int = 0
     weekday: int | None = None
@@ -63,6 +53,8 @@ class Day:
     year: int | None = None
     month: int | None = None
     day: int | None = None
+    nth: int = 0  # nth-weekday: 1..5, or -1 for "last"; `month` None means this month or next
+    either_way: bool = False  # a numeric date that reads both ways round ("3/4")
 
 
 @dataclass
@@ -78,6 +70,10 @@ class Reading:
     length: timedelta | None = None
     zone: tzinfo | None = None
     zone_text: str = ""
+    place: Place | None = None  # the place a zone word named (None for "UTC+2")
+    same_time: bool = False  # "this time tomorrow": the clock's reading now
+    series: SeriesSpec = field(default_factory=SeriesSpec)
+    date_order: str = "DMY"  # how numeric dates were read
     past: str | None = None  # a past phrase such as "yesterday", as written
     past_example: str | None = None
     vague: str | None = None  # "next week" with no day
@@ -101,17 +97,27 @@ class Reading:
 
 def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
     """Claim and interpret every time-like phrase in `scan` (already normalised)."""
-    reading = Reading()
+    reading = Reading(date_order=date_order)
+    free = bytes(scan.busy)
     _read_instant(scan, reading)
-    _read_zones(scan, reading)
+    zones.read_zones(scan, reading)
+    reading.series = read_series(scan)
+    _read_nth_weekdays(scan, reading)  # before the past: "last friday of the month" is ahead
     _read_past(scan, reading)
     _read_relative(scan, reading)
     _read_lengths(scan, reading)
     _read_dates(scan, reading, date_order)
     _read_days(scan, reading)
     _read_periods(scan, reading)
+    _read_same_time(scan, reading)
     _read_range(scan, reading)
     _read_times(scan, reading)
+    # What the time and day patterns claimed, for "friday 3pm London".
+    # Claims only ever set bytes, so XOR with the state before reading leaves the new claims.
+    n = len(free)
+    times = (int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")).to_bytes(n, "big")
+    # Also with a zone already named: "3pm London Tokyo time" names two and is refused.
+    zones.read_trailing_places(scan, reading, times)
     return reading
 
 
@@ -123,62 +129,6 @@ def _read_instant(scan: Scan, reading: Reading) -> None:
         reading.instant = datetime.fromisoformat(m.group().upper().replace(" ", "T"))
         reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())
-
-
-def _read_zones(scan: Scan, reading: Reading) -> None:
-    for m in scan.finditer(g.ZONE):
-        zone = _zone(m)
-        if zone is None:
-            continue
-        # Zones are claimed without blocking: "15:00 GMT - 18:00 GMT" is still one range.
-        scan.claim(*m.span(), block=False)
-        if reading.zone is not None and _offset_key(zone) != _offset_key(reading.zone):
-            raise BookingTextError(
-                f'I found two time zones ("{reading.zone_text}" and '
-                f'"{scan.original_of(*m.span())}"). Give one, e.g. "3pm to 4pm GMT".'
-            )
-        reading.zone, reading.zone_text = zone, scan.original_of(*m.span())
-
-
-def _offset_key(zone: tzinfo) -> object:
-    return zone.utcoffset(None) if isinstance(zone, timezone) else str(zone)
-
-
-def _zone(m: re.Match[str]) -> tzinfo | None:
-    if m["abbr"]:
-        hours = _ABBREVIATIONS[m["abbr"]]
-        if m["sign"]:
-            if m["abbr"] not in ("utc", "gmt") or int(m["oh"]) > 14:
-                return None
-            extra = int(m["oh"]) + int(m["om"] or 0) / 60
-            hours += extra if m["sign"] == "+" else -extra
-        name = m["abbr"].upper() + (m.group()[len(m["abbr"]) :].strip("()") if m["sign"] else "")
-        return timezone(timedelta(hours=hours), name)
-    if m["iana"]:
-        name = _iana_names().get(m["iana"])
-        return ZoneInfo(name) if name else None
-    city = m["city"]
-    if city in _REGIONS:
-        return ZoneInfo(_REGIONS[city])
-    # "sydney time", "new york time": the last part of an IANA name, spelled with spaces.
-    name = _iana_cities().get(city) or _iana_cities().get(city.split()[-1])
-    return ZoneInfo(name) if name else None
-
-
-@functools.cache
-def _iana_names() -> dict[str, str]:
-    from zoneinfo import available_timezones
-
-    return {name.lower(): name for name in available_timezones()}
-
-
-@functools.cache
-def _iana_cities() -> dict[str, str]:
-    cities: dict[str, str] = {}
-    for name in sorted(_iana_names().values()):
-        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")):
-            cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
-    return cities
 
 
 def _read_past(scan: Scan, reading: Reading) -> None:
@@ -253,6 +203,10 @@ def _read_relative(scan: Scan, reading: Reading) -> None:
 def _read_lengths(scan: Scan, reading: Reading) -> None:
     found = [m for m in scan.finditer(g.DURATION)]
     for m in found:
+        if m["neg"]:
+            written = scan.original_of(*m.span())
+            example = _without(scan, m.start("neg"), m.end("neg"))
+            raise BookingTextError(f'A length can\'t be negative ("{written}"). Try "{example}".')
         scan.claim(*m.span())
     # Without "for" or brackets, only spelled-out units: "45 min" yes, "15h" (a clock time) no.
     for m in scan.finditer(g.DURATION_BARE):
@@ -269,9 +223,19 @@ def _read_lengths(scan: Scan, reading: Reading) -> None:
     if found:
         minutes = lengths.pop()
         if minutes <= 0:
-            raise BookingTextError('A booking needs some length. Try "for 30 min".')
+            written = scan.original_of(*found[0].span()).strip()
+            example = _without(scan, *found[0].span(), instead=" for 30 min")
+            raise BookingTextError(
+                f'A booking needs some length ("{written}" is none). Try "{example}".'
+            )
         reading.length = timedelta(minutes=minutes)
         reading.length_text = scan.original_of(*found[0].span())
+
+
+def _without(scan: Scan, start: int, end: int, instead: str = "") -> str:
+    """The user's text with `text[start:end]` replaced: an example built from what they typed."""
+    a, b = scan.src[start][0], scan.src[end - 1][1]
+    return " ".join((scan.original[:a] + instead + scan.original[b:]).split())
 
 
 # --- days ---------------------------------------------------------------------------------
@@ -279,36 +243,39 @@ def _read_lengths(scan: Scan, reading: Reading) -> None:
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NUMBER = {m: i for i, m in enumerate(_MONTHS, start=1)}
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+             "4th": 4, "fifth": 5, "5th": 5, "last": -1}  # fmt: skip
 
 
-@functools.cache
-def _date_parser():  # type: ignore[no-untyped-def]  # dateparser ships no type hints
-    """dateparser reads month names ("Sept", "20th of March"); built once, imported lazily
-    because its import and first use cost a tenth of a second each."""
-    from dateparser.date import DateDataParser
+def month_number(word: str) -> int:
+    """1-12 for a month name or its abbreviation as `grammar.MONTH` matched it."""
+    return _MONTH_NUMBER[word[:3]]
 
-    return DateDataParser(
-        languages=["en"],
-        settings={
-            "PREFER_DAY_OF_MONTH": "first",
-            "REQUIRE_PARTS": ["day", "month"],
-            # A leap year, so "29 Feb" reads; the year itself is decided by the rules later.
-            "RELATIVE_BASE": datetime(2000, 1, 1),
-        },
-    )
+
+def no_such_day(text: str, month: int, day: int, year: int | None = None) -> BookingTextError:
+    """The refusal for a day past its month's end: "31 April", "29 Feb 2027", "31/4"."""
+    name = calendar.month_name[month]
+    if month == 2 and day == 29 and year is not None:
+        return BookingTextError(
+            f"{year} isn't a leap year, so there's no 29 February (\"{text}\"). "
+            f'Try "28 February {year} 3pm" or "1 March {year} 3pm".'
+        )
+    last = calendar.monthrange(year or 2000, month)[1]  # 2000: a leap year, 29 Feb exists
+    if 1 <= month <= 12 and day > last:
+        return BookingTextError(
+            f'{name} has {last} days, so there\'s no "{text}". Try "{last} {name} 3pm".'
+        )
+    return BookingTextError(f'There\'s no date "{text}". Try "20 March 3pm".')
 
 
 def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
     for m in scan.finditer(g.NAMED_DATE):
         text = scan.original_of(*m.span())
-        day_written = int(m["d1"] or m["d2"])
-        parsed = _date_parser().get_date_data(m["date"] + (f" {m['y']}" if m["y"] else ""))
-        found = parsed.date_obj if parsed else None
-        # Check dateparser against what the pattern saw: same day, month spelled as written.
-        written_month = _MONTH_NUMBER[(m["m1"] or m["m2"])[:3]]
-        if found is None or found.day != day_written or found.month != written_month:
-            raise BookingTextError(f'There\'s no date "{text}". Try "20 March 3pm".')
-        reading.days.append(_date_day(text, m["y"], found.month, found.day, m["wd"]))
+        day = int(m["d1"] or m["d2"])
+        month = month_number(m["m1"] or m["m2"])
+        year = int(m["y"]) if m["y"] else None
+        _check_date(text, year, month, day)
+        reading.days.append(_date_day(text, year, month, day, m["wd"]))
         scan.claim(*m.span())
     for m in scan.finditer(g.ISO_DATE):
         text = scan.original_of(*m.span())
@@ -319,11 +286,41 @@ def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
         if m["c"] is None and m["s"] != "/":
             continue  # "3-4" is a range and "3.30" a time; only "4/25" is a date without a year
         text = scan.original_of(*m.span())
-        month, day = _month_day(int(m["a"]), int(m["b"]), order, text)
+        a, b = int(m["a"]), int(m["b"])
+        month, day = _month_day(a, b, order, text)
         year = m["c"] and (int(m["c"]) + (2000 if len(m["c"]) == 2 else 0))
-        if year:
-            _check_date(text, year, month, day)
-        reading.days.append(_date_day(text, year, month, day, m["wd"]))
+        _check_date(text, year or None, month, day)
+        either = a != b and 1 <= a <= 12 and 1 <= b <= 12
+        day_spec = _date_day(text, year, month, day, m["wd"])
+        reading.days.append(Day(**{**day_spec.__dict__, "either_way": either}))
+        scan.claim(*m.span())
+
+
+def _read_nth_weekdays(scan: Scan, reading: Reading) -> None:
+    if "day" not in scan.text:
+        return
+    for m in scan.finditer(g.NTH_WEEKDAY):
+        month = month_number(m["mon"]) if m["mon"] else None
+        if m["rel"] == "next":
+            month = 0  # resolved against today: the month after this one
+        reading.days.append(
+            Day(
+                "nth-weekday",
+                scan.original_of(*m.span()),
+                weekday=g.WEEKDAYS.index(m["wd"]),
+                nth=_ORDINALS[m["ord"]],
+                month=month,
+                year=int(m["y"]) if m["y"] else None,
+            )
+        )
+        scan.claim(*m.span())
+
+
+def _read_same_time(scan: Scan, reading: Reading) -> None:
+    # The `in` checks here and below cost a fraction of a pattern scan on the usual short text.
+    if "time" in scan.text and (m := scan.search(g.SAME_TIME)) is not None:
+        reading.same_time = True
+        reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())
 
 
@@ -345,11 +342,13 @@ def _month_day(a: int, b: int, order: str, text: str) -> tuple[int, int]:
     return month, day
 
 
-def _check_date(text: str, year: int, month: int, day: int) -> None:
+def _check_date(text: str, year: int | None, month: int, day: int) -> None:
+    if not 1 <= month <= 12 or day < 1:
+        raise BookingTextError(f'There\'s no date "{text}". Try "2026-03-25 3pm".')
     try:
-        datetime(year, month, day)
+        date(year or 2000, month, day)  # 2000 is a leap year: a bare "29 Feb" is fine
     except ValueError:
-        raise BookingTextError(f'There\'s no date "{text}". Try "2026-03-25 3pm".') from None
+        raise no_such_day(text, month, day, year) from None
 
 
 def _read_days(scan: Scan, reading: Reading) -> None:
@@ -357,7 +356,9 @@ def _read_days(scan: Scan, reading: Reading) -> None:
         text = scan.original_of(*m.span())
         if not 1 <= int(m["d"]) <= 31:
             raise BookingTextError(f'There\'s no day "{text}". Try "the 20th at 3pm".')
-        reading.days.append(Day("day-of-month", text, day=int(m["d"])))
+        # `offset` counts months: "the 3rd of next month" is next month's whatever today is.
+        ahead = 1 if m["rel"] == "next" else 0
+        reading.days.append(Day("day-of-month", text, day=int(m["d"]), offset=ahead))
         scan.claim(*m.span())
     for m in scan.finditer(g.DAYWORD):
         offset = 2 if m["dat"] else 1 if m["tomorrow"] else 0
@@ -384,7 +385,7 @@ def _read_days(scan: Scan, reading: Reading) -> None:
 def _read_periods(scan: Scan, reading: Reading) -> None:
     for m in scan.finditer(g.PERIOD):
         bare = m["part"] and m.start("part") == m.start()
-        if bare and not (m["bare_at"] or g.BEFORE_CONTEXT.search(scan.text, 0, m.start())):
+        if bare and not (m["bare_at"] or after_context(scan.text, m.start())):
             continue  # "Morning standup tomorrow 9": a title word, not a period
         period = "evening" if m["tonight"] else m["part"] or ("night" if m["night"] else m["mer"])
         scan.claim(*m.span())
@@ -433,14 +434,19 @@ def clock(m: re.Match[str], p: str = "") -> Clock:
 
 
 def _checked(c: Clock) -> Clock:
-    if c.hour == 24 and c.minute == 0 and c.meridiem is None:
-        return Clock(0, special="midnight", offset=c.offset, text=c.text)
-    bad_24 = c.hour > 23 or c.minute > 59
-    bad_12 = c.meridiem is not None and (c.hour == 0 or (c.hour > 12 and c.meridiem == "am"))
-    if bad_24 or bad_12:
-        raise BookingTextError(f'"{c.text.strip()}" isn\'t a time of day. Try "3pm" or "15:00".')
-    if c.meridiem and c.hour > 12:  # "15pm": the 24-hour clock already says it
-        return Clock(c.hour, c.minute, None, True, offset=c.offset, text=c.text)
+    shown = c.text.strip()
+    if c.hour > 23 or c.minute > 59:
+        raise BookingTextError(
+            f'"{shown}" isn\'t a time of day: the clock runs from 00:00 to 23:59. '
+            'Try "3pm", "15:00" or "midnight".'
+        )
+    if c.meridiem is not None and (c.hour == 0 or c.hour > 12):
+        # "13pm" is 1 pm or a typo for 3 pm: refuse rather than pick one.
+        better = f"{c.hour - 12}{c.meridiem}" if c.hour > 12 else f"12{c.meridiem}"
+        raise BookingTextError(
+            f'"{shown}" isn\'t a time of day: with am or pm the hour runs from 1 to 12. '
+            f'Try "{better}" or "{c.hour:02d}:{c.minute:02d}".'
+        )
     return c
 
 
@@ -473,12 +479,21 @@ def _clock_or_skip(m: re.Match[str], p: str = "") -> Clock | None:
         return None
 
 
+def after_context(text: str, pos: int) -> bool:
+    """Whether a day or period word ends just before `pos` ("tomorrow 9", "morning 10").
+
+    Looks back a bounded window: searching from the start of the text for each candidate made
+    long texts quadratic.
+    """
+    return g.BEFORE_CONTEXT.search(text, max(0, pos - 32), pos) is not None
+
+
 def _context(scan: Scan, m: re.Match[str]) -> bool:
     pre = m["pre"] or ""
     return bool(
         re.search(r"at|@|around|about|approx|circa|by|~", pre)
         or m.groupdict().get("ctx")
-        or g.BEFORE_CONTEXT.search(scan.text, 0, m.start())
+        or after_context(scan.text, m.start())
     )
 
 
@@ -501,7 +516,7 @@ def _read_range(scan: Scan, reading: Reading) -> None:
             or _strong(end, m, "e_")
             or re.search(r"from|between|later|after", lead)
             or m["ctx"]
-            or g.BEFORE_CONTEXT.search(scan.text, 0, m.start())
+            or after_context(scan.text, m.start())
         )
         if not strong:
             continue

@@ -19,6 +19,34 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from bot.when.result import BookingTextError
+
+# Candidate matches one text may offer the patterns. A booking has a handful; thousands ("1 1 1
+# ...", "3-3-3-...") cost linear but large time, so such text is refused instead of read.
+MAX_CANDIDATES = 200
+# Numbers one text may hold: each is somewhere every clock-time pattern must try, so a text of
+# thousands ("1 1 1 ...", "3-3-3-...") is refused up front, before any of them runs.
+MAX_NUMBERS = 60
+_DIGITS = re.compile(r"\d+")
+_TOO_MANY = (
+    "That text has too many numbers and time words to read. Keep to the booking, e.g. "
+    '"Physio review tomorrow 3pm for 30 min".'
+)
+
+
+# Words a pattern cannot match without (any one of them): checked with `in` before the pattern
+# scans, so a long text without "tomorrow" costs the day-word pattern one substring search.
+# A gate is only ever a necessary condition: it never changes what a pattern finds.
+GATES: dict[re.Pattern[str], re.Pattern[str]] = {}
+DIGITS = tuple("0123456789")
+GATED_LENGTH = 160
+
+
+def gate(pattern: re.Pattern[str], *words: str) -> re.Pattern[str]:
+    """Register `words`, one of which every match of `pattern` contains; returns `pattern`."""
+    GATES[pattern] = re.compile("|".join(re.escape(w) for w in words))
+    return pattern
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -74,35 +102,78 @@ def _number(match: re.Match[str]) -> str:
     return str(value)
 
 
+_UNUSED = re.compile(rb"\x00+")
+_CLAIMED = re.compile(rb"\x01+")
+
+
 class Scan:
     """The text under reading, with what has been claimed so far (see the module docstring)."""
 
     def __init__(self, original: str) -> None:
         self.original = original
-        # Lower-case one character at a time so positions line up with the original.
-        self.text = "".join(c.lower() if len(c.lower()) == 1 else c for c in original)
+        # Lower-case so positions line up with the original: one call when lengths agree,
+        # else one character at a time ("İ" lower-cases to two characters).
+        lowered = original.lower()
+        if len(lowered) != len(original):
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in original)
+        self.text = lowered
         # For each character of `text`, the [start, end) span of `original` it stands for.
-        self.src: list[tuple[int, int]] = [(i, i + 1) for i in range(len(original))]
+        n = len(original)
+        self.src: list[tuple[int, int]] = list(zip(range(n), range(1, n + 1), strict=True))
         self.used = bytearray(len(original))  # original characters claimed (not title)
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
+        self.candidates = 0
+        self._gates: dict[re.Pattern[str], bool] = {}  # the text changes only in `normalise`
+        # On short text a gate costs about what the scan it saves does.
+        self._gated = len(original) > GATED_LENGTH
 
     def normalise(self) -> None:
-        """Spell out chat spellings and number words; do this once, before any `claim`."""
+        """Spell out chat spellings and number words; do this once, before any `claim`.
+
+        Raises `BookingTextError` for text holding more numbers than a booking could use.
+        """
+        if self._gated:  # short text can't hold enough numbers to matter
+            numbers = sum(len(_DIGITS.findall(piece)) for piece in self.leftovers())
+            if numbers > MAX_NUMBERS:
+                raise BookingTextError(_TOO_MANY)
+        self._collapse_claimed()
         for pattern, replacement in _SHAPES:
             self.sub(pattern, lambda m, r=replacement: m.expand(r))
         self.sub(_SPELLING, lambda m: _SPELLINGS[m.group().rstrip(".")])
         self.sub(_NUMBER, _number)
-        # Anything struck from the original before normalising stays out of the patterns' way.
-        self.busy = (
-            bytearray(1 if any(self.used[a:b]) else 0 for a, b in self.src)
-            if any(self.used)
-            else bytearray(len(self.text))
-        )
+
+    def _collapse_claimed(self) -> None:
+        """Stand each run already claimed (mentions, the quoted title) for one space, so the
+        patterns do not scan text that is no time: hundreds of mentions cost nothing more."""
+        if not any(self.used):
+            self.busy = bytearray(len(self.text))
+            return
+        pieces: list[str] = []
+        src: list[tuple[int, int]] = []
+        busy = bytearray()
+        pos = 0
+        for run in _CLAIMED.finditer(self.used):
+            pieces.append(self.text[pos : run.start()])
+            src.extend(self.src[pos : run.start()])
+            busy += bytes(run.start() - pos)
+            # The space stays out of the patterns' way, and keeps words on either side apart.
+            pieces.append(" ")
+            src.append((run.start(), run.end()))
+            busy.append(1)
+            pos = run.end()
+        pieces.append(self.text[pos:])
+        src.extend(self.src[pos:])
+        busy += bytes(len(self.text) - pos)
+        self.text = "".join(pieces)
+        self.src = src
+        self.busy = busy
+        self._gates.clear()
 
     def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
         """Replace matches in `text`, keeping track of where each new character came from."""
         pieces: list[str] = []
         src: list[tuple[int, int]] = []
+        busy = bytearray()
         pos = 0
         for match in pattern.finditer(self.text):
             start, end = match.span()
@@ -111,21 +182,38 @@ class Scan:
                 continue
             pieces.append(self.text[pos:start])
             src.extend(self.src[pos:start])
+            busy += self.busy[pos:start]
             origin = (self.src[start][0], self.src[end - 1][1])
             pieces.append(new)
             src.extend([origin] * len(new))
+            busy += bytes([1 if 1 in self.busy[start:end] else 0]) * len(new)
             pos = end
         if not pieces:
             return
         pieces.append(self.text[pos:])
         src.extend(self.src[pos:])
+        busy += self.busy[pos:]
         self.text = "".join(pieces)
         self.src = src
-        self.busy = bytearray(len(self.text))
+        self.busy = busy
+        self._gates.clear()
+
+    def _passes(self, pattern: re.Pattern[str]) -> bool:
+        """Whether the text holds a word `pattern` needs (see `gate`); once per pattern."""
+        passed = self._gates.get(pattern)
+        if passed is None:
+            passed = self._gates[pattern] = GATES[pattern].search(self.text) is not None
+        return passed
 
     def is_free(self, start: int, end: int) -> bool:
         """True when no earlier pattern claimed any of `text[start:end]`."""
         return 1 not in self.busy[start:end]
+
+    def claimed_original(self, start: int, end: int) -> bool:
+        """True when any of the original behind `text[start:end]` was claimed (zones too)."""
+        if end <= start:
+            return False
+        return 1 in self.used[self.src[start][0] : self.src[end - 1][1]]
 
     def claim(self, start: int, end: int, *, block: bool = True) -> None:
         """Mark `text[start:end]` as understood: out of the title, and (if `block`) of later
@@ -144,7 +232,12 @@ class Scan:
 
     def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
         """The first match at or after `pos` that touches nothing claimed."""
+        if self._gated and pattern in GATES and not self._passes(pattern):
+            return None
         while (match := pattern.search(self.text, pos)) is not None:
+            self.candidates += 1
+            if self.candidates > MAX_CANDIDATES:
+                raise BookingTextError(_TOO_MANY)
             if match.end() > match.start() and self.is_free(*match.span()):
                 return match
             pos = match.start() + 1
@@ -158,6 +251,23 @@ class Scan:
             yield match
             pos = match.end() if not self.is_free(*match.span()) else match.start() + 1
 
+    def free_words(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """The non-overlapping matches of `pattern` that touch nothing claimed, left to right.
+
+        Unlike `finditer`, no match is retried one character on: for word patterns that retry
+        would read every suffix of a long word, quadratic in its length.
+        """
+        if self._gated and pattern in GATES and not self._passes(pattern):
+            return
+        for match in pattern.finditer(self.text):
+            a, b = self.src[match.start()][0], self.src[match.end() - 1][1]
+            if (
+                match.end() > match.start()
+                and self.is_free(*match.span())
+                and 1 not in self.used[a:b]
+            ):
+                yield match
+
     def original_of(self, start: int, end: int) -> str:
         """The user's own spelling of `text[start:end]`."""
         if end <= start:
@@ -166,14 +276,4 @@ class Scan:
 
     def leftovers(self) -> list[str]:
         """The unclaimed runs of the original, in order."""
-        runs: list[str] = []
-        start: int | None = None
-        for i, flag in enumerate(self.used):
-            if not flag and start is None:
-                start = i
-            elif flag and start is not None:
-                runs.append(self.original[start:i])
-                start = None
-        if start is not None:
-            runs.append(self.original[start:])
-        return runs
+        return [self.original[m.start() : m.end()] for m in _UNUSED.finditer(self.used)]
