@@ -27,6 +27,10 @@ from typing import Any
 from sqlite_utils import Database
 
 PAGE_SIZE_MAX = 200
+# Bounds on the list's query parameters: past them the answer is a 400, so OFFSET always fits
+# SQLite's 64-bit integers (page * page_size <= 10**12).
+PAGE_MAX = 1_000_000
+PAGE_SIZE_LIMIT = 1_000_000
 
 Row = dict[str, Any]
 
