@@ -40,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.coviu.dates import parse_date
 from bot.coviu.server import openapi
-from bot.coviu.server.auth import Caller, ClientRegistration, TokenService
+from bot.coviu.server.auth import Caller, ClientRegistration, TokenService, revoke_other_clients
 from bot.coviu.server.auth import register_client as _register_client
 from bot.coviu.server.entry import EntryService
 from bot.coviu.server.errors import (
@@ -70,6 +70,7 @@ from bot.coviu.server.schemas import (
 )
 from bot.coviu.server.service import SessionService
 from bot.coviu.server.store import PAGE_MAX, PAGE_SIZE_LIMIT, PAGE_SIZE_MAX, ListQuery, Store
+from bot.coviu.server.webhooks import Webhooks, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class CoviuServer:
     sessions: SessionService
     clock: Clock
     entry: EntryService
+    webhooks: Webhooks
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -109,26 +111,47 @@ def create_app(
     token_ttl: int = 3600,
     public_url: str = "http://127.0.0.1:8080",
     clock: Clock | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> FastAPI:
     """Build the local Coviu Session API on the SQLite file ``db_path``.
 
     ``clients`` are registered (again) at start; an existing key gets the new secret and team
-    and keeps its ``client_id``. ``clock`` returns the aware current time; tests pass one they
-    can move forward to see sessions start and end and tokens expire.
+    and keeps its ``client_id``. They are the clients that work: a client registered on this
+    file before and missing now is revoked (its tokens refused), and a client whose secret
+    changed loses its refresh tokens.
+
+    With ``webhook_url`` (and ``webhook_secret``, required with it) every session and entry
+    event is POSTed there as Coviu does (see ``webhooks.py``), from a background thread;
+    ``app.state.coviu.webhooks.close()`` sends what is queued and stops it.
+
+    ``clock`` returns the aware current time; tests pass one they can move forward to see
+    sessions start and end and tokens expire.
     """
+    hooks = webhooks(webhook_url, webhook_secret)
     store = Store(db_path)
     tokens = TokenService(store, token_ttl, clock or _real_clock)
     server = CoviuServer(
-        store, tokens, SessionService(store, public_url), clock or _real_clock, EntryService(store)
+        store,
+        tokens,
+        SessionService(store, public_url, hooks),
+        clock or _real_clock,
+        EntryService(store, hooks),
+        hooks,
     )
     for registration in clients:
         _register_client(store, registration, server.now())
+    # The clients given now are the clients that work: any other one is revoked.
+    revoked = revoke_other_clients(store, [c.api_key for c in clients], server.now())
+    if revoked:
+        log.info("revoked %d API client(s) not given at start", len(revoked))
     if store.query_one("SELECT 1 AS one FROM clients LIMIT 1") is None:
         log.warning("no API client registered: pass --client KEY:SECRET to get tokens")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        hooks.close()
         store.close()
 
     app = FastAPI(title="Coviu Session API (local)", version="1", lifespan=lifespan)

@@ -14,14 +14,16 @@ this API:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
 
 from bot.coviu.server.errors import STATUS_TEXT
 from bot.coviu.server.limits import MAX_API_BODY, MAX_ENTRY_BODY, MAX_JSON_DEPTH, MAX_TOKEN_BODY
 from bot.coviu.server.store import PAGE_MAX, PAGE_SIZE_LIMIT, PAGE_SIZE_MAX
+from bot.coviu.server.webhooks import EVENT_TYPES, SECRET_HEADER
 
 DESCRIPTION = f"""A local, faithful implementation of the Coviu Session API.
 
@@ -46,8 +48,75 @@ once each (no retry), from a background thread: see the `webhooks` section.
 """
 
 
+class WebhookPayload(BaseModel):
+    teamId: str
+    sessionId: str
+    clientId: str | None = Field(None, description="session events: the API client")
+    participantId: str | None = Field(None, description="participant and waiting-area events")
+    role: Literal["HOST", "GUEST"] | None = Field(None, description="participant events")
+    status: Literal["in", "waiting"] | None = Field(
+        None, description="participant:join: in (a host) or waiting (a guest)"
+    )
+    reason: str | None = Field(
+        None,
+        description="participant:leave: left, removed, timed_out, session_ended, "
+        "session_cancelled or participant_cancelled",
+    )
+    byParticipantId: str | None = Field(
+        None, description="waitingarea:answer and removals: the host who acted"
+    )
+
+
+class WebhookEvent(BaseModel):
+    """What the server POSTs to the webhook URL, with ``X-Coviu-Webhook-Secret``."""
+
+    type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
+    createdAt: int = Field(description="when it happened, in seconds since the epoch")
+    payload: WebhookPayload
+
+
+_WEBHOOK_TEXT = {
+    "session:create": "A session was created.",
+    "session:update": "A session's name, picture or times changed.",
+    "session:cancel": "A session was cancelled.",
+    "participant:join": "Someone opened their link and entered: a host is in, a guest waits.",
+    "waitingarea:answer": "A host let a waiting guest in.",
+    "participant:leave": "Someone left: by the Leave button, removed by a host, silent for two "
+    "minutes, or because the session ended or was cancelled or their link was.",
+    "call:end": "The last person in the call left, after the session's start.",
+}
+
+
+def _document_webhooks(app: FastAPI) -> None:
+    for kind in EVENT_TYPES:
+
+        def receive(body: WebhookEvent) -> None:
+            """Answer 2xx to acknowledge; anything else is logged and the event dropped."""
+            del body
+
+        app.webhooks.add_api_route(
+            kind,
+            receive,
+            methods=["POST"],
+            summary=_WEBHOOK_TEXT[kind],
+            operation_id=f"webhook_{kind.replace(':', '_').replace('-', '_')}",
+            openapi_extra={
+                "parameters": [
+                    {
+                        "name": SECRET_HEADER,
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "the webhook secret the server was started with",
+                    }
+                ]
+            },
+        )
+
+
 def install(app: FastAPI) -> None:
     """Serve the corrected document at ``/openapi.json`` (built once, on first use)."""
+    _document_webhooks(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
