@@ -76,23 +76,25 @@ def _clean_arg(value: Any) -> Any:
 
 
 def clean(record: logging.LogRecord) -> logging.LogRecord:
-    """Redact one record in place: message, arguments, traceback and stack."""
-    if isinstance(record.msg, str):
-        record.msg = redact(record.msg)
+    """Redact one record in place: message, arguments, traceback and stack.
+
+    The arguments are cleaned one by one, so formatters that read them (uvicorn's access
+    formatter does) keep working; if the message they make still shows something to hide
+    (the format string itself, or an argument that is not a string), the record becomes that
+    message, redacted, without arguments."""
     args = record.args
     if isinstance(args, tuple):
         record.args = tuple(_clean_arg(arg) for arg in args)
     elif isinstance(args, dict):
         record.args = {key: _clean_arg(value) for key, value in args.items()}
-    if record.args:
-        # An argument that is not a string (a dict, an object) may still print a secret:
-        # then the message is formatted now, redacted, and the arguments dropped.
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError, KeyError):
-            message = None
-        if message is not None and redact(message) != message:
-            record.msg, record.args = redact(message), None
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError, KeyError):  # a broken format: logging reports it, redacted
+        record.msg, message = redact(str(record.msg)), None
+    if message is not None:
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
     if record.stack_info:

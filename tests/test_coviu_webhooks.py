@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 pytest.register_assert_rewrite("coviu_fixtures")
+pytest_plugins = ["coviu_fixtures"]
 
 import requests  # noqa: E402
 from coviu_fixtures import CLIENTS, PUBLIC_URL, TOKEN_TTL, Api, FakeClock  # noqa: E402
 
-from bot import logsafe  # noqa: E402
 from bot.coviu.server import create_app  # noqa: E402
 from bot.coviu.server.webhooks import SECRET_HEADER, WebhookSender  # noqa: E402
 from bot.httpserve import ServerThread  # noqa: E402
@@ -269,10 +269,9 @@ def test_a_slow_receiver_does_not_hold_up_the_api(hooked: Hooked, receiver: Rece
 
 
 def test_the_secret_stays_out_of_logs_and_reprs(
-    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+    receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    logsafe.install_record_factory()
     receiver.status = [401, 500]
     sender = WebhookSender(receiver.url, SECRET)
     sender.send({"type": "session:create", "createdAt": 0, "payload": {}})
