@@ -245,12 +245,16 @@ class EntryService:
         by_participant: dict[str, list[Row]] = {}
         for event in events:
             by_participant.setdefault(event["participant_id"], []).append(event)
+        roles = {p["id"]: p["role"] for p in participants[session_id]}
+        actual_start, actual_end = _call_times(events, roles)
         return {
             "session_id": session["id"],
             "session_name": session["session_name"],
             "start_time": to_rfc1123(from_db_time(session["start_time"])),
             "end_time": to_rfc1123(from_db_time(session["end_time"])),
             "canceled_time": _rfc(session["canceled_time"]),
+            "actual_start_time": _rfc(actual_start),
+            "actual_end_time": _rfc(actual_end),
             "participants": [
                 _participant_summary(p, by_participant.get(p["id"], []), presence.get(p["id"]))
                 for p in participants[session_id]
@@ -486,6 +490,25 @@ def _plus(text: str, delta: timedelta) -> str:
 
 def _rfc(text: str | None) -> str | None:
     return None if text is None else to_rfc1123(from_db_time(text))
+
+
+def _call_times(events: list[Row], roles: dict[str, str]) -> tuple[str | None, str | None]:
+    """When the call really began (the first moment anyone was in it: a host's entry, a
+    guest's admission) and ended (the last moment it emptied; None while anyone is in)."""
+    inside: set[str] = set()
+    began = ended = None
+    for event in events:
+        who, what = event["participant_id"], event["event"]
+        if what == "admitted" or (what == "entered" and roles.get(who) == "HOST"):
+            if not inside and began is None:
+                began = event["at"]
+            inside.add(who)
+            ended = None
+        elif what in ("left", "removed") and who in inside:
+            inside.discard(who)
+            if not inside:
+                ended = event["at"]
+    return began, (ended if not inside else None)
 
 
 def _event_out(event: Row, with_participant: bool = False) -> dict[str, Any]:

@@ -199,8 +199,16 @@ class SessionSummary(BaseModel):
 
     session_id: str
     session_name: str | None
-    start_time: str
-    end_time: str
+    start_time: str = Field(description="scheduled start, RFC-1123")
+    end_time: str = Field(description="scheduled end, RFC-1123")
     canceled_time: str | None
+    actual_start_time: str | None = Field(
+        description="when the call really began: the first host in, or the first guest let "
+        "in; null if nobody ever was"
+    )
+    actual_end_time: str | None = Field(
+        description="when the last person in the call left; null while anyone is in or if "
+        "nobody ever was"
+    )
     participants: list[ParticipantSummary]
     events: list[SessionSummaryEvent]
