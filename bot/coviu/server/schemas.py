@@ -28,6 +28,8 @@ ROLES = ("HOST", "GUEST")
 def _parse_date_value(value: Any) -> datetime:
     if isinstance(value, datetime):  # already parsed (model_validate from Python)
         return parse_date(value.isoformat())
+    if value is None:
+        raise ValueError("may not be null: send a date string, or leave the field out")
     if not isinstance(value, str):
         raise ValueError("expected a date string (RFC-1123 or ISO-8601 with offset)")
     # parse_date is strict: right weekday, real day, offset required, years 1 to 9999 in UTC.
