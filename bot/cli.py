@@ -32,7 +32,21 @@ def _parser() -> argparse.ArgumentParser:
     shell = commands.add_parser("shell", help="the whole product offline, in this terminal")
     shell.add_argument("--fresh", action="store_true", help="start from an empty database")
 
-    coviu = commands.add_parser("coviu-server", help="the local Coviu Session API on its own")
+    coviu = commands.add_parser(
+        "coviu-server",
+        help="the local Coviu Session API on its own",
+        description="The local Coviu Session API: OAuth2 client credentials, sessions, "
+        "participants, entry pages, summaries and webhooks, on one SQLite file.",
+        epilog="Revocation: the --client list given at start is the set of clients that work. "
+        "A client registered on this --db before and left out now is revoked: its access and "
+        "refresh tokens are refused at once and it gets no new ones (its sessions stay, and "
+        "come back if it is given again). Starting with a new SECRET for a KEY rotates it: the "
+        "old secret stops working and the client's refresh tokens end; its access tokens run "
+        "out at their --token-ttl. "
+        "Webhooks: with --webhook-url and --webhook-secret the server POSTs Coviu's events "
+        '({"type", "createdAt", "payload"}) to the URL with the secret in the '
+        "X-Coviu-Webhook-Secret header, once each (no retry), from a background thread.",
+    )
     coviu.add_argument("--host", default="127.0.0.1")
     coviu.add_argument("--port", type=int, default=8080)
     coviu.add_argument("--db", default="coviu-local.db", help="SQLite file")
@@ -41,10 +55,21 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY:SECRET[:TEAM]",
-        help="register an API client (repeatable)",
+        help="an API client that may get tokens (repeatable); clients of --db not given are "
+        "revoked, and a new SECRET for a KEY rotates it",
     )
     coviu.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS")
     coviu.add_argument("--public-url", default=None, help="base of entry links")
+    coviu.add_argument(
+        "--webhook-url", default=None, metavar="URL", help="POST Coviu's webhook events here"
+    )
+    coviu.add_argument(
+        "--webhook-secret",
+        default=None,
+        metavar="SECRET",
+        help="sent in the X-Coviu-Webhook-Secret header of every webhook (required with "
+        "--webhook-url; also read from COVIU_WEBHOOK_SECRET)",
+    )
 
     parse = commands.add_parser("parse", help="show how booking text is understood")
     parse.add_argument("--now", default=None, help="ISO-8601, local to --tz unless offset")
@@ -107,14 +132,39 @@ def _parse_one(item: object, default_tz: str) -> dict[str, object]:
 
 
 def _coviu_server_command(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
     import uvicorn
 
+    from bot import logsafe
     from bot.coviu.server import ClientRegistration, create_app
 
+    secret = args.webhook_secret or os.environ.get("COVIU_WEBHOOK_SECRET") or None
+    if args.webhook_url and not secret:
+        print(
+            "coviu-slack coviu-server: --webhook-url needs --webhook-secret (or "
+            "COVIU_WEBHOOK_SECRET): receivers check it on every event",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        clients = [ClientRegistration.parse(spec) for spec in args.client]
+    except ValueError as error:
+        print(f"coviu-slack coviu-server: --client: {error}", file=sys.stderr)
+        return 2
     public_url = args.public_url or f"http://{args.host}:{args.port}"
-    clients = [ClientRegistration.parse(spec) for spec in args.client]
-    app = create_app(args.db, clients, token_ttl=args.token_ttl, public_url=public_url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # Every logger, uvicorn's access log included, goes through the redaction filter.
+    logsafe.install(logging.INFO)
+    app = create_app(
+        args.db,
+        clients,
+        token_ttl=args.token_ttl,
+        public_url=public_url,
+        webhook_url=args.webhook_url,
+        webhook_secret=secret,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, log_level="info")
     return 0
 
 

@@ -1,29 +1,63 @@
 """Keep secrets out of log output, whatever library wrote the line.
 
-Our own code never logs tokens or entry links, but libraries at DEBUG do (slack_sdk logs
-request bodies, which carry the Join links in DMs; urllib3 logs paths with participant ids).
-`install()` puts a filter on the root handlers that rewrites every record::
+Our own code never logs tokens or entry links, but libraries do: slack_sdk logs request bodies
+at DEBUG (they carry Join links), urllib3 and uvicorn's access log print paths with participant
+ids (the id *is* the Join link's secret), and Bolt's "Invalid request signature" line prints
+the whole request body, response_url included.
+
+`install()` sets a log-record factory, so every record of every logger is cleaned when it is
+made, before any handler, filter or formatter sees it (handlers added later, and loggers that
+do not propagate, such as uvicorn's, included). What is replaced:
+
+- ids in paths (``/session/<id>``, ``/v1/sessions/<id>``, ``/v1/participants/<id>``) become
+  ``{id}``, so an access log names the route; any other UUID (participant and session ids
+  appear in bodies) becomes ``[id]``;
+- bearer and basic credentials, Slack tokens, and the value of any field or header named like
+  a token, secret, password or signature;
+- Slack response_urls (``https://hooks.slack.com/...``), plain or URL-encoded;
+- the body in Bolt's "Invalid request signature detected" line.
+
+::
 
     >>> redact("Bearer abc.def and https://coviu.test/session/3f2a9c1e-0000-4000-8000-000000000000")
-    'Bearer [redacted] and https://coviu.test/session/[redacted]'
+    'Bearer [redacted] and https://coviu.test/session/{id}'
+    >>> redact('"DELETE /v1/participants/3f2a9c1e-0000-4000-8000-000000000000 HTTP/1.1" 200')
+    '"DELETE /v1/participants/{id} HTTP/1.1" 200'
+    >>> redact("response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fabc&x=1")
+    'response_url=https%3A%2F%2Fhooks.slack.com/[redacted]&x=1'
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
-PATTERNS = [
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Bolt prints the body of a request whose signature failed: all of it goes.
+    (re.compile(r"(Invalid request signature detected.*?body: ).*", re.DOTALL), r"\1[redacted])"),
     # Slack tokens: bot, user, app-level, config and refresh tokens.
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), "[redacted]"),
     (re.compile(r"\bxapp-[A-Za-z0-9-]+"), "[redacted]"),
     # Bearer and Basic credentials, in headers or repr'd dicts.
     (re.compile(r"(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
-    # Entry links and anything else naming a participant id in a path: the id is the secret.
-    (re.compile(r"(/session/|/participants/)[0-9a-fA-F-]{8,}"), r"\1[redacted]"),
-    # OAuth2 fields in form bodies or JSON.
+    # Slack response_urls, plain, JSON-escaped or URL-encoded: whoever has one can post.
+    (re.compile(r"(hooks\.slack\.com)(?:/|\\/|%2[Ff])[^\s\"'&<>,)]*"), r"\1/[redacted]"),
+    # Ids in paths: an entry link's id is its secret; the route stays readable.
+    (re.compile(r"(/(?:session|sessions|participants)/)[^/\s?#\"'{}]+"), r"\1{id}"),
+    # Any other id (participant ids travel in bodies, button values, JSON).
+    (re.compile(_UUID), "[id]"),
+    # Fields and headers named like a credential: token=..., "refresh_token": "...",
+    # X-Coviu-Webhook-Secret: ..., x-slack-signature: v0=...
     (
-        re.compile(r"((?:access|refresh)_token['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9._~+/=-]+"),
+        re.compile(
+            r"((?:token|secret|password|signature|authorization)['\"]?\s*[:=]\s*['\"]?)"
+            r"(?!\[redacted\]|Bearer |Basic )[^\s'\",&}\]]+",
+            re.IGNORECASE,
+        ),
         r"\1[redacted]",
     ),
 ]
@@ -35,21 +69,63 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
+def _clean_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
+def clean(record: logging.LogRecord) -> logging.LogRecord:
+    """Redact one record in place: message, arguments, traceback and stack.
+
+    The arguments are cleaned one by one, so formatters that read them (uvicorn's access
+    formatter does) keep working; if the message they make still shows something to hide
+    (the format string itself, or an argument that is not a string), the record becomes that
+    message, redacted, without arguments."""
+    args = record.args
+    if isinstance(args, tuple):
+        record.args = tuple(_clean_arg(arg) for arg in args)
+    elif isinstance(args, dict):
+        record.args = {key: _clean_arg(value) for key, value in args.items()}
+    try:
         message = record.getMessage()
+    except (TypeError, ValueError, KeyError):  # a broken format: logging reports it, redacted
+        record.msg, message = redact(str(record.msg)), None
+    if message is not None:
         cleaned = redact(message)
-        if record.exc_info and record.exc_info[1] is not None:
-            # Format the traceback now, redacted, so the handler prints that instead.
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
         if cleaned != message:
             record.msg, record.args = cleaned, None
+    if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+class RedactingFilter(logging.Filter):
+    """The same cleaning as a handler filter, for handlers set up outside ``install``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        clean(record)
         return True
 
 
+def install_record_factory() -> None:
+    """Clean every log record of the process as it is made (idempotent)."""
+    current: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+    if getattr(current, "redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return clean(current(*args, **kwargs))
+
+    factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def install(level: int = logging.INFO) -> None:
-    """Configure logging to stderr at `level`, with every line redacted."""
+    """Configure logging to stderr at `level`, with every line of every logger redacted."""
+    install_record_factory()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):

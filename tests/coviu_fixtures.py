@@ -177,6 +177,22 @@ def error_of(answer: requests.Response) -> dict[str, Any]:
 
 
 @pytest.fixture
+def redacting_logs() -> Iterator[None]:
+    """``bot.logsafe``'s record factory for the test, as `coviu-slack` installs it; the
+    process's previous factory is back afterwards."""
+    import logging
+
+    from bot import logsafe
+
+    before = logging.getLogRecordFactory()
+    logsafe.install_record_factory()
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(before)
+
+
+@pytest.fixture
 def coviu_clock() -> FakeClock:
     return FakeClock()
 

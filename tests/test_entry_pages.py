@@ -473,8 +473,12 @@ def test_summary_says_when_each_participant_entered_and_left(
     body = summary(clinic, booking)
     assert set(body) == {
         "session_id", "session_name", "start_time", "end_time", "canceled_time",
-        "participants", "events",
+        "actual_start_time", "actual_end_time", "participants", "events",
     }  # fmt: skip
+    # The call began when the host came in; it goes on (the host is still in).
+    assert (body["actual_start_time"], body["actual_end_time"]) == (
+        "Wed, 08 Jun 2016 04:02:00 GMT", None,
+    )  # fmt: skip
     host, guest, absent = (line_of(body, p) for p in booking.everyone)
     assert (host["status"], host["entered_time"], host["joined_time"], host["left_time"]) == (
         "in", "Wed, 08 Jun 2016 04:02:00 GMT", "Wed, 08 Jun 2016 04:02:00 GMT", None,
@@ -500,6 +504,28 @@ def test_summary_says_when_each_participant_entered_and_left(
         (booking.guest["participant_id"], "admitted"),
         (booking.guest["participant_id"], "left"),
     ]
+
+
+def test_summary_says_when_the_call_really_began_and_ended(
+    clinic: Api, coviu_clock: FakeClock
+) -> None:
+    booking = book(clinic)
+    enter(booking.guest)  # 04:00, waiting: the call has not begun
+    coviu_clock.advance(minutes=1)
+    before = summary(clinic, booking)
+    enter(booking.host)  # 04:01: it begins
+    ok(call(booking.host, "admit", token=waiting_token(booking.host, "Sam Patient")))
+    coviu_clock.advance(minutes=1)
+    ok(call(booking.host, "leave"))  # 04:02, the guest is still in
+    coviu_clock.advance(minutes=1)
+    ok(call(booking.guest, "leave"))  # 04:03: it ends
+
+    after = summary(clinic, booking)
+
+    assert (before["actual_start_time"], before["actual_end_time"]) == (None, None)
+    assert (after["actual_start_time"], after["actual_end_time"]) == (
+        "Wed, 08 Jun 2016 04:01:00 GMT", "Wed, 08 Jun 2016 04:03:00 GMT",
+    )  # fmt: skip
 
 
 def test_summary_records_removals_by_whom(clinic: Api) -> None:

@@ -31,7 +31,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -39,12 +39,23 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from bot.coviu.dates import parse_date
-from bot.coviu.server.auth import Caller, ClientRegistration, TokenService
+from bot.coviu.server import openapi
+from bot.coviu.server.auth import Caller, ClientRegistration, TokenService, revoke_other_clients
 from bot.coviu.server.auth import register_client as _register_client
 from bot.coviu.server.entry import EntryService
-from bot.coviu.server.errors import ApiError, install_error_handlers, invalid_field
+from bot.coviu.server.errors import (
+    STATUS_TEXT,
+    AnswerOptions,
+    ApiError,
+    OAuthErrorBody,
+    error_responses,
+    install_error_handlers,
+    invalid_field,
+)
+from bot.coviu.server.limits import RequestLimits
 from bot.coviu.server.pages import ASSETS_PATH, PAGE_HEADERS, asset, entry_page, refusal_page
 from bot.coviu.server.schemas import (
+    DATE_PATTERN,
     Ok,
     ParticipantIn,
     ParticipantOut,
@@ -58,7 +69,8 @@ from bot.coviu.server.schemas import (
     TokenOut,
 )
 from bot.coviu.server.service import SessionService
-from bot.coviu.server.store import PAGE_SIZE_MAX, ListQuery, Store
+from bot.coviu.server.store import PAGE_MAX, PAGE_SIZE_LIMIT, PAGE_SIZE_MAX, ListQuery, Store
+from bot.coviu.server.webhooks import Webhooks, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +90,7 @@ class CoviuServer:
     sessions: SessionService
     clock: Clock
     entry: EntryService
+    webhooks: Webhooks
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -98,38 +111,57 @@ def create_app(
     token_ttl: int = 3600,
     public_url: str = "http://127.0.0.1:8080",
     clock: Clock | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> FastAPI:
     """Build the local Coviu Session API on the SQLite file ``db_path``.
 
     ``clients`` are registered (again) at start; an existing key gets the new secret and team
-    and keeps its ``client_id``. ``clock`` returns the aware current time; tests pass one they
-    can move forward to see sessions start and end and tokens expire.
+    and keeps its ``client_id``. They are the clients that work: a client registered on this
+    file before and missing now is revoked (its tokens refused), and a client whose secret
+    changed loses its refresh tokens.
+
+    With ``webhook_url`` (and ``webhook_secret``, required with it) every session and entry
+    event is POSTed there as Coviu does (see ``webhooks.py``), from a background thread;
+    ``app.state.coviu.webhooks.close()`` sends what is queued and stops it.
+
+    ``clock`` returns the aware current time; tests pass one they can move forward to see
+    sessions start and end and tokens expire.
     """
+    hooks = webhooks(webhook_url, webhook_secret)
     store = Store(db_path)
     tokens = TokenService(store, token_ttl, clock or _real_clock)
     server = CoviuServer(
-        store, tokens, SessionService(store, public_url), clock or _real_clock, EntryService(store)
+        store,
+        tokens,
+        SessionService(store, public_url, hooks),
+        clock or _real_clock,
+        EntryService(store, hooks),
+        hooks,
     )
     for registration in clients:
         _register_client(store, registration, server.now())
+    # The clients given now are the clients that work: any other one is revoked.
+    revoked = revoke_other_clients(store, [c.api_key for c in clients], server.now())
+    if revoked:
+        log.info("revoked %d API client(s) not given at start", len(revoked))
     if store.query_one("SELECT 1 AS one FROM clients LIMIT 1") is None:
         log.warning("no API client registered: pass --client KEY:SECRET to get tokens")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        hooks.close()
         store.close()
 
-    app = FastAPI(
-        title="Coviu Session API (local)",
-        version="1",
-        description="A local, faithful implementation of the Coviu Session API.",
-        lifespan=lifespan,
-    )
+    app = FastAPI(title="Coviu Session API (local)", version="1", lifespan=lifespan)
     app.state.coviu = server
     install_error_handlers(app)
+    app.add_middleware(RequestLimits)
+    app.add_middleware(AnswerOptions)
     app.include_router(_router(server))
     app.include_router(_entry_router(server))
+    openapi.install(app)
     return app
 
 
@@ -144,6 +176,10 @@ def _router(server: CoviuServer) -> APIRouter:
         return server.tokens.caller(credentials.credentials if credentials else None)
 
     CallerDep = Annotated[Caller, Depends(caller)]
+    date_query: dict[str, Any] = {
+        "json_schema_extra": {"pattern": DATE_PATTERN, "maxLength": 64},
+        "examples": ["Wed, 08 Jun 2039 04:07:11 GMT", "2039-06-08T04:17:11Z"],
+    }
     DeletedParticipants = Annotated[bool, Query(description="also show cancelled participants")]
 
     @router.get("/healthz", tags=["meta"])
@@ -154,21 +190,29 @@ def _router(server: CoviuServer) -> APIRouter:
         "/v1/auth/token",
         tags=["auth"],
         response_model=TokenOut,
+        responses=error_responses(400, 401, model=OAuthErrorBody)
+        | error_responses(413, model=OAuthErrorBody),
         openapi_extra={
             "requestBody": {
                 "required": True,
                 "content": {
                     "application/x-www-form-urlencoded": {
                         "schema": {
-                            "type": "object",
-                            "required": ["grant_type"],
-                            "properties": {
-                                "grant_type": {
-                                    "type": "string",
-                                    "enum": ["client_credentials", "refresh_token"],
+                            "oneOf": [
+                                {
+                                    "type": "object",
+                                    "required": ["grant_type"],
+                                    "properties": {"grant_type": {"const": "client_credentials"}},
                                 },
-                                "refresh_token": {"type": "string"},
-                            },
+                                {
+                                    "type": "object",
+                                    "required": ["grant_type", "refresh_token"],
+                                    "properties": {
+                                        "grant_type": {"const": "refresh_token"},
+                                        "refresh_token": {"type": "string", "minLength": 1},
+                                    },
+                                },
+                            ]
                         }
                     }
                 },
@@ -188,36 +232,52 @@ def _router(server: CoviuServer) -> APIRouter:
             body,
         )
 
-    @router.post("/v1/sessions", tags=["sessions"], response_model=SessionOut)
+    @router.post(
+        "/v1/sessions", tags=["sessions"], response_model=SessionOut,
+        responses=error_responses(400, 401, 413),
+    )  # fmt: skip
     def create_session(who: CallerDep, body: SessionCreate) -> dict[str, Any]:
         """Create a session; start in the future, end after start."""
         return sessions.create(who, body, server.now())
 
     def list_sessions(
         who: CallerDep,
-        page: Annotated[int, Query(ge=0, description="zero based")] = 0,
-        page_size: Annotated[int, Query(ge=1, description="capped at 200")] = PAGE_SIZE_MAX,
+        page: Annotated[
+            int, Query(ge=0, le=PAGE_MAX, description=f"zero based, at most {PAGE_MAX}")
+        ] = 0,
+        page_size: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=PAGE_SIZE_LIMIT,
+                description=f"sessions per page; values over {PAGE_SIZE_MAX} are capped to "
+                f"{PAGE_SIZE_MAX}, values over {PAGE_SIZE_LIMIT} refused",
+            ),
+        ] = PAGE_SIZE_MAX,
         start_time: Annotated[
-            str | None, Query(description="sessions starting at or after")
+            str | None, Query(description="sessions starting at or after", **date_query)
         ] = None,
-        end_time: Annotated[str | None, Query(description="sessions ending at or before")] = None,
-        order: Annotated[str, Query(description="forward or reverse (by start_time)")] = "forward",
+        end_time: Annotated[
+            str | None, Query(description="sessions ending at or before", **date_query)
+        ] = None,
+        order: Annotated[
+            Literal["forward", "reverse"], Query(description="by start_time, then id")
+        ] = "forward",
         state: Annotated[
-            str | None, Query(description="sessions with a participant of this state")
+            str | None,
+            Query(max_length=4096, description="sessions with a participant of this state"),
         ] = None,
         include_canceled: Annotated[bool, Query()] = False,
         deleted_participants: DeletedParticipants = False,
     ) -> dict[str, Any]:
         """A page of the team's sessions, ordered by start time (then id)."""
-        if order.lower() not in ("forward", "reverse"):
-            raise invalid_field("order", f"must be 'forward' or 'reverse', not {order!r}")
         query = ListQuery(
             team_id=who.team_id,
             page=page,
             page_size=min(page_size, PAGE_SIZE_MAX),
             start_time=_query_date("start_time", start_time),
             end_time=_query_date("end_time", end_time),
-            reverse=order.lower() == "reverse",
+            reverse=order == "reverse",
             include_canceled=include_canceled,
             deleted_participants=deleted_participants,
             state=state,
@@ -226,26 +286,36 @@ def _router(server: CoviuServer) -> APIRouter:
 
     router.add_api_route(
         "/v1/sessions", list_sessions, methods=["GET"], tags=["sessions"],
-        response_model=SessionPage,
+        response_model=SessionPage, responses=error_responses(400, 401),
     )  # fmt: skip
     # The seed's heading says /v1/session (a slip from an older API); serve it as well.
     router.add_api_route(
         "/v1/session", list_sessions, methods=["GET"], tags=["sessions"],
         response_model=SessionPage, operation_id="list_sessions_singular_alias",
+        responses=error_responses(400, 401),
     )  # fmt: skip
 
-    @router.get("/v1/sessions/{session_id}", tags=["sessions"], response_model=SessionOut)
+    @router.get(
+        "/v1/sessions/{session_id}", tags=["sessions"], response_model=SessionOut,
+        responses=error_responses(400, 401, 404),
+    )  # fmt: skip
     def get_session(
         who: CallerDep, session_id: str, deleted_participants: DeletedParticipants = False
     ) -> dict[str, Any]:
         return sessions.get(who, session_id, deleted_participants)
 
-    @router.put("/v1/sessions/{session_id}", tags=["sessions"], response_model=SessionOut)
+    @router.put(
+        "/v1/sessions/{session_id}", tags=["sessions"], response_model=SessionOut,
+        responses=error_responses(400, 401, 404, 409, 413),
+    )  # fmt: skip
     def update_session(who: CallerDep, session_id: str, body: SessionUpdate) -> dict[str, Any]:
         """Change name, picture, start or end of a session that has not ended."""
         return sessions.update(who, session_id, body, server.now())
 
-    @router.delete("/v1/sessions/{session_id}", tags=["sessions"], response_model=Ok)
+    @router.delete(
+        "/v1/sessions/{session_id}", tags=["sessions"], response_model=Ok,
+        responses=error_responses(401, 404, 409),
+    )  # fmt: skip
     def cancel_session(who: CallerDep, session_id: str) -> dict[str, Any]:
         """Cancel a session that has not started yet."""
         return sessions.cancel(who, session_id, server.now())
@@ -254,6 +324,7 @@ def _router(server: CoviuServer) -> APIRouter:
         "/v1/sessions/{session_id}/participants",
         tags=["participants"],
         response_model=ParticipantOut,
+        responses=error_responses(400, 401, 404, 409, 413),
     )
     def add_participant(who: CallerDep, session_id: str, body: ParticipantIn) -> dict[str, Any]:
         """Add a participant to a session that has neither ended nor been cancelled."""
@@ -263,6 +334,7 @@ def _router(server: CoviuServer) -> APIRouter:
         "/v1/sessions/{session_id}/participants",
         tags=["participants"],
         response_model=list[ParticipantOut],
+        responses=error_responses(400, 401, 404),
     )
     def list_participants(
         who: CallerDep, session_id: str, deleted_participants: DeletedParticipants = False
@@ -270,28 +342,34 @@ def _router(server: CoviuServer) -> APIRouter:
         return sessions.participants(who, session_id, deleted_participants)
 
     @router.get(
-        "/v1/participants/{participant_id}", tags=["participants"], response_model=ParticipantOut
-    )
+        "/v1/participants/{participant_id}", tags=["participants"], response_model=ParticipantOut,
+        responses=error_responses(401, 404),
+    )  # fmt: skip
     def get_participant(who: CallerDep, participant_id: str) -> dict[str, Any]:
         return sessions.get_participant(who, participant_id)
 
     @router.put(
-        "/v1/participants/{participant_id}", tags=["participants"], response_model=ParticipantOut
-    )
+        "/v1/participants/{participant_id}", tags=["participants"], response_model=ParticipantOut,
+        responses=error_responses(400, 401, 404, 409, 413),
+    )  # fmt: skip
     def update_participant(
         who: CallerDep, participant_id: str, body: ParticipantUpdate
     ) -> dict[str, Any]:
         """Change name, role (required), picture or state of a participant."""
         return sessions.update_participant(who, participant_id, body, server.now())
 
-    @router.delete("/v1/participants/{participant_id}", tags=["participants"], response_model=Ok)
+    @router.delete(
+        "/v1/participants/{participant_id}", tags=["participants"], response_model=Ok,
+        responses=error_responses(401, 404, 409),
+    )  # fmt: skip
     def cancel_participant(who: CallerDep, participant_id: str) -> dict[str, Any]:
         """Cancel a participant of a session that has not ended."""
         return sessions.cancel_participant(who, participant_id, server.now())
 
     @router.get(
-        "/v1/sessions/{session_id}/summary", tags=["sessions"], response_model=SessionSummary
-    )
+        "/v1/sessions/{session_id}/summary", tags=["sessions"], response_model=SessionSummary,
+        responses=error_responses(401, 404),
+    )  # fmt: skip
     def session_summary(who: CallerDep, session_id: str) -> dict[str, Any]:
         """Who entered (through their entry_url), was let in, removed and left, and when:
         per participant, and as one list of events in order."""
@@ -322,7 +400,14 @@ def _entry_router(server: CoviuServer) -> APIRouter:
     def state(body: dict[str, Any]) -> JSONResponse:
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
-    @router.get("/session/{participant_id}", response_class=HTMLResponse)
+    html_refusals: dict[int | str, Any] = {
+        status: {"description": STATUS_TEXT[status] + " (an HTML page)",
+                 "content": {"text/html": {"schema": {"type": "string"}}}}
+        for status in (403, 404, 410)
+    }  # fmt: skip
+    door = error_responses(403, 404, 410)
+
+    @router.get("/session/{participant_id}", response_class=HTMLResponse, responses=html_refusals)
     def entry_link(participant_id: str, request: Request) -> HTMLResponse:
         """The participant's page. Opening it changes nothing (a link preview must not put
         anyone in the waiting room): its script enters."""
@@ -339,27 +424,31 @@ def _entry_router(server: CoviuServer) -> APIRouter:
         base = f"{request.scope.get('root_path', '')}/session/{participant_id}"
         return page(entry_page(found, base))
 
-    @router.post("/session/{participant_id}/enter")
+    @router.post("/session/{participant_id}/enter", responses=door)
     def enter(participant_id: str) -> JSONResponse:
         """Come in: a host is in, a guest waits. Answers the page's state."""
         return state(entry.enter(participant_id, server.now()))
 
-    @router.get("/session/{participant_id}/state")
+    @router.get("/session/{participant_id}/state", responses=door)
     def poll(participant_id: str) -> JSONResponse:
         """The page's state; each call also says its holder is still here."""
         return state(entry.state(participant_id, server.now()))
 
-    @router.post("/session/{participant_id}/admit")
+    @router.post(
+        "/session/{participant_id}/admit", responses=error_responses(400, 403, 404, 409, 410, 413)
+    )
     def admit(participant_id: str, body: TokenIn) -> JSONResponse:
         """A host who is in lets the waiting guest with this token in."""
         return state(entry.admit(participant_id, body.token, server.now()))
 
-    @router.post("/session/{participant_id}/remove")
+    @router.post(
+        "/session/{participant_id}/remove", responses=error_responses(400, 403, 404, 409, 410, 413)
+    )
     def remove(participant_id: str, body: TokenIn) -> JSONResponse:
         """A host who is in removes the guest with this token."""
         return state(entry.remove(participant_id, body.token, server.now()))
 
-    @router.post("/session/{participant_id}/leave")
+    @router.post("/session/{participant_id}/leave", responses=door)
     def leave(participant_id: str) -> JSONResponse:
         return state(entry.leave(participant_id, server.now()))
 
@@ -374,7 +463,7 @@ def _entry_router(server: CoviuServer) -> APIRouter:
 
 
 def _query_date(name: str, text: str | None) -> datetime | None:
-    if text is None or text == "":
+    if text is None:
         return None
     try:
         return parse_date(text)

@@ -86,15 +86,29 @@ def hash_secret(value: str) -> str:
 
 
 def register_client(store: Store, registration: ClientRegistration, now: datetime) -> str:
-    """Add or update a client (same key: new secret/team, same client_id). Returns client_id."""
+    """Add or update a client (same key: new secret/team, same client_id). Returns client_id.
+
+    A new secret is a rotation: the client's refresh tokens stop working at once (its access
+    tokens run out at their expiry), so whoever held the old secret keeps nothing for long.
+    A client that was revoked (left out at a restart) works again.
+    """
     with store.transaction() as db:
-        rows = list(db.query("SELECT id FROM clients WHERE api_key = ?", [registration.api_key]))
+        rows = list(
+            db.query(
+                "SELECT id, secret_hash FROM clients WHERE api_key = ?", [registration.api_key]
+            )
+        )
         values = {
             "secret_hash": hash_secret(registration.api_secret),
             "team_id": registration.effective_team_id,
+            "revoked_at": None,
         }
         if rows:
             client_id = str(rows[0]["id"])
+            if not hmac.compare_digest(rows[0]["secret_hash"], values["secret_hash"]):
+                db.execute(
+                    "DELETE FROM tokens WHERE client_id = ? AND kind = 'refresh'", [client_id]
+                )
             db["clients"].update(client_id, values)
             return client_id
         client_id = str(uuid.uuid4())
@@ -102,6 +116,25 @@ def register_client(store: Store, registration: ClientRegistration, now: datetim
             {"id": client_id, "api_key": registration.api_key, "created_at": db_time(now)} | values
         )
         return client_id
+
+
+def revoke_other_clients(store: Store, keep: list[str], now: datetime) -> list[str]:
+    """Revoke every client whose key is not in ``keep``: its tokens, access and refresh, are
+    deleted and it can get no new ones. Its sessions stay (a client registered again later
+    finds them). Returns the keys revoked now."""
+    with store.transaction() as db:
+        marks = ", ".join("?" for _ in keep) or "NULL"
+        rows = list(
+            db.query(
+                f"SELECT id, api_key FROM clients WHERE revoked_at IS NULL "
+                f"AND api_key NOT IN ({marks})",
+                keep,
+            )
+        )
+        for row in rows:
+            db.execute("DELETE FROM tokens WHERE client_id = ?", [row["id"]])
+            db["clients"].update(row["id"], {"revoked_at": db_time(now)})
+        return [str(row["api_key"]) for row in rows]
 
 
 class TokenService:
@@ -151,7 +184,9 @@ class TokenService:
         if credentials is None:
             return None
         key, secret = credentials
-        row = self.store.query_one("SELECT id, secret_hash FROM clients WHERE api_key = ?", [key])
+        row = self.store.query_one(
+            "SELECT id, secret_hash FROM clients WHERE api_key = ? AND revoked_at IS NULL", [key]
+        )
         # Hash first, compare in constant time: no timing hint about the stored hash.
         if row is None or not hmac.compare_digest(row["secret_hash"], hash_secret(secret)):
             return None
@@ -216,7 +251,8 @@ class TokenService:
             )
         row = self.store.query_one(
             "SELECT t.client_id, t.expires_at, c.team_id FROM tokens t "
-            "JOIN clients c ON c.id = t.client_id WHERE t.token_hash = ? AND t.kind = 'access'",
+            "JOIN clients c ON c.id = t.client_id WHERE t.token_hash = ? AND t.kind = 'access' "
+            "AND c.revoked_at IS NULL",
             [hash_secret(bearer)],
         )
         if row is None:

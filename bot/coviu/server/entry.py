@@ -38,6 +38,8 @@ from bot.coviu.dates import to_rfc1123
 from bot.coviu.server.auth import Caller
 from bot.coviu.server.errors import ApiError, not_found
 from bot.coviu.server.store import Row, Store, db_time, from_db_time
+from bot.coviu.server.webhooks import Webhooks
+from bot.coviu.server.webhooks import event as webhook_event
 
 # How early a link opens before the session's start: time to test a camera and sit down.
 EARLY_OPEN = timedelta(minutes=10)
@@ -106,8 +108,9 @@ def not_open_yet(entry: Entry, now: datetime) -> ApiError:
 
 
 class EntryService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, hooks: Webhooks | None = None) -> None:
         self.store = store
+        self.hooks = hooks or Webhooks()
 
     # -- lookups and the door ------------------------------------------------------------------
 
@@ -208,6 +211,7 @@ class EntryService:
             db["entry_presence"].update(target["participant_id"], {"status": "removed"})
             self._record_for(host.session["id"], target["participant_id"], "removed", now,
                              by=participant_id)  # fmt: skip
+            self._maybe_call_end(host.session["id"], target["status"] == "in", now)
             return self._state(host, now)
 
     def leave(self, participant_id: str, now: datetime) -> dict[str, Any]:
@@ -241,12 +245,16 @@ class EntryService:
         by_participant: dict[str, list[Row]] = {}
         for event in events:
             by_participant.setdefault(event["participant_id"], []).append(event)
+        roles = {p["id"]: p["role"] for p in participants[session_id]}
+        actual_start, actual_end = _call_times(events, roles)
         return {
             "session_id": session["id"],
             "session_name": session["session_name"],
             "start_time": to_rfc1123(from_db_time(session["start_time"])),
             "end_time": to_rfc1123(from_db_time(session["end_time"])),
             "canceled_time": _rfc(session["canceled_time"]),
+            "actual_start_time": _rfc(actual_start),
+            "actual_end_time": _rfc(actual_end),
             "participants": [
                 _participant_summary(p, by_participant.get(p["id"], []), presence.get(p["id"]))
                 for p in participants[session_id]
@@ -325,8 +333,29 @@ class EntryService:
         at: str | datetime,
         reason: str = "left",
     ) -> None:
+        before = self._presence(participant_id)
         self.store.db["entry_presence"].update(participant_id, {"status": status})
         self._record_for(session_id, participant_id, "left", at, reason=reason)
+        was_in = before is not None and before["status"] == "in"
+        self._maybe_call_end(session_id, was_in, at)
+
+    def _maybe_call_end(self, session_id: str, was_in: bool, at: str | datetime) -> None:
+        """``call:end`` when the last person in the call has just gone, after the start."""
+        if not (was_in and self.hooks.enabled):
+            return
+        when = at if isinstance(at, str) else db_time(at)
+        row = self.store.query_one(
+            "SELECT s.team_id, s.start_time, (SELECT COUNT(*) FROM entry_presence e "
+            "WHERE e.session_id = s.id AND e.status = 'in') AS still_in "
+            "FROM sessions s WHERE s.id = ?",
+            [session_id],
+        )
+        if row is None or row["still_in"] or when < row["start_time"]:
+            return
+        body = webhook_event(
+            "call:end", from_db_time(when), {"teamId": row["team_id"], "sessionId": session_id}
+        )
+        self.store.after_commit(lambda: self.hooks.send(body))
 
     def _record(self, entry: Entry, event: str, at: datetime) -> None:
         self._record_for(entry.session["id"], entry.participant["id"], event, at)
@@ -340,16 +369,56 @@ class EntryService:
         by: str | None = None,
         reason: str | None = None,
     ) -> None:
+        when = at if isinstance(at, str) else db_time(at)
         self.store.db["entry_events"].insert(
             {
                 "session_id": session_id,
                 "participant_id": participant_id,
                 "event": event,
-                "at": at if isinstance(at, str) else db_time(at),
+                "at": when,
                 "by_participant_id": by,
                 "reason": reason,
             }
         )
+        if self.hooks.enabled:
+            self._hook(session_id, participant_id, event, when, by, reason)
+
+    def _hook(
+        self,
+        session_id: str,
+        participant_id: str,
+        what: str,
+        when: str,
+        by: str | None,
+        reason: str | None,
+    ) -> None:
+        """Queue the webhook of one recorded entry event, to go once the change commits."""
+        row = self.store.query_one(
+            "SELECT p.role, s.team_id FROM participants p JOIN sessions s ON s.id = p.session_id "
+            "WHERE p.id = ?",
+            [participant_id],
+        )
+        if row is None:  # pragma: no cover - a foreign key guarantees it
+            return
+        payload: dict[str, Any] = {
+            "teamId": row["team_id"],
+            "sessionId": session_id,
+            "participantId": participant_id,
+            "role": row["role"],
+        }
+        if what == "entered":
+            kind = "participant:join"
+            payload["status"] = "in" if row["role"] == "HOST" else "waiting"
+        elif what == "admitted":
+            kind = "waitingarea:answer"
+            payload["byParticipantId"] = by
+        else:  # left or removed
+            kind = "participant:leave"
+            payload["reason"] = "removed" if what == "removed" else reason
+            if by is not None:
+                payload["byParticipantId"] = by
+        body = webhook_event(kind, from_db_time(when), payload)
+        self.store.after_commit(lambda: self.hooks.send(body))
 
     def _state(self, entry: Entry, now: datetime) -> dict[str, Any]:
         """The page's view. Other people appear by name, picture and role only; a host also
@@ -421,6 +490,25 @@ def _plus(text: str, delta: timedelta) -> str:
 
 def _rfc(text: str | None) -> str | None:
     return None if text is None else to_rfc1123(from_db_time(text))
+
+
+def _call_times(events: list[Row], roles: dict[str, str]) -> tuple[str | None, str | None]:
+    """When the call really began (the first moment anyone was in it: a host's entry, a
+    guest's admission) and ended (the last moment it emptied; None while anyone is in)."""
+    inside: set[str] = set()
+    began = ended = None
+    for event in events:
+        who, what = event["participant_id"], event["event"]
+        if what == "admitted" or (what == "entered" and roles.get(who) == "HOST"):
+            if not inside and began is None:
+                began = event["at"]
+            inside.add(who)
+            ended = None
+        elif what in ("left", "removed") and who in inside:
+            inside.discard(who)
+            if not inside:
+                ended = event["at"]
+    return began, (ended if not inside else None)
 
 
 def _event_out(event: Row, with_participant: bool = False) -> dict[str, Any]:

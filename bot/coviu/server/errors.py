@@ -26,7 +26,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,46 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="the rule that failed, stable: switch on it")
+    message: str = Field(description="what is wrong, in words, naming the field")
+    field: str | None = Field(
+        default=None, description="the field to blame, when one is (e.g. participants[0].role)"
+    )
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx of the resource calls and the entry pages' JSON."""
+
+    error: ErrorDetail
+
+
+class OAuthErrorBody(BaseModel):
+    """The body of the token endpoint's errors (RFC 6749 section 5.2)."""
+
+    error: str = Field(description="invalid_request, invalid_client, invalid_grant, ...")
+    error_description: str
+
+
+# What each status means on this API, for the OpenAPI document.
+STATUS_TEXT = {
+    400: "Bad input: malformed or too deeply nested JSON (more than 32 levels), a missing or "
+    "invalid field or query parameter (the message and `field` name it), or a rule on the "
+    "input (start in the past, end not after start)",
+    401: "Missing, unknown or expired bearer token (or a revoked client's token)",
+    403: "Refused for this caller now (e.g. the link is not open yet, or not a host)",
+    404: "No such id for this caller (another team's ids answer the same)",
+    409: "The state forbids it: session started, ended or cancelled, participant cancelled",
+    410: "Gone for good: the session or the link was cancelled, or the session has ended",
+    413: "The request body is larger than this call accepts",
+}
+
+
+def error_responses(*statuses: int, model: type[BaseModel] = ErrorBody) -> dict[int | str, Any]:
+    """``responses=`` for a route: each status with the error schema and what it means."""
+    return {status: {"model": model, "description": STATUS_TEXT[status]} for status in statuses}
 
 
 class ApiError(Exception):
@@ -132,19 +174,60 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return _validation_error(exc).response()
 
 
+def allowed_methods(app: Any, scope: Mapping[str, Any]) -> list[str]:
+    """Every method some route of ``app`` serves at the scope's path (OPTIONS included), or
+    none when no route has that path."""
+    methods: set[str] = set()
+    probe = dict(scope) | {"method": "GET"}
+    routes = list(app.router.routes)
+    while routes:
+        route = routes.pop()
+        if hasattr(route, "original_router"):  # FastAPI's wrapper of an included router
+            routes.extend(route.original_router.routes)
+        elif route.matches(probe)[0] != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if methods:
+        methods.add("OPTIONS")
+    order = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"]
+    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
+
+
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    if exc.status_code in (404, 405):
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first matching route's methods; name them all.
+        allow = allowed_methods(request.app, request.scope)
+        headers["Allow"] = ", ".join(allow)
+        message = f"{request.method} is not served at {request.url.path} (use {', '.join(allow)})"
+    elif exc.status_code == 404:
         message = f"{message}: {request.method} {request.url.path}"
-    return ApiError(exc.status_code, code, message, headers=exc.headers).response()
+    return ApiError(exc.status_code, code, message, headers=headers).response()
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     # A bug, never bad input: log it with the traceback, answer in the usual shape.
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return ApiError(500, "internal_error", "unexpected server error").response()
+
+
+class AnswerOptions:
+    """ASGI middleware: ``OPTIONS`` on a served path answers 204 with the true ``Allow``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS" and "app" in scope:
+            allow = allowed_methods(scope["app"], scope)
+            if allow:
+                await send({"type": "http.response.start", "status": 204,
+                            "headers": [(b"allow", ", ".join(allow).encode())]})  # fmt: skip
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.app(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -28,37 +28,56 @@ ROLES = ("HOST", "GUEST")
 def _parse_date_value(value: Any) -> datetime:
     if isinstance(value, datetime):  # already parsed (model_validate from Python)
         return parse_date(value.isoformat())
+    if value is None:
+        raise ValueError("may not be null: send a date string, or leave the field out")
     if not isinstance(value, str):
         raise ValueError("expected a date string (RFC-1123 or ISO-8601 with offset)")
-    try:
-        moment = parse_date(value)
-    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 has no UTC year
-        raise ValueError(f"date out of range: {value!r}") from None
+    # parse_date is strict: right weekday, real day, offset required, years 1 to 9999 in UTC.
     # Whole seconds: RFC-1123 cannot say more, so what is stored is what is shown.
-    return moment.replace(microsecond=0)
+    return parse_date(value).replace(microsecond=0)
 
 
 def _normalise_role(value: str) -> str:
-    role = value.strip().upper()
+    role = value.upper()
     if role not in ROLES:
-        raise ValueError(f"must be 'host' or 'guest', not {value!r}")
+        raise ValueError(f"must be 'host' or 'guest' (any case), not {value!r}")
     return role
 
 
-DateIn = Annotated[
-    datetime,
-    PlainValidator(_parse_date_value),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "RFC-1123 (Wed, 08 Jun 2016 04:07:11 GMT) or ISO-8601 with offset",
-        }
-    ),
+# What the document says a date string looks like: the two shapes parse_date reads. JSON
+# Schema cannot say "the weekday of that day" or "a day that month has"; the descriptions do.
+DATE_PATTERN = (
+    r"^((Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-2]?[1-9]|[123]0|31) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+    r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] GMT"
+    r"|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))$"
+)
+DATE_SCHEMA = {
+    "type": "string",
+    "pattern": DATE_PATTERN,
+    "maxLength": 64,
+    "description": "RFC-1123 with the right weekday (Wed, 08 Jun 2016 04:07:11 GMT) or "
+    "ISO-8601 with an offset (2016-06-08T04:07:11Z); a real calendar day, in years 1 to 9999",
+    "examples": ["Wed, 08 Jun 2039 04:07:11 GMT", "2039-06-08T04:17:11Z"],
+}
+
+
+DateIn = Annotated[datetime, PlainValidator(_parse_date_value), WithJsonSchema(DATE_SCHEMA)]
+# A date that may be left out (PUT keeps the stored one) but not sent as null.
+OptionalDateIn = Annotated[
+    datetime | None, PlainValidator(_parse_date_value), WithJsonSchema(DATE_SCHEMA)
 ]
 RoleIn = Annotated[
     str,
     AfterValidator(_normalise_role),
-    WithJsonSchema({"type": "string", "enum": ["host", "guest"], "description": "any case"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([Hh][Oo][Ss][Tt]|[Gg][Uu][Ee][Ss][Tt])$",
+            "description": "host or guest, in any case",
+        }
+    ),
 ]
 Name = Annotated[str, Field(max_length=1000)]
 Url = Annotated[str, Field(max_length=4096)]
@@ -96,8 +115,8 @@ class SessionUpdate(_In):
     """``PUT /v1/sessions/{id}``: every field optional; absent fields are kept."""
 
     session_name: Name | None = None
-    start_time: DateIn | None = None
-    end_time: DateIn | None = None
+    start_time: OptionalDateIn = None
+    end_time: OptionalDateIn = None
     picture: Url | None = None
 
 
@@ -182,8 +201,16 @@ class SessionSummary(BaseModel):
 
     session_id: str
     session_name: str | None
-    start_time: str
-    end_time: str
+    start_time: str = Field(description="scheduled start, RFC-1123")
+    end_time: str = Field(description="scheduled end, RFC-1123")
     canceled_time: str | None
+    actual_start_time: str | None = Field(
+        description="when the call really began: the first host in, or the first guest let "
+        "in; null if nobody ever was"
+    )
+    actual_end_time: str | None = Field(
+        description="when the last person in the call left; null while anyone is in or if "
+        "nobody ever was"
+    )
     participants: list[ParticipantSummary]
     events: list[SessionSummaryEvent]

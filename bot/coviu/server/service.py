@@ -29,6 +29,8 @@ from bot.coviu.server.schemas import (
     SessionUpdate,
 )
 from bot.coviu.server.store import ListQuery, Row, Store, db_time, from_db_time
+from bot.coviu.server.webhooks import Webhooks
+from bot.coviu.server.webhooks import event as webhook_event
 
 
 def _out_time(text: str | None) -> str | None:
@@ -40,10 +42,21 @@ def _conflict(code: str, message: str) -> ApiError:
 
 
 class SessionService:
-    def __init__(self, store: Store, public_url: str) -> None:
+    def __init__(self, store: Store, public_url: str, hooks: Webhooks | None = None) -> None:
         self.store = store
         # Entry links are <public_url>/session/<participant_id>; tolerate a trailing slash.
         self.public_url = public_url.rstrip("/")
+        self.hooks = hooks or Webhooks()
+
+    def _hook(self, kind: str, session: Row, now: datetime) -> None:
+        """Queue ``session:create|update|cancel``, to go once the change commits."""
+        payload = {
+            "teamId": session["team_id"],
+            "sessionId": session["id"],
+            "clientId": session["client_id"],
+        }
+        body = webhook_event(kind, now, payload)
+        self.store.after_commit(lambda: self.hooks.send(body))
 
     # -- shaping -----------------------------------------------------------------------------------
 
@@ -149,6 +162,7 @@ class SessionService:
             db["sessions"].insert(session)
             if participants:
                 db["participants"].insert_all(participants)
+            self._hook("session:create", session, now)
         return self.session_out(session, participants)
 
     def get(self, caller: Caller, session_id: str, deleted_participants: bool) -> dict[str, Any]:
@@ -181,6 +195,7 @@ class SessionService:
                     changes[name] = getattr(data, name)
             self.store.db["sessions"].update(session_id, changes)
             row = row | changes
+            self._hook("session:update", row, now)
         return self._session_with_participants(row)
 
     def cancel(self, caller: Caller, session_id: str, now: datetime) -> dict[str, Any]:
@@ -194,6 +209,7 @@ class SessionService:
                 code = "session_ended" if row["end_time"] <= db_time(now) else "session_started"
                 raise _conflict(code, "the session has already started: it cannot be cancelled")
             self.store.db["sessions"].update(session_id, {"canceled_time": db_time(now)})
+            self._hook("session:cancel", row, now)
         return {"ok": True}
 
     def list(self, caller: Caller, query: ListQuery) -> dict[str, Any]:

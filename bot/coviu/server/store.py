@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,10 @@ from typing import Any
 from sqlite_utils import Database
 
 PAGE_SIZE_MAX = 200
+# Bounds on the list's query parameters: past them the answer is a 400, so OFFSET always fits
+# SQLite's 64-bit integers (page * page_size <= 10**12).
+PAGE_MAX = 1_000_000
+PAGE_SIZE_LIMIT = 1_000_000
 
 Row = dict[str, Any]
 
@@ -96,6 +100,8 @@ class Store:
         conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
         self.db = Database(conn)
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of transaction() blocks, under the lock
+        self._after_commit: list[Callable[[], None]] = []
         with self._lock:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -117,11 +123,16 @@ class Store:
                     "secret_hash": str,  # sha256 hex: secrets are never stored in clear
                     "team_id": str,
                     "created_at": str,
+                    # Set when the server starts without this client: its tokens are gone and
+                    # it gets no new ones until it is registered again.
+                    "revoked_at": str,
                 },
                 pk="id",
                 not_null={"api_key", "secret_hash", "team_id", "created_at"},
                 if_not_exists=True,
             )
+            if "revoked_at" not in db["clients"].columns_dict:  # a file from before revocation
+                db["clients"].add_column("revoked_at", str)
             db["clients"].create_index(["api_key"], unique=True, if_not_exists=True)
             db["tokens"].create(
                 {"token_hash": str, "kind": str, "client_id": str, "expires_at": str},
@@ -227,9 +238,35 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """Serialise with other threads and run the block in one SQLite transaction."""
-        with self._lock, self.db.atomic():
-            yield self.db
+        """Serialise with other threads and run the block in one SQLite transaction.
+
+        Callbacks registered with ``after_commit`` inside the outermost block run once it has
+        committed, outside the lock; if it fails they are dropped."""
+        with self._lock:
+            outermost = self._depth == 0
+            self._depth += 1
+            try:
+                with self.db.atomic():
+                    yield self.db
+            except BaseException:
+                if outermost:
+                    self._after_commit.clear()
+                raise
+            finally:
+                self._depth -= 1
+            callbacks: list[Callable[[], None]] = []
+            if outermost:
+                callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the current transaction commits (now, outside of one)."""
+        with self._lock:
+            if self._depth == 0:
+                callback()
+            else:
+                self._after_commit.append(callback)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
