@@ -380,6 +380,51 @@ def booked(
     return text, blocks
 
 
+def preview(
+    title: str,
+    start: datetime,
+    end: datetime,
+    people: Sequence[str],
+    guess: str,
+    *,
+    tz: Zone,
+    zone: str | None,
+    value: str,
+    other: tuple[str, str] | None = None,
+) -> tuple[str, list[Block]]:
+    """What a booking text was understood as, when the reading rests on a guess: the time in
+    the reader's zone and in the zone the text named, why it is a guess, and *Book* / *Change*
+    (the form, pre-filled) — plus `other`, a (label, value) button for another reading, when
+    there is one. Nothing is booked yet. `value` is what the buttons carry back (the text and
+    when it was said)."""
+    shown = fit(title, TITLE_SHOWN)
+    mine = f"{readable(start, tz)} – {readable(end, tz, date=False)}"
+    there = ""
+    if zone and zone != (tz if isinstance(tz, str) else None):
+        with_zone = f"{readable(start, zone)} – {readable(end, zone, date=False)}"
+        if with_zone != mine:
+            there = f" ({with_zone} {zone.split('/')[-1].replace('_', ' ')} time)"
+    who = ", ".join(f"<@{user}>" for user in people) or "nobody yet"
+    text = f"Book “{shown}” on {mine}{there}? Nothing is booked until you say so."
+    buttons = [
+        _button("Book", "book_confirmed", value, style="primary"),
+        _button("Change", "change_booking", value),
+    ]
+    if other:
+        buttons.append(_button(other[0], "book_suggested", other[1]))
+    return text, [
+        section(f":mag: *Is this right?* {escape(guess)}."),
+        section(f"*{shown}*\n{mine}{there}\nWith {who}"),
+        context("Nothing is booked yet."),
+        _actions(*buttons),
+    ]
+
+
+def suggestion_button(label: str, value: str) -> Block:
+    """Under a refusal: the reading that works ("Book 3:00am?"), one click away."""
+    return _actions(_button(label, "book_suggested", value, style="primary"))
+
+
 def session_list_text(sessions: Sequence[SessionRecord], tz: Zone = None) -> str:
     """The top-level text for `session_list`: how many, and the next one's name and time.
 

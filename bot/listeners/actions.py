@@ -19,6 +19,7 @@ from bot.listeners.common import (
     reply,
     team_and_user,
 )
+from bot.listeners.texts import book_text, from_button, open_form_from_text
 from bot.slack.context import Context, Responder
 from bot.slack.intake import NOTHING, Router
 
@@ -117,3 +118,26 @@ def register(router: Router, services: Services) -> None:
 
     router.action("add_to", work=people_changer("add"))
     router.action("remove_to", work=people_changer("remove"))
+
+    def text_booker(confirmed: bool) -> Any:
+        """*Book* on a preview (confirmed), or a suggested reading (asked about if need be)."""
+
+        def book(body: dict[str, Any], ctx: Context) -> None:
+            team_id, user_id = team_and_user(body)
+            text, said_at = from_button(_value(body))
+            with answering(_refusal(ctx.respond)):
+                book_text(
+                    ctx, team_id, user_id, text, said_at, confirmed=confirmed,
+                    trigger_id=body["trigger_id"],
+                    channel=(body.get("channel") or {}).get("id"),
+                )  # fmt: skip
+
+        return book
+
+    router.action("book_confirmed", work=text_booker(confirmed=True))
+    router.action("book_suggested", work=text_booker(confirmed=False))
+
+    def change(body: dict[str, Any], ctx: Context) -> None:
+        open_form_from_text(ctx, body, *from_button(_value(body)))
+
+    router.action("change_booking", work=change)

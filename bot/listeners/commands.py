@@ -7,11 +7,10 @@ Every answer is ephemeral: only the person who typed the command sees it.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import blocks
-from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingError, BookingRequest
+from bot.booking import BookingError
 from bot.intents import matching, people_and_names, split_verb, who_and_which
 from bot.listeners.common import (
     answering,
@@ -23,6 +22,7 @@ from bot.listeners.common import (
     team_and_user,
     with_people,
 )
+from bot.listeners.texts import book_text
 from bot.slack.context import Context, Responder
 from bot.slack.intake import NOTHING, Answer, Router
 
@@ -81,42 +81,12 @@ def _open_form(ctx: Context, command: dict[str, Any], rest: str) -> None:
 
 
 def _book(ctx: Context, command: dict[str, Any], text: str) -> None:
-    services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
-    look_up_ahead(services, team_id, user_id, text)
-    parsed = parse_text(services, team_id, user_id, text, ctx.job.created_at)
-    if parsed.error:
-        message = f"{parsed.error}\nA whole booking looks like: {EXAMPLE}"
-        _reply(respond, message, blocks.not_understood(message))
-        return
-    if parsed.start is None or not (parsed.guests or parsed.hosts):
-        open_booking_form(
-            services,
-            ctx.client,
-            command["trigger_id"],
-            user_id,
-            parsed=parsed,
-            note="Who is the session with? Pick the guests below.",
-            metadata={"channel": command.get("channel_id")},
-        )
-        respond(delete_original=True)
-        return
-    end = parsed.end or parsed.start + timedelta(minutes=services.settings.default_minutes)
-    booked = services.booking.book(
-        BookingRequest(
-            team_id=team_id,
-            booked_by=user_id,
-            title=parsed.title or DEFAULT_TITLE,
-            start=parsed.start,
-            end=end,
-            hosts=tuple(parsed.hosts),
-            guests=tuple(parsed.guests),
-            reminder_minutes=services.settings.reminder_minutes,
-        ),
-        key=ctx.key,
-    )
-    text, body = blocks.booked(booked.session, booked.participants, booked.undelivered)
-    _reply(respond, text, body)
+    look_up_ahead(ctx.services, team_id, user_id, text)
+    book_text(
+        ctx, team_id, user_id, text, ctx.job.created_at,
+        trigger_id=command["trigger_id"], channel=command.get("channel_id"),
+    )  # fmt: skip
 
 
 def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
