@@ -46,6 +46,8 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
     # Slack response_urls, plain, JSON-escaped or URL-encoded: whoever has one can post.
     (re.compile(r"(hooks\.slack\.com)(?:/|\\/|%2[Ff])[^\s\"'&<>,)]*"), r"\1/[redacted]"),
+    # ... and their path wherever it is served (a proxy, Slack's stand-in).
+    (re.compile(r"(/(?:commands|actions)/T[A-Z0-9]+/)[^\s\"'&<>,)]+"), r"\1[redacted]"),
     # Ids in paths: an entry link's id is its secret; the route stays readable.
     (re.compile(r"(/(?:session|sessions|participants)/)[^/\s?#\"'{}]+"), r"\1{id}"),
     # Any other id (participant ids travel in bodies, button values, JSON).

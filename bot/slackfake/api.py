@@ -736,7 +736,8 @@ class WebApi:
             hook.ready.set()
         with self.ws.lock:
             self.ws.response_urls[hook.id] = hook
-        return f"{self.public_url()}/respond/{self.ws.team_id}/{hook.id}"
+        # Slack's shape (hooks.slack.com/commands/T…/<number>/<secret>), on the stand-in's host.
+        return f"{self.public_url()}/commands/{self.ws.team_id}/{hook.id[1:]}/{hook.id}"
 
     def mark_ready(self, url: str | None) -> None:
         hook = self.ws.response_urls.get((url or "").rsplit("/", 1)[-1])

@@ -245,7 +245,9 @@ class Hub:
         return Starlette(
             routes=[
                 Route("/api/{method}", self._http_api, methods=["GET", "POST"]),
-                Route("/respond/{team_id}/{hook_id}", self._http_respond, methods=["POST"]),
+                Route(
+                    "/commands/{team_id}/{number}/{hook_id}", self._http_respond, methods=["POST"]
+                ),
             ]
         )
 
