@@ -64,9 +64,13 @@ class Directory(Protocol):
 
 
 class Outbox(Protocol):
-    """Sends the DMs a change queued under `key`; returns those Slack would not take."""
+    def deliver(self, key: str) -> list[Message]:
+        """Send the DMs a change queued under `key`; those Slack would not take."""
+        ...
 
-    def deliver(self, key: str) -> list[Message]: ...
+    def refresh(self, session_id: str) -> None:
+        """Bring the DMs already sent about a session up to date with it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -381,6 +385,7 @@ class BookingService:
             )
             self.schedule_changed()
         self._deliver(key)
+        self.outbox.refresh(session_id)
         return self._session(session_id)
 
     def _cancelled_at_coviu(self, session_id: str, error: CoviuError) -> bool:
@@ -435,6 +440,7 @@ class BookingService:
             )
             self.schedule_changed()
         self._deliver(key)
+        self.outbox.refresh(session_id)
         return self._session(session_id)
 
     def add_person(
@@ -454,6 +460,7 @@ class BookingService:
         if added is None:
             added = self._add(session_id, team_id, user_id, key, slack_user, external_name, role)
         self._deliver(key)
+        self.outbox.refresh(session_id)  # everyone's invitation names who is in it
         return next(p for p in self.store.participants_by_id({added}) if p.participant_id == added)
 
     def _add(
@@ -528,6 +535,7 @@ class BookingService:
         if removed is None:
             removed = self._remove(session_id, team_id, user_id, key, slack_user, external_name)
         self._deliver(key)
+        self.outbox.refresh(session_id)
         return next(
             p for p in self.store.participants_by_id({removed}) if p.participant_id == removed
         )

@@ -66,6 +66,25 @@ class SlackNotifier:
             raise
         return answer.get("channel"), answer.get("ts")
 
+    def _tz(self, to: ParticipantRecord) -> str | None:
+        """The reader's zone, for the times a notification's text spells out."""
+        cached = self.store.cached_user(to.team_id, to.slack_user or "")
+        return cached.tz if cached else None
+
+    def update(self, channel: str, ts: str, message: tuple[str, list[blocks.Block]]) -> None:
+        """Bring a DM already sent up to date (the session moved, was cancelled, ...)."""
+        text, body = message
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=body)
+
+    def render(
+        self, kind: str, session: SessionRecord, to: ParticipantRecord,
+        everyone: Sequence[ParticipantRecord],
+    ) -> tuple[str, list[blocks.Block]]:  # fmt: skip
+        """An invitation or a reminder, as it should read now."""
+        if kind == "invite":
+            return blocks.invite(session, to, everyone, tz=self._tz(to))
+        return blocks.reminder(session, to, tz=self._tz(to))
+
     def found(self, to: ParticipantRecord, mark: str) -> Sent | None:
         """Where Slack put the DM marked `mark`, if it has it; None if it never arrived (or
         we don't know our DM channel with this person yet, so can't look)."""
@@ -95,12 +114,12 @@ class SlackNotifier:
         everyone: Sequence[ParticipantRecord],
         mark: str,
     ) -> Sent:
-        return self._dm(to, blocks.invite(session, to, everyone), mark)
+        return self._dm(to, blocks.invite(session, to, everyone, tz=self._tz(to)), mark)
 
     def changed(
         self, session: SessionRecord, to: ParticipantRecord, change: str, by: str, mark: str
     ) -> Sent:
-        return self._dm(to, blocks.changed(session, to, change, by), mark)
+        return self._dm(to, blocks.changed(session, to, change, by, tz=self._tz(to)), mark)
 
     def remind(self, session: SessionRecord, to: ParticipantRecord, mark: str) -> Sent:
-        return self._dm(to, blocks.reminder(session, to), mark)
+        return self._dm(to, blocks.reminder(session, to, tz=self._tz(to)), mark)

@@ -66,6 +66,27 @@ class Outbox:
         change, by = message.args.get("change", "changed"), message.args.get("by", "")
         return self.notifier.changed(session, to, change, by, message.key)
 
+    def refresh(self, session_id: str) -> None:
+        """Bring every invitation and reminder already sent about a session up to date, so
+        none shows an old time or a live button on a cancelled session. Best effort: a DM
+        Slack won't update is left as it is (and logged)."""
+        session = self.store.session(session_id)
+        if session is None:
+            return
+        everyone = self.store.participants(session_id, include_removed=True)
+        active = [p for p in everyone if p.active]
+
+        def update(sent: tuple[str, str, str, str]) -> None:
+            kind, participant_id, channel, ts = sent
+            try:
+                to = _find(everyone, participant_id)
+                message = self.notifier.render(kind, session, to, active)
+                self.notifier.update(channel, ts, message)
+            except Exception as error:
+                log.warning("could not update a DM about a session (%s)", _why(error))
+
+        list(self.fanout.map(update, self.store.sent_dms(session_id)))
+
 
 def _find(people: list[ParticipantRecord], participant_id: str | None) -> ParticipantRecord:
     for person in people:

@@ -525,6 +525,30 @@ class Store:
                 [error, key],
             )
 
+    def sent_dms(self, session_id: str) -> list[tuple[str, str, str, str]]:
+        """Every invitation and reminder about a session that Slack took, as (kind,
+        participant id, channel, ts): the DMs to bring up to date when the session changes.
+        (A reminder row keeps where its last DM went, whatever is due next.)"""
+        rows = self.db.query(
+            """
+            select 'invite' as kind, args, channel, ts, null as participant_id from messages
+            where session_id = ? and kind = 'invite' and status = 'sent' and channel is not null
+            union all
+            select 'reminder' as kind, null as args, channel, ts, participant_id from reminders
+            where session_id = ? and channel is not null
+            """,
+            [session_id, session_id],
+        )
+        return [
+            (
+                row["kind"],
+                row["participant_id"] or json.loads(row["args"])["participant_id"],
+                row["channel"],
+                row["ts"],
+            )
+            for row in rows
+        ]
+
     # -- reminders ----------------------------------------------------------------------------
 
     def next_reminder_due(self) -> datetime | None:
