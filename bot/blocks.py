@@ -23,6 +23,7 @@ says when, and what to do.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
@@ -276,6 +277,8 @@ def invite(
     buttons = [_button("Join", "join", session.session_id, url=to.entry_url, style="primary")]
     if to.is_host:
         buttons += host_buttons(session)
+    # A host keeps a way to the links of guests without Slack, which they forward.
+    copies = copy_link_buttons(everyone) if to.is_host else []
     return text, [
         section(f"You're invited to “{title}” as a {role}.\n*{title}*\n{when}"),
         context(
@@ -283,6 +286,7 @@ def invite(
             "This Join link is yours alone: please don't share it."
         ),
         _actions(*buttons),
+        *([_actions(*copies)] if copies else []),
     ]
 
 
@@ -442,12 +446,25 @@ def session_list_text(sessions: Sequence[SessionRecord], tz: Zone = None) -> str
     )
 
 
+def guest_digest(participant_id: str) -> str:
+    """Names a guest in a button value without the participant id, which is their link's
+    secret."""
+    return hashlib.sha256(participant_id.encode()).hexdigest()[:16]
+
+
 def copy_link_button(guest: ParticipantRecord) -> Block:
-    """*Copy link for Pat Smith*: opens `link_modal` for a guest without Slack (value: the
-    participant id; action_id ``copy_link``)."""
-    return _button(
-        shorten(f"Copy link for {guest.display_name}", 75), "copy_link", guest.participant_id
+    """*Copy link for Pat Smith*: opens `link_modal` for a guest without Slack (action_id
+    ``copy_link``; the value names the session and the guest, not the link)."""
+    value = json.dumps(
+        {"session_id": guest.session_id, "guest": guest_digest(guest.participant_id)}
     )
+    return _button(shorten(f"Copy link for {guest.display_name}", 75), "copy_link", value)
+
+
+def copy_link_buttons(participants: Sequence[ParticipantRecord]) -> list[Block]:
+    """One *Copy link* per guest without Slack (at most 20: an actions block holds 25)."""
+    guests = [p for p in participants if p.slack_user is None and p.active]
+    return [copy_link_button(g) for g in guests[:20]]
 
 
 def link_modal(session: SessionRecord, guest: ParticipantRecord, *, tz: Zone = None) -> Block:

@@ -75,3 +75,29 @@ def test_a_removed_person_s_invitation_loses_its_join_button(bot, slack, booked)
     invitation = slack.dms(BOB)[0]
     assert "no longer in" in invitation.text_content()
     assert buttons(invitation) == set()
+
+
+def test_a_host_can_get_a_guest_s_link_again_from_their_invitation(bot, slack, coviu, booked):
+    bot.command(ALICE, 'add "Pat Smith" "Physio review"')
+    [session] = coviu.api.iter_sessions()
+    [pat] = [p for p in session.participants if p.display_name == "Pat Smith"]
+
+    invitation = slack.dms(ALICE)[0]  # Alice's own invitation, sent before Pat was added
+    [copy] = [b for b in invitation.buttons() if b.action_id == "copy_link"]
+    assert copy.text == "Copy link for Pat Smith"
+    assert pat.participant_id not in copy.value  # the link's secret isn't in the button
+    bot.click(ALICE, invitation, "copy_link", copy.value)
+
+    [modal] = slack.view_stack(ALICE)
+    assert pat.entry_url in str(modal.blocks)
+    # Bob is no host: his invitation offers no such button.
+    assert "copy_link" not in buttons(slack.dms(BOB)[0])
+
+
+def test_what_people_type_reaches_coviu_and_slack_as_typed(bot, slack, coviu):
+    bot.command(ALICE, 'book "Q&A <urgent>" with @bob tomorrow 3pm')
+
+    [session] = coviu.api.iter_sessions()
+    assert session.session_name == "Q&A <urgent>"
+    shown = str(slack.dms(BOB)[0].blocks)
+    assert "Q&amp;A &lt;urgent&gt;" in shown  # escaped in mrkdwn, so Slack shows it as typed

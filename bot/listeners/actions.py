@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import blocks
+from bot.booking import BookingError
 from bot.listeners.common import (
     answering,
     change_people,
@@ -22,6 +23,7 @@ from bot.listeners.common import (
 from bot.listeners.texts import book_text, from_button, open_form_from_text
 from bot.slack.context import Context, Responder
 from bot.slack.intake import NOTHING, Router
+from bot.storage import ParticipantRecord
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -141,3 +143,24 @@ def register(router: Router, services: Services) -> None:
         open_form_from_text(ctx, body, *from_button(_value(body)))
 
     router.action("change_booking", work=change)
+
+    def copy_link(body: dict[str, Any], ctx: Context) -> None:
+        """A guest's link again, for a host: ephemeral answers don't last across devices."""
+        team_id, user_id = team_and_user(body)
+        wanted = json.loads(_value(body))
+        with answering(_refusal(ctx.respond)):
+            session = services.booking.session_for_host(wanted["session_id"], team_id, user_id)
+            guest = _guest(services.booking.participants(session.session_id), wanted["guest"])
+            tz = services.people.timezone(team_id, user_id)
+            ctx.client.views_open(
+                trigger_id=body["trigger_id"], view=blocks.link_modal(session, guest, tz=tz)
+            )
+
+    router.action("copy_link", work=copy_link)
+
+
+def _guest(participants: list[ParticipantRecord], digest: str) -> ParticipantRecord:
+    for person in participants:
+        if person.slack_user is None and blocks.guest_digest(person.participant_id) == digest:
+            return person
+    raise BookingError("That guest is no longer in the session.")

@@ -25,6 +25,13 @@ REPEAT_REFUSAL = (
 )
 
 
+def unescaped(text: str | None) -> str | None:
+    """Slack sends `&`, `<` and `>` typed in a command as entities: Coviu gets what was typed."""
+    if text is None:
+        return None
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def button_value(text: str, said_at: datetime) -> str:
     """What a button carries: the booking text and when it was said."""
     return json.dumps({"text": text, "at": said_at.isoformat()}, separators=(",", ":"))
@@ -77,7 +84,7 @@ def book_text(
     if parsed.guess and not confirmed:
         other = _other_reading(ctx, team_id, user_id, parsed, said_at)
         _answer(ctx, *blocks.preview(
-            parsed.title or DEFAULT_TITLE, parsed.start, end,
+            unescaped(parsed.title) or DEFAULT_TITLE, parsed.start, end,
             list(dict.fromkeys([user_id, *parsed.hosts, *parsed.guests])), parsed.guess,
             tz=tz, zone=parsed.zone, value=button_value(text, said_at), other=other,
         ))  # fmt: skip
@@ -86,7 +93,7 @@ def book_text(
         BookingRequest(
             team_id=team_id,
             booked_by=user_id,
-            title=parsed.title or DEFAULT_TITLE,
+            title=unescaped(parsed.title) or DEFAULT_TITLE,
             start=parsed.start,
             end=end,
             hosts=tuple(parsed.hosts),
