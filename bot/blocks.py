@@ -452,19 +452,24 @@ def guest_digest(participant_id: str) -> str:
     return hashlib.sha256(participant_id.encode()).hexdigest()[:16]
 
 
-def copy_link_button(guest: ParticipantRecord) -> Block:
+COPY_LINKS = 20  # at most this many Copy link buttons (an actions block holds 25)
+
+
+def copy_link_button(guest: ParticipantRecord, index: int = 0) -> Block:
     """*Copy link for Pat Smith*: opens `link_modal` for a guest without Slack (action_id
-    ``copy_link``; the value names the session and the guest, not the link)."""
+    ``copy_link_<index>``: unique in its message, as Slack requires; the value names the session
+    and the guest, not the link)."""
     value = json.dumps(
         {"session_id": guest.session_id, "guest": guest_digest(guest.participant_id)}
     )
-    return _button(shorten(f"Copy link for {guest.display_name}", 75), "copy_link", value)
+    label = shorten(f"Copy link for {guest.display_name}", 75)
+    return _button(label, f"copy_link_{index}", value)
 
 
 def copy_link_buttons(participants: Sequence[ParticipantRecord]) -> list[Block]:
-    """One *Copy link* per guest without Slack (at most 20: an actions block holds 25)."""
+    """One *Copy link* per guest without Slack, `COPY_LINKS` at most."""
     guests = [p for p in participants if p.slack_user is None and p.active]
-    return [copy_link_button(g) for g in guests[:20]]
+    return [copy_link_button(g, n) for n, g in enumerate(guests[:COPY_LINKS])]
 
 
 def link_modal(session: SessionRecord, guest: ParticipantRecord, *, tz: Zone = None) -> Block:

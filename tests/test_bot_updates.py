@@ -83,15 +83,15 @@ def test_a_host_can_get_a_guest_s_link_again_from_their_invitation(bot, slack, c
     [pat] = [p for p in session.participants if p.display_name == "Pat Smith"]
 
     invitation = slack.dms(ALICE)[0]  # Alice's own invitation, sent before Pat was added
-    [copy] = [b for b in invitation.buttons() if b.action_id == "copy_link"]
+    [copy] = [b for b in invitation.buttons() if b.action_id.startswith("copy_link")]
     assert copy.text == "Copy link for Pat Smith"
     assert pat.participant_id not in copy.value  # the link's secret isn't in the button
-    bot.click(ALICE, invitation, "copy_link", copy.value)
+    bot.click(ALICE, invitation, copy.action_id, copy.value)
 
     [modal] = slack.view_stack(ALICE)
     assert pat.entry_url in str(modal.blocks)
     # Bob is no host: his invitation offers no such button.
-    assert "copy_link" not in buttons(slack.dms(BOB)[0])
+    assert not any(b.startswith("copy_link") for b in buttons(slack.dms(BOB)[0]))
 
 
 def test_what_people_type_reaches_coviu_and_slack_as_typed(bot, slack, coviu):

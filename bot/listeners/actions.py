@@ -156,7 +156,8 @@ def register(router: Router, services: Services) -> None:
                 trigger_id=body["trigger_id"], view=blocks.link_modal(session, guest, tz=tz)
             )
 
-    router.action("copy_link", work=copy_link)
+    for index in range(blocks.COPY_LINKS):
+        router.action(f"copy_link_{index}", work=copy_link)
 
 
 def _guest(participants: list[ParticipantRecord], digest: str) -> ParticipantRecord:
