@@ -250,3 +250,25 @@ def test_a_long_list_stays_within_what_slack_shows(bot, slack, clock):
     assert "*Your upcoming sessions* (20)" in reply.text_content()
     assert "Check-in 15" in reply.text_content() and "Check-in 16" not in reply.text_content()
     assert "…and 5 later sessions not shown." in reply.text_content()
+
+
+def test_adding_someone_offers_only_the_sessions_they_are_not_in(bot, slack, coviu, physio):
+    bot.command(ALICE, 'book "Team sync" with @dave friday 2-3pm')
+
+    # Dave is in "Team sync" already: the only session to add him to is "Physio review".
+    bot.command(ALICE, "add @dave")
+
+    people = coviu.api.get_session(physio.session_id).participants
+    assert DAVE in {json.loads(p.state)["user"] for p in people}
+    assert "Added <@U0DAVE>" in bot.last_reply(ALICE).text_content()
+
+
+def test_removing_someone_offers_only_the_sessions_they_are_in(bot, slack, coviu, physio):
+    bot.command(ALICE, 'book "Team sync" with @dave friday 2-3pm')
+
+    bot.command(ALICE, "remove @bob")
+
+    assert "Removed <@U0BOB>" in bot.last_reply(ALICE).text_content()
+    people = coviu.api.list_participants(physio.session_id, include_deleted=True)
+    [bob] = [p for p in people if json.loads(p.state or "{}").get("user") == BOB]
+    assert bob.deleted_at is not None

@@ -175,7 +175,10 @@ def _add_or_remove(ctx: Context, command: dict[str, Any], rest: str, verb: str) 
             else '`/coviu remove @dave` or `/coviu remove "Pat Smith"`'
         )
         raise BookingError(f"Who should I {verb}? For example: {example}.")
-    sessions = _hosted(services, team_id, user_id, title, verb)
+    hosted = _hosted(services, team_id, user_id, title, verb)
+    # Offer only the sessions the change fits: adding to one they're not in yet, removing
+    # from one they are in. When none fits, every one is offered, and its answer says why.
+    sessions = [s for s in hosted if _fits(services, s.session_id, verb, people)] or hosted
     if len(sessions) > 1:
         question = f"Which session should I {verb} them {'to' if verb == 'add' else 'from'}?"
         _reply(
@@ -188,6 +191,22 @@ def _add_or_remove(ctx: Context, command: dict[str, Any], rest: str, verb: str) 
         services, verb, sessions[0].session_id, team_id, user_id, people, key=ctx.key
     )
     _reply(respond, "\n".join(lines), [blocks.section("\n".join(lines))])
+
+
+def _fits(services: Services, session_id: str, verb: str, people: list[dict[str, str]]) -> bool:
+    """Whether adding (or removing) these people to (from) this session changes anything."""
+    present = services.booking.participants(session_id)
+    users = {p.slack_user for p in present if p.slack_user}
+    names = {p.display_name.casefold() for p in present if not p.slack_user}
+
+    def is_in(who: dict[str, str]) -> bool:
+        if who.get("user"):
+            return who["user"] in users
+        return (who.get("name") or "").casefold() in names
+
+    if verb == "add":
+        return not any(is_in(who) for who in people)
+    return any(is_in(who) for who in people)
 
 
 def _add(ctx: Context, command: dict[str, Any], rest: str) -> None:
