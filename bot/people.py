@@ -55,9 +55,11 @@ class SlackPeople:
         if user.get("deleted") or user.get("is_bot"):
             raise UnknownUser(user_id)
         profile = user.get("profile") or {}
+        # Coviu shows this name to the others in the call: a clinic wants "Bob Jones", not a
+        # handle like "bobj".
         name = (
-            profile.get("display_name")
-            or profile.get("real_name")
+            profile.get("real_name")
+            or profile.get("display_name")
             or user.get("real_name")
             or user.get("name")
             or user_id

@@ -272,3 +272,16 @@ def test_removing_someone_offers_only_the_sessions_they_are_in(bot, slack, coviu
     people = coviu.api.list_participants(physio.session_id, include_deleted=True)
     [bob] = [p for p in people if json.loads(p.state or "{}").get("user") == BOB]
     assert bob.deleted_at is not None
+
+
+def test_coviu_shows_people_by_their_real_names(bot, coviu, physio):
+    assert {p.display_name for p in physio.participants} == {"Alice Nguyen", "Bob Smith"}
+
+
+def test_a_deactivated_person_gets_no_more_reminders(bot, slack, physio, clock):
+    slack.send_event({"type": "user_change", "user": {"id": BOB, "deleted": True}})
+    bot.idle()
+
+    clock.advance(TOMORROW_3PM_SYDNEY - timedelta(minutes=10) - clock.now())
+    assert bot.send_reminders() == 1  # Alice's; Bob's was dropped, not retried
+    assert "Reminder" not in slack.dms(BOB)[-1].text_content()

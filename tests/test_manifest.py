@@ -26,7 +26,7 @@ def test_requests_go_to_the_one_endpoint_the_app_serves():
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
 
 
 def test_the_app_asks_for_the_least_scopes_that_work():

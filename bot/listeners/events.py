@@ -31,3 +31,14 @@ def register(router: Router, services: Services) -> None:
 
     # Slack gets its answer at once; the home tab is built and published by a worker.
     router.event("app_home_opened", work=home_opened)
+
+    def user_changed(body: dict[str, Any], ctx: Context) -> None:
+        """Someone's profile changed: their name and zone are taken afresh next time, and if
+        they were deactivated, their future reminders are dropped (not retried for ever)."""
+        user = body["event"]["user"]
+        team_id = body.get("team_id") or user.get("team_id")
+        services.store.cache_user(team_id, user["id"], fetched_at=None)
+        if user.get("deleted"):
+            services.store.drop_reminders_of(team_id, user["id"])
+
+    router.event("user_change", work=user_changed)

@@ -642,6 +642,18 @@ class Store:
                 [participant_id],
             )
 
+    def drop_reminders_of(self, team_id: str, user_id: str) -> int:
+        """Someone who left the workspace gets no more reminders; how many were dropped."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "update reminders set status = 'dropped', lease_until = null"
+                " where status = 'pending' and participant_id in (select participant_id"
+                " from participants where team_id = ? and slack_user = ?)"
+                " returning participant_id",
+                [team_id, user_id],
+            )
+        return len(rows)
+
     def reminder_counts(self) -> dict[str, int]:
         rows = self.db.query("select status, count(*) as n from reminders group by status")
         return {row["status"]: row["n"] for row in rows}
