@@ -77,6 +77,9 @@ def test_list_reschedule_and_cancel(tmp_path):
         '/coviu reschedule "Physio review" friday 4pm',
         '/coviu cancel "Physio review"',
         "press Cancel session",
+        "n",
+        "press Cancel session",
+        "y",
         "as bob",
         "/coviu list",
     )
@@ -84,6 +87,9 @@ def test_list_reschedule_and_cancel(tmp_path):
     assert "Your upcoming sessions (1)" in out
     assert "Moved “Physio review” to" in out
     assert "[DM to @bob] @alice moved “Physio review” to" in out
+    # Slack's confirmation dialog: the first press is declined, the second confirmed.
+    assert out.count("┌ Cancel this session?") == 2
+    assert "Nothing was done." in out
     assert "Cancelled “Physio review”. Everyone in it was told." in out
     assert "[DM to @bob] “Physio review” on" in out and "was cancelled by @alice" in out
     assert out.rstrip().endswith(

@@ -132,6 +132,12 @@ class Console:
         self.say(prompt + line.rstrip("\n"))
         return line.rstrip("\n")
 
+    def _confirmed(self, title: str, text: str, yes: str, no: str) -> bool:
+        """Slack's confirmation dialog: the press counts only on a yes."""
+        self.say(f"  ┌ {title}\n  │ {self.renderer.text(text, self.user.tz)}")
+        answer = self._read(f"  └ {yes} / {no}? [y/n] ")
+        return (answer or "").strip().lower() in ("y", "yes", yes.lower())
+
     def handle(self, line: str) -> None:
         if not line or line.startswith("#"):
             return
@@ -200,6 +206,9 @@ class Console:
             self.say(
                 f"[{number}] {button.label} was shown to @{owner.name}; `as {owner.name}` first."
             )
+            return
+        if button.confirm and not self._confirmed(*button.confirm):
+            self.say("Nothing was done.")
             return
         if button.url:
             self._open_link(button.url)

@@ -64,6 +64,8 @@ class NumberedButton:
     action_id: str
     value: str | None
     url: str | None
+    # Slack's confirmation dialog, asked before the press counts (title, text, yes, no).
+    confirm: tuple[str, str, str, str] | None = None
 
 
 class Renderer:
@@ -90,9 +92,18 @@ class Renderer:
         number = self._next
         self._next += 1
         label = element.get("text", {}).get("text", "button")
+        confirm = None
+        if dialog := element.get("confirm"):
+            confirm = (
+                dialog.get("title", {}).get("text", "Are you sure?"),
+                dialog.get("text", {}).get("text", ""),
+                dialog.get("confirm", {}).get("text", "Yes"),
+                dialog.get("deny", {}).get("text", "No"),
+            )
         button = NumberedButton(
-            number, label, element.get("action_id", ""), element.get("value"), element.get("url")
-        )
+            number, label, element.get("action_id", ""), element.get("value"), element.get("url"),
+            confirm,
+        )  # fmt: skip
         self.buttons[number] = (button, source)
         return f"[{number}] {label}"
 
