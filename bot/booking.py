@@ -140,8 +140,8 @@ def problems(request: BookingRequest, now: datetime) -> dict[str, str]:
         )
     if len(people) + len(request.external_guests) < 2:
         found["guests"] = (
-            'Add at least one guest: someone on Slack (e.g. "with @alice") or a guest '
-            "without Slack."
+            "A session needs someone to meet: add a guest on Slack (mention them, e.g. "
+            '"with @their-name") or a guest without Slack by name.'
         )
     try:
         check_times(request.start, request.end, now)

@@ -94,7 +94,8 @@ def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
     team_id, user_id = team_and_user(command)
     sessions = services.booking.upcoming(team_id, user_id)
     body = blocks.session_list(sessions, with_people(services, sessions), user_id)
-    _reply(respond, f"You have {len(sessions)} upcoming sessions.", body)
+    tz = services.people.timezone(team_id, user_id)
+    _reply(respond, blocks.session_list_text(sessions, tz), body)
 
 
 def _hosted(
