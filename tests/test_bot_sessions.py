@@ -285,3 +285,28 @@ def test_a_deactivated_person_gets_no_more_reminders(bot, slack, physio, clock):
     clock.advance(TOMORROW_3PM_SYDNEY - timedelta(minutes=10) - clock.now())
     assert bot.send_reminders() == 1  # Alice's; Bob's was dropped, not retried
     assert "Reminder" not in slack.dms(BOB)[-1].text_content()
+
+
+def test_a_reschedule_form_with_a_past_time_stays_open_with_the_reason(bot, slack, coviu, physio):
+    bot.click(ALICE, bot.last_reply(ALICE), "reschedule_session")
+    [form] = slack.view_stack(ALICE)
+
+    result = bot.submit(
+        ALICE, form, {"when": int((TOMORROW_3PM_SYDNEY - timedelta(days=3)).timestamp())}
+    )
+
+    assert result.errors == {"when": "Pick a date and time in the future."}
+    [still_open] = slack.view_stack(ALICE)
+    assert still_open.callback_id == "reschedule"  # not replaced by "Not moved"
+    assert coviu.api.get_session(physio.session_id).start_time == TOMORROW_3PM_SYDNEY
+
+
+def test_an_add_form_left_empty_stays_open_with_the_reason(bot, slack, coviu, physio):
+    bot.click(ALICE, bot.last_reply(ALICE), "add_person")
+    [form] = slack.view_stack(ALICE)
+
+    result = bot.submit(ALICE, form, {})
+
+    assert result.errors == {"user": "Pick someone on Slack, or type a guest's name below."}
+    assert [v.callback_id for v in slack.view_stack(ALICE)] == ["add_person"]
+    assert len(coviu.api.get_session(physio.session_id).participants) == 2
