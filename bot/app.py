@@ -24,18 +24,18 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot import listeners
 from bot.booking import BookingService
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
 from bot.jobs.outbox import Outbox
 from bot.jobs.reminders import Reminders
 from bot.jobs.worker import Worker
-from bot.notify import SlackNotifier
-from bot.people import SlackPeople
+from bot.slack import listeners
 from bot.slack.context import job_runner
 from bot.slack.intake import Intake, Router
+from bot.slack.notify import SlackNotifier
 from bot.slack.pacing import PacedWebClient, Pacer
+from bot.slack.people import SlackPeople
 from bot.storage import Store
 
 # DMs and look-ups in flight at once for one process: Slack's per-minute tiers, not this,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.booking import BookingError
+from bot.slack import blocks
 from bot.slackfake import FakeSlack
 from bot.slackfake.blockkit import text_content, validate_message, validate_view
 from bot.storage import ParticipantRecord, SessionRecord

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import logsafe
-from bot.listeners.common import SORRY
+from bot.slack.listeners.common import SORRY
 from bot.slackfake import sign
 
 

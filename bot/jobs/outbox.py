@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
-from bot.notify import Sent, SlackNotifier
+from bot.slack.notify import Sent, SlackNotifier
 from bot.storage import ParticipantRecord, Store
 from bot.storage.store import Message
 

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
-from bot.notify import SlackNotifier
-from bot.people import UnknownUser
+from bot.slack.notify import SlackNotifier
+from bot.slack.people import UnknownUser
 from bot.storage import Store
 from bot.storage.store import DueReminder
 

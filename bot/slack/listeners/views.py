@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.booking import DEFAULT_TITLE, BookingRequest, problems
-from bot.listeners.common import answering, change_people, team_and_user
+from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Answer, Router
+from bot.slack.listeners.common import answering, change_people, team_and_user
 
 if TYPE_CHECKING:
     from bot.app import Services

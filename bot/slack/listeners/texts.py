@@ -14,10 +14,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import blocks
 from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingError, BookingRequest
-from bot.listeners.common import open_booking_form, parse_text, reply
+from bot.slack import blocks
 from bot.slack.context import Context
+from bot.slack.listeners.common import open_booking_form, parse_text, reply
 
 REPEAT_REFUSAL = (
     "I can't book repeating sessions yet, so nothing was booked. Book the first one now "

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.booking import BookingError
+from bot.slack import blocks
 from bot.storage import ParticipantRecord, SessionRecord
 from bot.when import ParsedBooking, parse_booking
 

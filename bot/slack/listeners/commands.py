@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import blocks
 from bot.booking import BookingError
 from bot.intents import matching, people_and_names, split_verb, who_and_which
-from bot.listeners.common import (
+from bot.slack import blocks
+from bot.slack.context import Context, Responder
+from bot.slack.intake import NOTHING, Answer, Router
+from bot.slack.listeners.common import (
     answering,
     change_people,
     look_up_ahead,
@@ -22,9 +24,7 @@ from bot.listeners.common import (
     team_and_user,
     with_people,
 )
-from bot.listeners.texts import book_text
-from bot.slack.context import Context, Responder
-from bot.slack.intake import NOTHING, Answer, Router
+from bot.slack.listeners.texts import book_text
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.people import UnknownUser
+from bot.slack import blocks
+from bot.slack.people import UnknownUser
 from bot.storage import ParticipantRecord, SessionRecord, Store
 
 # Slack's answers that mean this person will never get a DM from us.

@@ -11,18 +11,18 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot import blocks
 from bot.booking import BookingError
-from bot.listeners.common import (
+from bot.slack import blocks
+from bot.slack.context import Context, Responder
+from bot.slack.intake import NOTHING, Router
+from bot.slack.listeners.common import (
     answering,
     change_people,
     open_booking_form,
     reply,
     team_and_user,
 )
-from bot.listeners.texts import book_text, from_button, open_form_from_text
-from bot.slack.context import Context, Responder
-from bot.slack.intake import NOTHING, Router
+from bot.slack.listeners.texts import book_text, from_button, open_form_from_text
 from bot.storage import ParticipantRecord
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.listeners.common import team_and_user, with_people
+from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
+from bot.slack.listeners.common import team_and_user, with_people
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.listeners import actions, commands, events, views
 from bot.slack.intake import Router
+from bot.slack.listeners import actions, commands, events, views
 
 if TYPE_CHECKING:
     from bot.app import Services
