@@ -11,13 +11,15 @@ after a day in case they changed::
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.storage import Store
+from bot.storage import CachedUser, Store
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,46 @@ class SlackPeople:
         self.client = client
         self.store = store
         self.clock = clock
+        self._asking: dict[tuple[str, str], Future[tuple[str, str]]] = {}
+        self._lock = threading.Lock()
 
     def _facts(self, team_id: str, user_id: str) -> tuple[str, str]:
         cached = self.store.cached_user(team_id, user_id)
+        if (fresh := self._fresh(cached)) is not None:
+            return fresh
+        # One question to Slack per person at a time: bookings running side by side for the
+        # same people share the answer instead of spending Tier 4's budget twice.
+        key = (team_id, user_id)
+        with self._lock:
+            asking = self._asking.get(key)
+            mine = asking is None
+            if mine:
+                asking = self._asking[key] = Future()
+        assert asking is not None
+        if not mine:
+            return asking.result()
+        try:
+            facts = self._ask(team_id, user_id, cached)
+        except BaseException as error:
+            asking.set_exception(error)
+            raise
+        else:
+            asking.set_result(facts)
+            return facts
+        finally:
+            with self._lock:
+                del self._asking[key]
+
+    def _fresh(self, cached: CachedUser | None) -> tuple[str, str] | None:
+        """(name, zone) from the cache, if fetched less than `FRESH_FOR` ago."""
+        if cached is None or not cached.name or cached.fetched_at is None:
+            return None
+        if self.clock() - cached.fetched_at >= FRESH_FOR:
+            return None
+        return cached.name, cached.tz or "UTC"
+
+    def _ask(self, team_id: str, user_id: str, cached: CachedUser | None) -> tuple[str, str]:
         now = self.clock()
-        if cached and cached.name and cached.fetched_at and now - cached.fetched_at < FRESH_FOR:
-            return cached.name, cached.tz or "UTC"
         try:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError as error:
