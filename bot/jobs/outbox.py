@@ -22,6 +22,9 @@ from bot.storage.store import Message
 
 log = logging.getLogger(__name__)
 
+# Slack's answers to chat.update for a message that is no longer there to update.
+GONE = {"message_not_found", "channel_not_found", "cant_update_message"}
+
 
 class Outbox:
     def __init__(
@@ -83,7 +86,10 @@ class Outbox:
                 message = self.notifier.render(kind, session, to, active)
                 self.notifier.update(channel, ts, message)
             except Exception as error:
-                log.warning("could not update a DM about a session (%s)", _why(error))
+                why = _why(error)
+                # A DM its reader deleted (or a history Slack no longer has) is nothing to fix.
+                level = logging.INFO if why in GONE else logging.WARNING
+                log.log(level, "could not update a DM about a session (%s)", why)
 
         list(self.fanout.map(update, self.store.sent_dms(session_id)))
 

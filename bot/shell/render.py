@@ -27,6 +27,8 @@ EMOJI = {
     ":hourglass_flowing_sand:": "⏳",
     ":alarm_clock:": "⏰",
     ":information_source:": "ℹ",
+    ":mag:": "🔍",
+    ":x:": "✗",
 }
 
 
