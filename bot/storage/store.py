@@ -21,7 +21,8 @@ DMs it owes) are written in the same transaction, so a crash leaves either both 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -196,6 +197,17 @@ class Store:
     def schema_version(self) -> int:
         return schema_version(self.db)
 
+    @contextmanager
+    def _change(
+        self, now: datetime, messages: Iterable[Message], step: tuple[str, str, Any] | None
+    ) -> Iterator[Tx]:
+        """One change, the DMs it owes and the record that its job step was done: one
+        transaction, so a crash leaves all of them or none."""
+        with self.db.transaction() as tx:
+            yield tx
+            _queue(tx, messages, now)
+            _record_step(tx, step)
+
     # -- jobs: what Slack was told is accepted ------------------------------------------------
 
     def enqueue(
@@ -315,7 +327,7 @@ class Store:
     ) -> None:
         """Record a booked session and its participants, each Slack user's reminder, the DMs
         owed and the job step that did it: all or nothing."""
-        with self.db.transaction() as tx:
+        with self._change(now, messages, step) as tx:
             tx.execute(
                 f"insert into sessions ({_SESSION_FIELDS}, created_at)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -333,8 +345,6 @@ class Store:
             )
             for position, participant in enumerate(participants):
                 _insert_participant(tx, participant, session, position)
-            _queue(tx, messages, now)
-            _record_step(tx, step)
 
     def add_participant(
         self,
@@ -347,14 +357,12 @@ class Store:
         session = self.session(participant.session_id)
         if session is None:
             raise KeyError(participant.session_id)
-        with self.db.transaction() as tx:
+        with self._change(now, messages, step) as tx:
             count = tx.execute(
                 "select count(*) as n from participants where session_id = ?",
                 [session.session_id],
             )[0]["n"]
             _insert_participant(tx, participant, session, count)
-            _queue(tx, messages, now)
-            _record_step(tx, step)
 
     def session(self, session_id: str) -> SessionRecord | None:
         rows = self.db.query(
@@ -413,7 +421,7 @@ class Store:
         messages: Iterable[Message] = (),
         step: tuple[str, str, Any] | None = None,
     ) -> None:
-        with self.db.transaction() as tx:
+        with self._change(now, messages, step) as tx:
             tx.execute(
                 "update sessions set status = 'cancelled', cancelled_at = ? where session_id = ?",
                 [to_text(now), session_id],
@@ -423,8 +431,6 @@ class Store:
                 " where session_id = ? and status in ('pending', 'sending')",
                 [session_id],
             )
-            _queue(tx, messages, now)
-            _record_step(tx, step)
 
     def move_session(
         self,
@@ -437,7 +443,7 @@ class Store:
         step: tuple[str, str, Any] | None = None,
     ) -> None:
         """Move a session; its active participants' reminders fall due again at the new time."""
-        with self.db.transaction() as tx:
+        with self._change(now, messages, step) as tx:
             tx.execute(
                 "update sessions set start_at = ?, end_at = ? where session_id = ?",
                 [to_text(start), to_text(end), session_id],
@@ -454,8 +460,6 @@ class Store:
                 """,
                 [to_text(start - timedelta(minutes=minutes)), session_id],
             )
-            _queue(tx, messages, now)
-            _record_step(tx, step)
 
     def remove_participant(
         self,
@@ -465,7 +469,7 @@ class Store:
         messages: Iterable[Message] = (),
         step: tuple[str, str, Any] | None = None,
     ) -> None:
-        with self.db.transaction() as tx:
+        with self._change(now, messages, step) as tx:
             tx.execute(
                 "update participants set status = 'removed' where participant_id = ?",
                 [participant_id],
@@ -475,8 +479,6 @@ class Store:
                 " and status in ('pending', 'sending')",
                 [participant_id],
             )
-            _queue(tx, messages, now)
-            _record_step(tx, step)
 
     # -- the outbox: DMs owed, and where they went --------------------------------------------
 
