@@ -106,6 +106,11 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
     if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]):
         print(problem, file=sys.stderr)
         return 2
+    if not settings.coviu_api_url:
+        from bot.embedded import with_webhooks
+
+        # The embedded Coviu API's webhooks come to this server: accept them with its secret.
+        settings = with_webhooks(settings)
     coviu_app, client = _coviu(settings, port)
     services = Services.create(settings, client)
     app = build_app(services)
@@ -113,7 +118,8 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         app.worker.start()
     try:
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
-        uvicorn.run(create_web_app(app.intake, coviu_app), host=host, port=port, log_level="info")
+        web = create_web_app(app.intake, coviu_app, app.webhooks)
+        uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
         app.stop()
         services.close()

@@ -54,8 +54,7 @@ async def _read(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes | None:
 
 def _headers(scope: Scope) -> dict[str, str]:
     return {
-        name.decode("latin-1").lower(): value.decode("latin-1")
-        for name, value in scope["headers"]
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
     }
 
 

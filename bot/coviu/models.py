@@ -23,7 +23,13 @@ from typing import Any
 from bot.coviu.dates import parse_date
 
 __all__ = [
-    "GUEST", "HOST", "Attendance", "CallSummary", "NewParticipant", "Page", "Participant",
+    "GUEST",
+    "HOST",
+    "Attendance",
+    "CallSummary",
+    "NewParticipant",
+    "Page",
+    "Participant",
     "Session",
 ]
 

@@ -104,9 +104,16 @@ class RoomStore:
         return rows[0] if rows else None
 
     def arrive(
-        self, tx: Tx, session_id: str, participant_id: str, role: str, status: str, *,
-        at: int, now: datetime,
-    ) -> int | None:  # fmt: skip
+        self,
+        tx: Tx,
+        session_id: str,
+        participant_id: str,
+        role: str,
+        status: str,
+        *,
+        at: int,
+        now: datetime,
+    ) -> int | None:
         """Someone came in (`status` waiting or in). Their arrival number if this is a new
         arrival; None if they were here already (a reload, a repeated event) or the event is
         older than what we know."""
@@ -141,8 +148,9 @@ class RoomStore:
         self._set(tx, participant_id, LEFT, row["arrival"], at, now)
         return row["arrival"]
 
-    def _set(self, tx: Tx, participant_id: str, status: str, arrival: int, at: int,
-             now: datetime) -> None:  # fmt: skip
+    def _set(
+        self, tx: Tx, participant_id: str, status: str, arrival: int, at: int, now: datetime
+    ) -> None:
         tx.execute(
             "update presence set status = ?, arrival = ?, event_at = ?, updated_at = ?"
             " where participant_id = ?",
@@ -182,10 +190,22 @@ class RoomStore:
                 f"insert into room_messages ({_COLUMNS}, created_at)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', null, null, null, ?)"
                 " on conflict (message_key) do nothing",
-                [m.key, m.job_key, m.kind, m.session_id, m.team_id, m.user_id, m.host_id,
-                 m.guest_id, m.arrival, m.outcome, m.outcome_by, json.dumps(m.args),
-                 to_text(now)],
-            )  # fmt: skip
+                [
+                    m.key,
+                    m.job_key,
+                    m.kind,
+                    m.session_id,
+                    m.team_id,
+                    m.user_id,
+                    m.host_id,
+                    m.guest_id,
+                    m.arrival,
+                    m.outcome,
+                    m.outcome_by,
+                    json.dumps(m.args),
+                    to_text(now),
+                ],
+            )
 
     def alerted(self, tx: Tx, session_id: str, guest_id: str, arrival: int) -> bool:
         rows = tx.execute(
@@ -196,9 +216,14 @@ class RoomStore:
         return bool(rows)
 
     def settle(
-        self, tx: Tx, session_id: str, outcome: str, *, guest: tuple[str, int] | None = None,
+        self,
+        tx: Tx,
+        session_id: str,
+        outcome: str,
+        *,
+        guest: tuple[str, int] | None = None,
         by: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Alerts no longer waiting on anyone: all of a session's open ones (a host came in)
         or one guest's arrival's (let in, or gone). The first outcome stands."""
         sql = (
@@ -247,8 +272,9 @@ class RoomStore:
             [key],
         )
 
-    def sent(self, key: str, channel: str | None, ts: str | None, shown: str | None,
-             now: datetime) -> RoomMessage:  # fmt: skip
+    def sent(
+        self, key: str, channel: str | None, ts: str | None, shown: str | None, now: datetime
+    ) -> RoomMessage:
         """Slack took it. Answers the row as it is now: an outcome set meanwhile (a host came
         in while this was being sent) shows as ``outcome != shown``."""
         rows = self.db.query(

@@ -86,8 +86,15 @@ class Event:
 
     def job_payload(self) -> dict[str, Any]:
         """What the worker gets: only the fields the room reads, so nothing else is stored."""
-        kept = ("teamId", "sessionId", "participantId", "role", "status", "reason",
-                "byParticipantId")  # fmt: skip
+        kept = (
+            "teamId",
+            "sessionId",
+            "participantId",
+            "role",
+            "status",
+            "reason",
+            "byParticipantId",
+        )
         payload = {name: self.payload[name] for name in kept if _plain(self.payload.get(name))}
         return {"type": self.type, "createdAt": self.created_at, "payload": payload}
 
