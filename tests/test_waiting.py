@@ -16,8 +16,10 @@ import pytest
 import requests
 from conftest import ALICE, BOB, DAVE, WEBHOOK_SECRET
 
+from bot.httpserve import ServerThread
 from bot.storage import ParticipantRecord
-from bot.waiting.webhooks import SECRET_HEADER
+from bot.waiting.webhooks import SECRET_HEADER, WebhookReceiver
+from bot.web import create_web_app
 
 
 @pytest.fixture
@@ -264,3 +266,16 @@ def test_unknown_types_and_sessions_the_app_did_not_book_are_acknowledged_and_ig
 
 def test_only_post_is_served(bot: Any) -> None:
     assert requests.get(f"{bot.server.url}/coviu/webhooks").status_code == 405
+
+
+def test_with_no_secret_configured_every_webhook_is_refused(bot: Any) -> None:
+    receiver = WebhookReceiver(bot.services.store, None)
+    for given in ("", WEBHOOK_SECRET, "anything"):
+        status, body = receiver.handle(b"{}", {SECRET_HEADER: given})
+        assert status == 401 and "webhooks refused" in body["error"]
+    # A server built without a receiver (no COVIU_WEBHOOK_SECRET) says the same.
+    with ServerThread(create_web_app(bot.app.intake)) as server:
+        answer = requests.post(
+            f"{server.url}/coviu/webhooks", json={}, headers={SECRET_HEADER: WEBHOOK_SECRET}
+        )
+    assert answer.status_code == 401 and "webhooks refused" in answer.text
