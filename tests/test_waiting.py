@@ -279,3 +279,36 @@ def test_with_no_secret_configured_every_webhook_is_refused(bot: Any) -> None:
             f"{server.url}/coviu/webhooks", json={}, headers={SECRET_HEADER: WEBHOOK_SECRET}
         )
     assert answer.status_code == 401 and "webhooks refused" in answer.text
+
+
+def invitation(slack: Any, user: str) -> Any:
+    [invite] = [m for m in slack.dms(user) if "You're invited" in m.text]
+    return invite
+
+
+def live(slack: Any, user: str) -> str:
+    """The live line of `user`'s invitation: its last block."""
+    last = invitation(slack, user).blocks[-1]
+    assert last["type"] == "context"
+    return last["elements"][0]["text"]
+
+
+@pytest.mark.both_databases
+def test_invitations_are_live_cards_showing_who_is_in_now(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    page(physio["pat"], "enter")
+    bot.idle()
+    assert live(slack, DAVE) == ":white_circle: Nobody is in · Waiting: Pat Smith"
+    # A guest learns whether a host is in, never who else is waiting.
+    assert live(slack, BOB) == ":white_circle: No host is in yet."
+
+    page(physio["alice"], "enter")
+    let_in(physio["alice"], "Pat Smith")
+    bot.idle()
+    assert live(slack, DAVE) == f":large_green_circle: In now: <@{ALICE}>, Pat Smith"
+    assert live(slack, ALICE) == f":large_green_circle: In now: <@{ALICE}> (you), Pat Smith"
+    assert live(slack, BOB) == ":large_green_circle: A host is in now."
+    # Still the invitation: its Join button is Bob's own link.
+    [join] = [b for b in invitation(slack, BOB).buttons() if b.action_id == "join"]
+    assert join.url == physio["bob"].entry_url

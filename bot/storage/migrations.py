@@ -73,7 +73,8 @@ MIGRATIONS: list[list[str]] = [
     # 4: the waiting room. Who is in each booked session now, from Coviu's webhooks (one row
     # per participant; `arrival` counts their entries, so one alert goes out per arrival),
     # and the DMs sent about it: "Pat is waiting" alerts and after-call summaries, each kept
-    # with its channel and ts so it can be updated when a host comes in.
+    # with its channel and ts so it can be updated when a host comes in; and what each
+    # invitation's live line last said.
     [
         """create table presence (
             participant_id text primary key, session_id text not null, role text not null,
@@ -88,6 +89,10 @@ MIGRATIONS: list[list[str]] = [
             status text not null, attempts integer not null default 0, channel text, ts text,
             shown text, created_at text not null, sent_at text, error text)""",
         "create index idx_room_messages_session_id on room_messages (session_id)",
+        # The live line each invitation shows (who is in now), so an unchanged one is not
+        # sent to Slack again.
+        """create table live_cards (
+            message_key text primary key, line text not null, updated_at text not null)""",
     ],
 ]
 

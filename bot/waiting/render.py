@@ -100,6 +100,41 @@ def waiting(
     ]
 
 
+def live_line(
+    to: ParticipantRecord, everyone: Sequence[ParticipantRecord], presence: dict[str, str]
+) -> str:
+    """The line an invitation shows while the session is on: who is in now. A host sees who
+    is in and who is waiting; a guest only whether a host is in (as on Coviu's own page, one
+    patient never learns who else is waiting).
+
+    >>> from bot.storage import ParticipantRecord as P
+    >>> who = P("p1", "s1", "T1", "U1", "Dr Who", "HOST", "", None, "active")
+    >>> pat = P("p2", "s1", "T1", None, "Pat Smith", "GUEST", "", None, "active")
+    >>> live_line(who, [who, pat], {"p1": "in", "p2": "waiting"})
+    ':large_green_circle: In now: <@U1> (you) · Waiting: Pat Smith'
+    >>> live_line(pat, [who, pat], {"p2": "waiting"})
+    ':white_circle: No host is in yet.'
+    """
+
+    def named(p: ParticipantRecord) -> str:
+        return name_of(p) + (" (you)" if p.participant_id == to.participant_id else "")
+
+    inside = [p for p in everyone if presence.get(p.participant_id) == "in"]
+    host_in = any(p.is_host for p in inside)
+    if not to.is_host:
+        return (
+            ":large_green_circle: A host is in now."
+            if host_in
+            else (":white_circle: No host is in yet.")
+        )
+    waiting = [p for p in everyone if presence.get(p.participant_id) == "waiting"]
+    parts = [f"In now: {', '.join(named(p) for p in inside)}"] if inside else ["Nobody is in"]
+    if waiting:
+        parts.append(f"Waiting: {', '.join(named(p) for p in waiting)}")
+    icon = ":large_green_circle:" if inside else ":white_circle:"
+    return f"{icon} {' · '.join(parts)}"
+
+
 def attendance_facts(
     lines: Sequence[tuple[str, bool, str, bool, timedelta]],
 ) -> dict[str, Any]:

@@ -14,6 +14,8 @@ The rules:
 - A host coming in (or letting the guest in) settles the alerts: each is updated to say who
   is with the guest, without the urgent *Join now*. A guest who leaves first settles theirs
   as "left". A host leaving with guests still waiting and nobody told alerts the other hosts.
+- Each invitation DM of the session is a live card: it shows who is in now (to a guest, only
+  whether a host is), updated as people come and go.
 - When the call ends, every host on Slack gets the summary: when it really ran, who came
   and for how long, who waited and was never let in, who never joined.
 
@@ -34,6 +36,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import blocks
 from bot.coviu.client import CoviuClient
 from bot.coviu.models import HOST
 from bot.notify import SlackNotifier
@@ -229,6 +232,33 @@ class WaitingRoom:
     def _finish(self, session_id: str, key: str) -> None:
         self._deliver(key)
         self._refresh(session_id)
+        self._cards(session_id)
+
+    def _cards(self, session_id: str) -> None:
+        """Live cards: each invitation of the session shows who is in now. Only a card whose
+        line changed is updated (Slack's pace for `chat.update` is kept by the client)."""
+        session = self._session(session_id)
+        if session is None:
+            return
+        presence = self.rooms.presence(session_id)
+        everyone = self.store.participants(session_id)
+        by_id = {p.participant_id: p for p in everyone}
+        for key, participant_id, channel, ts, shown in self.rooms.invitations(session_id):
+            to = by_id.get(participant_id)
+            if to is None:  # removed since: their invitation says so already
+                continue
+            line = render.live_line(to, everyone, presence)
+            if line == shown:
+                continue
+            text, body = blocks.invite(session, to, everyone)
+            try:
+                self.client.chat_update(
+                    channel=channel, ts=ts, text=text, blocks=[*body, blocks.context(line)]
+                )
+            except Exception as error:
+                log.warning("could not update a session card (%s)", _why(error))
+                continue
+            self.rooms.card_shown(key, line, self.clock())
 
     def _deliver(self, key: str) -> None:
         """Send what `key` queued and has not sent, many at once."""

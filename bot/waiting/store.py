@@ -292,3 +292,34 @@ class RoomStore:
             "update room_messages set status = 'failed', error = ? where message_key = ?",
             [error, key],
         )
+
+    # -- live cards: the invitations, showing who is in now ------------------------------------
+
+    def invitations(self, session_id: str) -> list[tuple[str, str, str, str, str | None]]:
+        """The invitations sent for a session: (message key, participant id, channel, ts,
+        the live line it shows now or None)."""
+        rows = self.db.query(
+            "select m.message_key, m.args, m.channel, m.ts, c.line from messages m"
+            " left join live_cards c on c.message_key = m.message_key"
+            " where m.session_id = ? and m.kind = 'invite' and m.status = 'sent'"
+            " and m.channel is not null and m.ts is not null order by m.message_key",
+            [session_id],
+        )
+        return [
+            (
+                row["message_key"],
+                json.loads(row["args"] or "{}").get("participant_id") or "",
+                row["channel"],
+                row["ts"],
+                row["line"],
+            )
+            for row in rows
+        ]
+
+    def card_shown(self, key: str, line: str, now: datetime) -> None:
+        self.db.query(
+            "insert into live_cards (message_key, line, updated_at) values (?, ?, ?)"
+            " on conflict (message_key) do update set line = excluded.line,"
+            " updated_at = excluded.updated_at",
+            [key, line, to_text(now)],
+        )
