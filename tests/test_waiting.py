@@ -299,16 +299,58 @@ def test_invitations_are_live_cards_showing_who_is_in_now(
 ) -> None:
     page(physio["pat"], "enter")
     bot.idle()
-    assert live(slack, DAVE) == ":white_circle: Nobody is in · Waiting: Pat Smith"
+    assert live(slack, DAVE) == (
+        f":white_circle: Nobody is in · Waiting: Pat Smith · Not joined yet: <@{BOB}>"
+    )
     # A guest learns whether a host is in, never who else is waiting.
     assert live(slack, BOB) == ":white_circle: No host is in yet."
 
     page(physio["alice"], "enter")
     let_in(physio["alice"], "Pat Smith")
     bot.idle()
-    assert live(slack, DAVE) == f":large_green_circle: In now: <@{ALICE}>, Pat Smith"
-    assert live(slack, ALICE) == f":large_green_circle: In now: <@{ALICE}> (you), Pat Smith"
+    assert live(slack, DAVE) == (
+        f":large_green_circle: In now: <@{ALICE}>, Pat Smith · Not joined yet: <@{BOB}>"
+    )
+    assert live(slack, ALICE).startswith(f":large_green_circle: In now: <@{ALICE}> (you),")
     assert live(slack, BOB) == ":large_green_circle: A host is in now."
     # Still the invitation: its Join button is Bob's own link.
     [join] = [b for b in invitation(slack, BOB).buttons() if b.action_id == "join"]
     assert join.url == physio["bob"].entry_url
+
+
+def nudges(slack: Any, user: str) -> list[Any]:
+    return [m for m in slack.dms(user) if "is waiting for you" in m.text]
+
+
+@pytest.mark.both_databases
+def test_five_minutes_after_the_start_a_guest_on_slack_who_has_not_come_is_nudged_once(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    alice = physio["alice"]
+    page(alice, "enter")  # 09:00; the session starts at 09:05
+    bot.idle()
+    minutes_pass(bot, 9, alice)
+    bot.idle()
+    assert nudges(slack, BOB) == []  # 09:09: not yet
+
+    minutes_pass(bot, 1, alice)  # 09:10
+    bot.idle()
+    [nudge] = nudges(slack, BOB)
+    assert nudge.text == f"<@{ALICE}> is waiting for you in “Physio review”."
+    [join] = nudge.buttons()
+    assert join.url == physio["bob"].entry_url
+    # External guests are the host's to chase: Dave's card says who has not come.
+    assert live(slack, DAVE).endswith(f"Not joined yet: <@{BOB}>, Pat Smith")
+
+    minutes_pass(bot, 5, alice)
+    bot.idle()
+    assert len(nudges(slack, BOB)) == 1
+
+
+def test_nobody_is_nudged_when_no_host_is_in(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    page(physio["pat"], "enter")
+    minutes_pass(bot, 12, physio["pat"])
+    bot.idle()
+    assert nudges(slack, BOB) == []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.notify import SlackNotifier
 from bot.slack.context import Context
 from bot.slack.intake import ACCEPT, Route, Router
-from bot.waiting.room import WaitingRoom
+from bot.waiting.room import NUDGE_KIND, WaitingRoom
 from bot.waiting.webhooks import JOB_PREFIX
 
 if TYPE_CHECKING:
@@ -72,6 +72,10 @@ def register(router: Router, services: Services) -> None:
     def call_ended(event: dict[str, Any], ctx: Context) -> None:
         room.call_ended(event["payload"]["sessionId"], at=event["createdAt"], key=ctx.key)
 
+    def nudge(payload: dict[str, Any], ctx: Context) -> None:
+        room.nudge(payload["sessionId"], key=ctx.key)
+
+    router.routes[NUDGE_KIND] = Route(NUDGE_KIND, lambda _: ACCEPT, nudge)
     for kind, work in (
         ("participant:join", joined),
         ("waitingarea:answer", answered),

@@ -100,6 +100,19 @@ def waiting(
     ]
 
 
+def nudge(
+    session: SessionRecord, to: ParticipantRecord, host: ParticipantRecord | None
+) -> tuple[str, list[Block]]:
+    """The one DM to a guest on Slack who has not joined five minutes after the start, while
+    a host is in: with their own Join link."""
+    text = f"{name_of(host, 'Your host')} is waiting for you in “{title_of(session)}”."
+    return text, [
+        section(f":hourglass_flowing_sand: {text} Press Join to come in."),
+        _join_button(to, "Join", primary=True),
+        context("This Join link is yours alone: please don't share it."),
+    ]
+
+
 def live_line(
     to: ParticipantRecord, everyone: Sequence[ParticipantRecord], presence: dict[str, str]
 ) -> str:
@@ -128,9 +141,13 @@ def live_line(
             else (":white_circle: No host is in yet.")
         )
     waiting = [p for p in everyone if presence.get(p.participant_id) == "waiting"]
+    # The guests who never came: external ones are the host's to chase.
+    absent = [p for p in everyone if not p.is_host and p.participant_id not in presence]
     parts = [f"In now: {', '.join(named(p) for p in inside)}"] if inside else ["Nobody is in"]
     if waiting:
         parts.append(f"Waiting: {', '.join(named(p) for p in waiting)}")
+    if absent:
+        parts.append(f"Not joined yet: {', '.join(named(p) for p in absent)}")
     icon = ":large_green_circle:" if inside else ":white_circle:"
     return f"{icon} {' · '.join(parts)}"
 

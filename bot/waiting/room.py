@@ -14,6 +14,9 @@ The rules:
 - A host coming in (or letting the guest in) settles the alerts: each is updated to say who
   is with the guest, without the urgent *Join now*. A guest who leaves first settles theirs
   as "left". A host leaving with guests still waiting and nobody told alerts the other hosts.
+- Five minutes after the start, with a host in, each guest on Slack who has not come gets one
+  nudge with their Join link ("Dr Who is waiting for you"); the hosts' cards list the guests
+  who have not joined (external guests are the host's to chase).
 - Each invitation DM of the session is a live card: it shows who is in now (to a guest, only
   whether a host is), updated as people come and go.
 - When the call ends, every host on Slack gets the summary: when it really ran, who came
@@ -31,7 +34,7 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -48,6 +51,8 @@ from bot.waiting.store import IN, RoomMessage, RoomStore
 log = logging.getLogger(__name__)
 
 APPLIED = "applied"  # the job step: the event's change to presence and the DMs it owes
+NUDGE_KIND = "coviu:nudge"  # the job that nudges guests on Slack who have not come
+NUDGE_AFTER = timedelta(minutes=5)  # after the start
 
 
 class WaitingRoom:
@@ -87,6 +92,16 @@ class WaitingRoom:
                 )
                 if is_host:
                     self.rooms.settle(tx, session_id, render.ANSWERED, by=participant_id)
+                    # Guests on Slack who are not here 5 minutes after the start get a nudge.
+                    self.rooms.schedule(
+                        tx,
+                        f"{NUDGE_KIND}:{session_id}:{at}",
+                        NUDGE_KIND,
+                        session.team_id,
+                        {"sessionId": session_id},
+                        due=max(now, session.start + NUDGE_AFTER),
+                        now=now,
+                    )
                 else:
                     self._alert_waiting(tx, session, key, now)
         self._finish(session_id, key)
@@ -168,6 +183,39 @@ class WaitingRoom:
                         self.clock(),
                     )
         self._deliver(key)
+
+    def nudge(self, session_id: str, *, key: str) -> None:
+        """Five minutes after the start, with a host in: one DM to each guest on Slack who has
+        not come, with their Join link. Nobody in: nobody is waiting for them, so no DM."""
+        session = self._session(session_id)
+        if session is None:
+            return
+        with self._applying(key) as tx:
+            hosts = self.rooms.hosts_in(tx, session_id) if tx is not None else []
+            if tx is not None and hosts:
+                came = self.rooms.presence(session_id)
+                self.rooms.queue(
+                    tx,
+                    [
+                        RoomMessage(
+                            key=f"nudge:{session_id}:{guest.participant_id}",
+                            kind="nudge",
+                            session_id=session_id,
+                            team_id=guest.team_id,
+                            user_id=guest.slack_user or "",
+                            host_id=guest.participant_id,
+                            outcome_by=hosts[0],
+                            job_key=key,
+                        )
+                        for guest in self.store.participants(session_id)
+                        if not guest.is_host
+                        and guest.slack_user
+                        and guest.participant_id not in came
+                    ],
+                    self.clock(),
+                )
+        self._deliver(key)
+        self._cards(session_id)
 
     # -- the rules ----------------------------------------------------------------------------
 
@@ -311,12 +359,15 @@ class WaitingRoom:
         (to,) = self.store.participants_by_id([message.host_id]) or (None,)
         if session is None or to is None:
             raise LookupError("no such session or host")
-        shown = "summary" if message.kind == "summary" else (message.outcome or "waiting")
+        shown = (message.outcome or "waiting") if message.kind == "waiting" else message.kind
         return session, to, shown
 
     def _render(
         self, message: RoomMessage, session: SessionRecord, to: ParticipantRecord
     ) -> tuple[str, list[render.Block]]:
+        if message.kind == "nudge":
+            found = self.store.participants_by_id([message.outcome_by or ""])
+            return render.nudge(session, to, found[0] if found else None)
         if message.kind == "summary":
             facts = message.args
             return render.summary(

@@ -35,10 +35,11 @@ PRESENT = (WAITING, IN)
 
 @dataclass(frozen=True)
 class RoomMessage:
-    """A DM about what happens in a session: to `user_id`, the Slack user of host `host_id`."""
+    """A DM about what happens in a session: to `user_id`, the Slack user of participant
+    `host_id` (a host, but for a nudge: the guest it goes to)."""
 
     key: str
-    kind: str  # waiting | summary
+    kind: str  # waiting | summary | nudge
     session_id: str
     team_id: str
     user_id: str
@@ -46,7 +47,7 @@ class RoomMessage:
     guest_id: str | None = None
     arrival: int | None = None
     outcome: str | None = None  # waiting: None | answered | left
-    outcome_by: str | None = None  # the participant id of the host who answered
+    outcome_by: str | None = None  # the host who answered (a nudge: the host waiting)
     args: dict[str, Any] = field(default_factory=dict)
     job_key: str | None = None
     status: str = "pending"  # pending | sending | sent | failed
@@ -182,6 +183,24 @@ class RoomStore:
         return {row["participant_id"]: row["status"] for row in rows}
 
     # -- the DMs ------------------------------------------------------------------------------
+
+    def schedule(
+        self,
+        tx: Tx,
+        key: str,
+        kind: str,
+        team_id: str,
+        payload: dict[str, Any],
+        *,
+        due: datetime,
+        now: datetime,
+    ) -> None:
+        """A job to run at `due` (once per `key`), for a worker to pick up when it falls due."""
+        tx.execute(
+            "insert into jobs (job_key, kind, team_id, payload, status, run_after, created_at)"
+            " values (?, ?, ?, ?, 'queued', ?, ?) on conflict (job_key) do nothing",
+            [key, kind, team_id, json.dumps(payload), to_text(due), to_text(now)],
+        )
 
     def queue(self, tx: Tx, messages: Iterable[RoomMessage], now: datetime) -> None:
         """Owe these DMs (each once: a key already queued is left as it is)."""
