@@ -177,6 +177,11 @@ def socket_mode(settings: Settings) -> int:
     services = Services.create(settings, client)
     app = build_app(services, socket_mode=True)
     socket = SocketModeClient(app_token=settings.slack_app_token or "", web_client=services.slack)
+    # No public URL for Coviu's webhooks: read the open sessions' summaries instead.
+    from bot.waiting.polling import SummaryPoller
+
+    assert app.webhooks is not None
+    poller = SummaryPoller(services.store, client, app.webhooks, services.clock)
 
     def on_request(client: SocketModeClient, request: SocketModeRequest) -> None:
         _, body = app.intake.receive(request.payload)
@@ -188,6 +193,7 @@ def socket_mode(settings: Settings) -> int:
     stopped = threading.Event()
     _stop_on_sigterm(stopped.set)
     app.worker.start()
+    poller.start()
     try:
         socket.connect()
         stopped.wait()
@@ -195,6 +201,7 @@ def socket_mode(settings: Settings) -> int:
         pass
     finally:
         socket.close()
+        poller.stop()
         app.stop()
         services.close()
         if local_coviu:

@@ -27,6 +27,7 @@ __all__ = [
     "HOST",
     "Attendance",
     "CallSummary",
+    "EntryEvent",
     "NewParticipant",
     "Page",
     "Participant",
@@ -285,6 +286,30 @@ class Attendance:
 
 
 @dataclass(frozen=True)
+class EntryEvent:
+    """One line of a summary's ``events``: someone ``entered``, was ``admitted`` or
+    ``removed`` (``by`` a host), or ``left`` (with a ``reason``), at ``time``."""
+
+    participant_id: str = field(repr=False)  # the entry link's path: a secret
+    event: str
+    time: datetime
+    by: str | None = field(default=None, repr=False)
+    reason: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EntryEvent:
+        if not isinstance(data, Mapping):
+            raise ValueError("summary event is not a JSON object")
+        return cls(
+            participant_id=_required_str(data, "participant_id"),
+            event=_required_str(data, "event"),
+            time=_required_date(data, "time"),
+            by=_str(data, "by_participant_id"),
+            reason=_str(data, "reason"),
+        )
+
+
+@dataclass(frozen=True)
 class CallSummary:
     """``GET /sessions/{id}/summary``: when the call really began and ended, and who came."""
 
@@ -295,6 +320,7 @@ class CallSummary:
     actual_start: datetime | None
     actual_end: datetime | None
     participants: tuple[Attendance, ...]
+    events: tuple[EntryEvent, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CallSummary:
@@ -312,4 +338,5 @@ class CallSummary:
             actual_start=_date(data, "actual_start_time"),
             actual_end=actual_end,
             participants=tuple(Attendance.from_json(p, actual_end) for p in people),
+            events=tuple(EntryEvent.from_json(e) for e in data.get("events") or []),
         )

@@ -156,14 +156,23 @@ class WebhookReceiver:
         """A checked event: recorded as a job if the app acts on it."""
         if event.type not in HANDLED:
             return 200, {"ok": True, "ignored": "type"}
-        session = self.store.session(event.session_id)
-        if session is None:
+        if self.store.session(event.session_id) is None:
             return 200, {"ok": True, "ignored": "session"}
-        if self.store.enqueue(
-            event.key, JOB_PREFIX + event.type, session.team_id, event.job_payload(), self.clock()
-        ):
-            self.on_queued()
+        self.record(event)
         return 200, {"ok": True}
+
+    def record(self, event: Event) -> bool:
+        """Record an event the app acts on, for a session it booked, as a job; False when it
+        is not such an event or was recorded already (a duplicate delivery)."""
+        session = self.store.session(event.session_id)
+        if event.type not in HANDLED or session is None:
+            return False
+        added = self.store.enqueue(
+            event.key, JOB_PREFIX + event.type, session.team_id, event.job_payload(), self.clock()
+        )
+        if added:
+            self.on_queued()
+        return added
 
 
 def _short(error: Exception) -> str:
