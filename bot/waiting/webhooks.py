@@ -21,7 +21,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,8 +53,9 @@ class Event:
     type: str
     created_at: int
     session_id: str
-    participant_id: str | None
-    payload: dict[str, Any]
+    # The participant id is the entry link's path: kept out of repr (logs, tracebacks).
+    participant_id: str | None = field(repr=False)
+    payload: dict[str, Any] = field(repr=False)
 
     @classmethod
     def parse(cls, body: Any) -> Event:
