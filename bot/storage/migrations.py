@@ -79,7 +79,7 @@ MIGRATIONS: list[list[str]] = [
         """create table presence (
             participant_id text primary key, session_id text not null, role text not null,
             status text not null, arrival integer not null default 0,
-            event_at integer not null, updated_at text not null)""",
+            event_at bigint not null, updated_at text not null)""",
         "create index idx_presence_session_id on presence (session_id)",
         """create table room_messages (
             message_key text primary key, job_key text, kind text not null,

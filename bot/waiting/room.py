@@ -289,6 +289,17 @@ class WaitingRoom:
         if session is None:
             return
         presence = self.rooms.presence(session_id)
+        # Another worker may change presence while this one updates the cards, and finish
+        # first: look again after, so the last word a card gets is the newest (a few rounds).
+        for _ in range(3):
+            self._update_cards(session, presence)
+            again = self.rooms.presence(session_id)
+            if again == presence:
+                return
+            presence = again
+
+    def _update_cards(self, session: SessionRecord, presence: dict[str, str]) -> None:
+        session_id = session.session_id
         everyone = self.store.participants(session_id)
         by_id = {p.participant_id: p for p in everyone}
         for key, participant_id, channel, ts, shown in self.rooms.invitations(session_id):
