@@ -6,7 +6,9 @@ everything else: it reads the raw bytes (at most `MAX_BODY_BYTES`), hands them t
 right on the event loop, with no framework in between: the web process's whole job is this
 one request, as fast as it can be. Everything else (`/healthz`, and without `COVIU_API_URL`
 the local Coviu Session API under `/v1/...` and the entry pages: "the embedded default") is a
-FastAPI app behind it.
+FastAPI app behind it. Coviu's webhooks, `POST /coviu/webhooks`, are served the same bare way
+(at most `bot.waiting.webhooks.MAX_BODY_BYTES`, then the receiver checks the shared secret and
+records the event as a job).
 """
 
 from __future__ import annotations
