@@ -37,6 +37,7 @@ from bot.slack.notify import SlackNotifier
 from bot.slack.pacing import PacedWebClient, Pacer
 from bot.slack.people import SlackPeople
 from bot.storage import Store
+from bot.waiting.webhooks import WebhookReceiver
 
 # DMs and look-ups in flight at once for one process: Slack's per-minute tiers, not this,
 # are what bound a burst (see the Web API client's rate-limit handler).
@@ -109,6 +110,8 @@ class SlackApp:
     intake: Intake
     worker: Worker
     services: Services
+    # Coviu's webhook calls (`POST /coviu/webhooks`), recorded as jobs for the worker.
+    webhooks: WebhookReceiver | None = None
 
     def stop(self) -> None:
         self.worker.stop()
@@ -136,4 +139,10 @@ def build_app(
         on_queued=worker.wake,
         clock=services.clock,
     )
-    return SlackApp(router, intake, worker, services)
+    webhooks = WebhookReceiver(
+        services.store,
+        services.settings.coviu_webhook_secret,
+        on_queued=worker.wake,
+        clock=services.clock,
+    )
+    return SlackApp(router, intake, worker, services, webhooks)

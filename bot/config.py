@@ -61,6 +61,9 @@ class Settings:
     port: int = 3000
     reminder_minutes: int = 10
     default_minutes: int = 30
+    # Checked against the X-Coviu-Webhook-Secret header of Coviu's webhook calls; None refuses
+    # them all. The embedded default fills it in (see `bot.embedded.with_webhooks`).
+    coviu_webhook_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +85,7 @@ class Settings:
             port=_int(env, "PORT", 3000, minimum=1),
             reminder_minutes=_int(env, "COVIU_REMINDER_MINUTES", 10),
             default_minutes=_int(env, "COVIU_DEFAULT_MINUTES", 30, minimum=1),
+            coviu_webhook_secret=text("COVIU_WEBHOOK_SECRET"),
         )
 
     @property

@@ -106,6 +106,11 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
     if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]):
         print(problem, file=sys.stderr)
         return 2
+    if not settings.coviu_api_url:
+        from bot.embedded import with_webhooks
+
+        # The embedded Coviu API's webhooks come to this server: accept them with its secret.
+        settings = with_webhooks(settings)
     coviu_app, client = _coviu(settings, port)
     services = Services.create(settings, client)
     app = build_app(services)
@@ -113,7 +118,8 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         app.worker.start()
     try:
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
-        uvicorn.run(create_web_app(app.intake, coviu_app), host=host, port=port, log_level="info")
+        web = create_web_app(app.intake, coviu_app, app.webhooks)
+        uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
         app.stop()
         services.close()
@@ -171,6 +177,11 @@ def socket_mode(settings: Settings) -> int:
     services = Services.create(settings, client)
     app = build_app(services, socket_mode=True)
     socket = SocketModeClient(app_token=settings.slack_app_token or "", web_client=services.slack)
+    # No public URL for Coviu's webhooks: read the open sessions' summaries instead.
+    from bot.waiting.polling import SummaryPoller
+
+    assert app.webhooks is not None
+    poller = SummaryPoller(services.store, client, app.webhooks, services.clock)
 
     def on_request(client: SocketModeClient, request: SocketModeRequest) -> None:
         _, body = app.intake.receive(request.payload)
@@ -182,6 +193,7 @@ def socket_mode(settings: Settings) -> int:
     stopped = threading.Event()
     _stop_on_sigterm(stopped.set)
     app.worker.start()
+    poller.start()
     try:
         socket.connect()
         stopped.wait()
@@ -189,6 +201,7 @@ def socket_mode(settings: Settings) -> int:
         pass
     finally:
         socket.close()
+        poller.stop()
         app.stop()
         services.close()
         if local_coviu:

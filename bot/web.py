@@ -6,7 +6,9 @@ everything else: it reads the raw bytes (at most `MAX_BODY_BYTES`), hands them t
 right on the event loop, with no framework in between: the web process's whole job is this
 one request, as fast as it can be. Everything else (`/healthz`, and without `COVIU_API_URL`
 the local Coviu Session API under `/v1/...` and the entry pages: "the embedded default") is a
-FastAPI app behind it.
+FastAPI app behind it. Coviu's webhooks, `POST /coviu/webhooks`, are served the same bare way
+(at most `bot.waiting.webhooks.MAX_BODY_BYTES`, then the receiver checks the shared secret and
+records the event as a job).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from bot.slack.intake import MAX_BODY_BYTES, Intake
+from bot.waiting import webhooks as coviu_webhooks
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -36,22 +39,51 @@ async def _answer(send: Send, status: int, body: dict[str, Any] | None) -> None:
     await send({"type": "http.response.body", "body": content})
 
 
-async def _read(receive: Receive) -> bytes | None:
-    """The request body, or None past `MAX_BODY_BYTES` (not read further)."""
+async def _read(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The request body, or None past `limit` bytes (not read further)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
 
 
-def create_web_app(intake: Intake, coviu_app: Any | None = None) -> ASGIApp:
+def _headers(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+    }
+
+
+async def _coviu_webhook(
+    receiver: coviu_webhooks.WebhookReceiver | None, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """``POST /coviu/webhooks``: Coviu's events, recorded as jobs (`bot.waiting.webhooks`)."""
+    if scope["method"] != "POST":
+        await _answer(send, 405, {"error": "POST only"})
+        return
+    if receiver is None:  # no secret configured: nothing can prove it is Coviu
+        await _answer(send, 401, {"error": "webhooks refused: COVIU_WEBHOOK_SECRET is not set"})
+        return
+    body = await _read(receive, coviu_webhooks.MAX_BODY_BYTES)
+    if body is None:
+        limit = coviu_webhooks.MAX_BODY_BYTES
+        await _answer(send, 413, {"error": f"request larger than {limit} bytes"})
+        return
+    status, answer = receiver.handle(body, _headers(scope))
+    await _answer(send, status, answer)
+
+
+def create_web_app(
+    intake: Intake,
+    coviu_app: Any | None = None,
+    webhooks: coviu_webhooks.WebhookReceiver | None = None,
+) -> ASGIApp:
     web = FastAPI(title="coviu-slack", docs_url=None, redoc_url=None, openapi_url=None)
 
     @web.get("/healthz")
@@ -62,6 +94,9 @@ def create_web_app(intake: Intake, coviu_app: Any | None = None) -> ASGIApp:
         web.mount("/", coviu_app)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == coviu_webhooks.PATH:
+            await _coviu_webhook(webhooks, scope, receive, send)
+            return
         if scope["type"] != "http" or scope["path"] != SLACK_PATH:
             await web(scope, receive, send)
             return

@@ -41,6 +41,7 @@ BOT_TOKEN = "xoxb-test-bot-token"
 SIGNING_SECRET = "test-signing-secret"
 COVIU_KEY = "clinic-key"
 COVIU_SECRET = "clinic-secret"
+WEBHOOK_SECRET = "test-webhook-secret"
 
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
 
@@ -80,11 +81,14 @@ class LocalCoviu:
     api: CoviuClient  # the clinic's own view of Coviu, for asserting what is really booked
     server: ServerThread
     faults: Faults  # to make Coviu fail on purpose, in front of the real app
+    # Its webhook sender: the `bot` fixture points it at the bot (`.url`) once that is up.
+    webhooks: Any = None
 
 
 @pytest.fixture
 def coviu(tmp_path: Path, clock: Clock) -> Iterator[LocalCoviu]:
     faults: list[Faults] = []
+    apps: list[Any] = []
 
     def make(url: str) -> Faults:
         app = create_app(
@@ -92,13 +96,19 @@ def coviu(tmp_path: Path, clock: Clock) -> Iterator[LocalCoviu]:
             [ClientRegistration(COVIU_KEY, COVIU_SECRET, "clinic")],
             public_url=url,
             clock=clock,
+            # Nobody listens here: the `bot` fixture sets the real target when it starts.
+            webhook_url=url + "/no-receiver-yet",
+            webhook_secret=WEBHOOK_SECRET,
         )
+        apps.append(app)
         faults.append(Faults(app))
         return faults[0]
 
     server = ServerThread.build(make)
+    hooks = apps[0].state.coviu.webhooks
     with server, CoviuClient(COVIU_KEY, COVIU_SECRET, server.url + "/v1") as api:
-        yield LocalCoviu(server.url, api, server, faults[0])
+        yield LocalCoviu(server.url, api, server, faults[0], hooks)
+    hooks.close()
 
 
 @pytest.fixture
@@ -128,9 +138,11 @@ class RunningBot:
             coviu_api_secret=COVIU_SECRET,
             db_path=Path(database),
             database_url=database if database.startswith("postgresql://") else None,
+            coviu_webhook_secret=WEBHOOK_SECRET,
         )
         self.clock = clock
         self.coviu_url = coviu.url
+        self.coviu_webhooks = coviu.webhooks
         self._start()
 
     def _start(self) -> None:
@@ -139,8 +151,11 @@ class RunningBot:
         self.services = Services.create(self.settings, client, clock=self.clock)
         # Reminders only when a test asks (`send_reminders`), at the clock it has set.
         self.app = build_app(self.services, send_reminders=False)
-        self.server = ServerThread(create_web_app(self.app.intake)).start()
+        self.server = ServerThread(create_web_app(self.app.intake, None, self.app.webhooks))
+        self.server.start()
         self.slack.app_url = self.server.url + "/slack/events"
+        # Coviu's webhooks come here, as they would to `serve`.
+        self.coviu_webhooks.url = self.server.url + "/coviu/webhooks"
         self.app.worker.start()
 
     def stop(self) -> None:
@@ -153,6 +168,8 @@ class RunningBot:
         self._start()
 
     def idle(self) -> None:
+        """Until Coviu has delivered the webhooks it owes and the app has done all its work."""
+        assert self.coviu_webhooks.flush(timeout=30), "Coviu's webhooks were never delivered"
         assert self.app.worker.wait_idle(timeout=30), "the app's work never finished"
 
     def command(self, user: str, text: str, **options: Any) -> Any:

@@ -64,7 +64,14 @@ from bot.coviu.errors import (
     parse_retry_after,
     redact,
 )
-from bot.coviu.models import NewParticipant, Page, Participant, Session, normalize_role
+from bot.coviu.models import (
+    CallSummary,
+    NewParticipant,
+    Page,
+    Participant,
+    Session,
+    normalize_role,
+)
 
 __all__ = ["CoviuClient"]
 
@@ -318,6 +325,12 @@ class CoviuClient:
             if not result.more or not result.content:
                 return
             page += 1
+
+    def summary(self, session_id: str) -> CallSummary:
+        """``GET /sessions/{id}/summary``: the call's actual start and end, and each
+        participant's entries and exits."""
+        data = self._call("GET", f"/sessions/{_segment(session_id)}/summary", "summary")
+        return self._parse(CallSummary.from_json, data, "summary")
 
     # -- participants ------------------------------------------------------------------------
 

@@ -17,12 +17,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.coviu.dates import parse_date
 
-__all__ = ["GUEST", "HOST", "NewParticipant", "Page", "Participant", "Session"]
+__all__ = [
+    "GUEST",
+    "HOST",
+    "Attendance",
+    "CallSummary",
+    "EntryEvent",
+    "NewParticipant",
+    "Page",
+    "Participant",
+    "Session",
+]
 
 HOST = "HOST"
 GUEST = "GUEST"
@@ -206,4 +216,127 @@ class Page:
             page=int(data.get("page") or 0),
             page_size=int(data.get("page_size") or len(content)),
             more=bool(data.get("more")),
+        )
+
+
+# Summary events that put someone in the call, and that take them out of it.
+_INTO_CALL = {"HOST": ("entered",), "GUEST": ("admitted",)}
+_OUT_OF_CALL = ("left", "removed")
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One participant's line of a session summary: when they came, and how long they were in
+    the call itself (a guest's wait in the waiting room does not count).
+
+    >>> a = Attendance.from_json({"participant_id": "p1", "role": "GUEST", "status": "left",
+    ...     "display_name": "Pat", "events": [
+    ...         {"event": "entered", "time": "Mon, 18 Mar 2030 09:00:00 GMT"},
+    ...         {"event": "admitted", "time": "Mon, 18 Mar 2030 09:02:00 GMT"},
+    ...         {"event": "left", "time": "Mon, 18 Mar 2030 09:32:00 GMT"}]})
+    >>> a.attended, a.in_call, "p1" in repr(a)
+    (True, datetime.timedelta(seconds=1800), False)
+    """
+
+    participant_id: str = field(repr=False)  # the entry link's path: a secret
+    role: str
+    status: str  # never_entered | waiting | in | left | removed
+    display_name: str | None = None
+    entered: datetime | None = None
+    joined: datetime | None = None
+    left: datetime | None = None
+    in_call: timedelta = timedelta(0)
+
+    @property
+    def attended(self) -> bool:
+        """Was in the call itself at some point (not only in the waiting room)."""
+        return self.joined is not None or self.in_call > timedelta(0)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], until: datetime | None = None) -> Attendance:
+        """`until`: where a stay still open ends (the call's end), if known."""
+        if not isinstance(data, Mapping):
+            raise ValueError("participant summary is not a JSON object")
+        role = normalize_role(_required_str(data, "role"))
+        inside: datetime | None = None
+        total = timedelta(0)
+        for item in data.get("events") or []:
+            if not isinstance(item, Mapping):
+                raise ValueError("summary event is not a JSON object")
+            when = _date(item, "time")
+            if when is None:
+                continue
+            if item.get("event") in _INTO_CALL[role] and inside is None:
+                inside = when
+            elif item.get("event") in _OUT_OF_CALL and inside is not None:
+                total += max(when - inside, timedelta(0))
+                inside = None
+        if inside is not None and until is not None:
+            total += max(until - inside, timedelta(0))
+        return cls(
+            participant_id=_required_str(data, "participant_id"),
+            role=role,
+            status=_str(data, "status") or "never_entered",
+            display_name=_str(data, "display_name"),
+            entered=_date(data, "entered_time"),
+            joined=_date(data, "joined_time"),
+            left=_date(data, "left_time"),
+            in_call=total,
+        )
+
+
+@dataclass(frozen=True)
+class EntryEvent:
+    """One line of a summary's ``events``: someone ``entered``, was ``admitted`` or
+    ``removed`` (``by`` a host), or ``left`` (with a ``reason``), at ``time``."""
+
+    participant_id: str = field(repr=False)  # the entry link's path: a secret
+    event: str
+    time: datetime
+    by: str | None = field(default=None, repr=False)
+    reason: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EntryEvent:
+        if not isinstance(data, Mapping):
+            raise ValueError("summary event is not a JSON object")
+        return cls(
+            participant_id=_required_str(data, "participant_id"),
+            event=_required_str(data, "event"),
+            time=_required_date(data, "time"),
+            by=_str(data, "by_participant_id"),
+            reason=_str(data, "reason"),
+        )
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """``GET /sessions/{id}/summary``: when the call really began and ended, and who came."""
+
+    session_id: str
+    name: str | None
+    start: datetime
+    end: datetime
+    actual_start: datetime | None
+    actual_end: datetime | None
+    participants: tuple[Attendance, ...]
+    events: tuple[EntryEvent, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CallSummary:
+        if not isinstance(data, Mapping):
+            raise ValueError("summary is not a JSON object")
+        people = data.get("participants") or []
+        if not isinstance(people, list):
+            raise ValueError("'participants' is not a list")
+        actual_end = _date(data, "actual_end_time")
+        return cls(
+            session_id=_required_str(data, "session_id"),
+            name=_str(data, "session_name"),
+            start=_required_date(data, "start_time"),
+            end=_required_date(data, "end_time"),
+            actual_start=_date(data, "actual_start_time"),
+            actual_end=actual_end,
+            participants=tuple(Attendance.from_json(p, actual_end) for p in people),
+            events=tuple(EntryEvent.from_json(e) for e in data.get("events") or []),
         )

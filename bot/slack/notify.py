@@ -123,3 +123,8 @@ class SlackNotifier:
 
     def remind(self, session: SessionRecord, to: ParticipantRecord, mark: str) -> Sent:
         return self._dm(to, blocks.reminder(session, to, tz=self._tz(to)), mark)
+
+    def dm(self, to: ParticipantRecord, message: tuple[str, list[blocks.Block]], mark: str) -> Sent:
+        """A DM built elsewhere (the waiting room's alerts and summaries), marked like the
+        rest so `found` can tell whether an attempt that died already sent it."""
+        return self._dm(to, message, mark)

@@ -70,6 +70,30 @@ MIGRATIONS: list[list[str]] = [
         "alter table reminders add column channel text",
         "alter table reminders add column ts text",
     ],
+    # 4: the waiting room. Who is in each booked session now, from Coviu's webhooks (one row
+    # per participant; `arrival` counts their entries, so one alert goes out per arrival),
+    # and the DMs sent about it: "Pat is waiting" alerts and after-call summaries, each kept
+    # with its channel and ts so it can be updated when a host comes in; and what each
+    # invitation's live line last said.
+    [
+        """create table presence (
+            participant_id text primary key, session_id text not null, role text not null,
+            status text not null, arrival integer not null default 0,
+            event_at bigint not null, updated_at text not null)""",
+        "create index idx_presence_session_id on presence (session_id)",
+        """create table room_messages (
+            message_key text primary key, job_key text, kind text not null,
+            session_id text not null,
+            team_id text not null, user_id text not null, host_id text not null,
+            guest_id text, arrival integer, outcome text, outcome_by text, args text,
+            status text not null, attempts integer not null default 0, channel text, ts text,
+            shown text, created_at text not null, sent_at text, error text)""",
+        "create index idx_room_messages_session_id on room_messages (session_id)",
+        # The live line each invitation shows (who is in now), so an unchanged one is not
+        # sent to Slack again.
+        """create table live_cards (
+            message_key text primary key, line text not null, updated_at text not null)""",
+    ],
 ]
 
 

@@ -6,7 +6,7 @@ work Slack has been told is accepted (jobs)::
 
     >>> store = Store.open(":memory:")
     >>> store.schema_version()
-    3
+    4
     >>> store.enqueue("command:T1:U1:trigger", "command", "T1", {"text": "list"},
     ...               datetime(2030, 1, 1, tzinfo=UTC))
     True

@@ -79,6 +79,12 @@ class Webhooks:
     def close(self, timeout: float = 10.0) -> None:
         del timeout
 
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every event queued so far has been delivered or given up on (tests, the
+        shell: before looking at what the receiver did). False on timeout."""
+        del timeout
+        return True
+
 
 class WebhookSender(Webhooks):
     """Sends events to one URL, in order, from one background thread."""
@@ -124,13 +130,21 @@ class WebhookSender(Webhooks):
             self._queue.put(_STOP)
             thread.join(timeout)
 
+    def flush(self, timeout: float = 10.0) -> bool:
+        done = self._queue.all_tasks_done
+        with done:
+            return done.wait_for(lambda: not self._queue.unfinished_tasks, timeout)
+
     def _run(self) -> None:
         with requests.Session() as http:
             while True:
                 body = self._queue.get()
-                if body is _STOP:
-                    return
-                self._deliver(http, body)
+                try:
+                    if body is _STOP:
+                        return
+                    self._deliver(http, body)
+                finally:
+                    self._queue.task_done()
 
     def _deliver(self, http: requests.Session, body: dict[str, Any]) -> None:
         try:

@@ -1,4 +1,5 @@
-"""One module per Slack surface, each with `register(router, services)`."""
+"""One module per Slack surface, each with `register(router, services)`; and the jobs
+Coviu's webhooks become (`bot.waiting.alerts`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.slack.intake import Router
 from bot.slack.listeners import actions, commands, events, views
+from bot.waiting import alerts
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -16,3 +18,4 @@ def register(router: Router, services: Services) -> None:
     actions.register(router, services)
     views.register(router, services)
     events.register(router, services)
+    alerts.register(router, services)  # Coviu's webhooks: the waiting room
