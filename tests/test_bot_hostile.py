@@ -95,8 +95,16 @@ def test_any_command_text_gets_an_answer_and_never_a_crash(bot, slack, text):
 def test_no_secret_reaches_the_logs_of_a_booking_and_a_forged_request(
     bot, slack, coviu, caplog
 ):
+    before = logging.getLogRecordFactory()
     logsafe.install_record_factory()
     caplog.set_level(logging.DEBUG)
+    try:
+        _book_with_a_forged_request_in_between(bot, slack, coviu, caplog)
+    finally:
+        logging.setLogRecordFactory(before)
+
+
+def _book_with_a_forged_request_in_between(bot, slack, coviu, caplog) -> None:
     forged = b"command=%2Fcoviu&text=list&response_url=http%3A%2F%2Fhooks.slack.com%2Fx%2Fy"
     post(bot, forged, {"X-Slack-Request-Timestamp": str(int(time.time())),
                        "X-Slack-Signature": "v0=" + "0" * 64})  # fmt: skip
