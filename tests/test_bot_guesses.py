@@ -100,3 +100,19 @@ def test_an_impossible_hour_is_refused_with_an_example(bot, slack, coviu):
     reply = bot.last_reply(ALICE).text_content()
     assert "13pm" in reply and "/coviu book" in reply
     assert sessions_at_coviu(coviu) == []
+
+
+def test_a_guest_without_slack_named_in_the_text_is_never_dropped(bot, slack, coviu):
+    bot.command(ALICE, 'book "Physio review" with @bob and "Pat Smith" tomorrow 3pm')
+
+    # Not booked without Pat: the form opens with Pat filled in, so their link comes back.
+    assert sessions_at_coviu(coviu) == []
+    [form] = slack.view_stack(ALICE)
+    inputs = {b["block_id"]: b["element"] for b in form.blocks if b["type"] == "input"}
+    assert inputs["external"]["initial_value"] == "Pat Smith"
+    assert inputs["guests"]["initial_users"] == [BOB]
+
+    bot.submit(ALICE, form)
+
+    [session] = sessions_at_coviu(coviu)
+    assert {p.display_name for p in session.participants} >= {"Pat Smith", "Bob Smith"}

@@ -103,10 +103,12 @@ def open_booking_form(
     user_id: str,
     *,
     parsed: ParsedBooking | None = None,
+    external: Sequence[str] = (),
     note: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> None:
-    """The booking modal, pre-filled with whatever `parsed` understood."""
+    """The booking modal, pre-filled with whatever `parsed` understood (and `external`:
+    guests without Slack, named in the text)."""
     settings = services.settings
     minutes = settings.default_minutes
     start = parsed.start if parsed else None
@@ -121,6 +123,7 @@ def open_booking_form(
             minutes=minutes,
             hosts=list(dict.fromkeys(hosts)),
             guests=list(parsed.guests) if parsed else [],
+            external=list(external),
             reminder_minutes=settings.reminder_minutes,
             note=note,
             metadata=metadata,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingError, BookingRequest
+from bot.intents import people_and_names
 from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.listeners.common import open_booking_form, parse_text, reply
@@ -30,6 +31,14 @@ def unescaped(text: str | None) -> str | None:
     if text is None:
         return None
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def guests_without_slack(text: str, title: str | None) -> list[str]:
+    """Quoted names in the text other than the title: ``with @bob and "Pat Smith"``."""
+    names = list(people_and_names(text).names)
+    if title in names:
+        names.remove(title)
+    return names
 
 
 def button_value(text: str, said_at: datetime) -> str:
@@ -71,10 +80,17 @@ def book_text(
         return
     if parsed.repeat is not None:
         raise BookingError(REPEAT_REFUSAL)
-    if parsed.start is None or not (parsed.guests or parsed.hosts):
+    external = guests_without_slack(text, parsed.title)
+    if parsed.start is None or not (parsed.guests or parsed.hosts) or external:
+        # Guests without Slack are booked through the form, which hands their links back.
+        note = (
+            "Check the guests without Slack below: their links come back to you to forward."
+            if external
+            else "Who is the session with? Pick the guests below."
+        )
         open_booking_form(
             services, ctx.client, trigger_id, user_id, parsed=parsed,
-            note="Who is the session with? Pick the guests below.",
+            external=[unescaped(name) or name for name in external], note=note,
             metadata={"channel": channel},
         )  # fmt: skip
         ctx.respond(delete_original=True)
