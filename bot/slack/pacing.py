@@ -1,12 +1,14 @@
 """Keeping within Slack's rate limits on our side, so bursts are smoothed, not refused.
 
 Slack limits each Web API method per workspace by tier (Tier 2 ≈ 20 calls a minute, Tier 3
-≈ 50, Tier 4 ≈ 100, each allowing short bursts), and `chat.postMessage` to about one message
-a second per channel plus a workspace-wide cap. Past a budget it answers 429 with
-``Retry-After``. A 50-person booking sends 50 DMs at once; a 200-person one would look up 200
-people: rather than provoke 429s and wait them out, each call takes a token from its bucket
-first and waits, if it must, for the next one. The Web API client still honours
-``Retry-After`` when a 429 comes anyway (another process shares the workspace's budget)::
+≈ 50, Tier 4 ≈ 100, each allowing short bursts). Past a budget it answers 429 with
+``Retry-After``. A 200-person booking would look up 200 people: rather than provoke 429s and
+wait them out, each tiered call takes a token from its bucket first and waits, if it must,
+for the next one. `chat.postMessage` is not tiered but limited per channel (about one a
+second, bursts allowed) and per workspace ("several hundred a minute"); the app sends one DM
+per person per change, each to a channel of its own, so it is left to Slack's own answer. The
+Web API client honours ``Retry-After`` whenever a 429 comes (another process shares the
+workspace's budget, or Slack counts differently)::
 
     client = PacedWebClient(token=..., pacer=Pacer())
     client.users_info(user="U123")   # waits only when this process is over Tier 4's pace
@@ -37,11 +39,6 @@ METHOD_TIERS = {
     "views.push": 4,
     "views.publish": 4,
 }
-# chat.postMessage: about one a second to each channel (a short burst allowed), and a cap for
-# the whole workspace that Slack calls "several hundred a minute".
-POST_PER_SECOND_PER_CHANNEL = 1.0
-POST_BURST_PER_CHANNEL = 5
-POST_PER_MINUTE = 300
 
 
 class Bucket:
@@ -64,7 +61,7 @@ class Bucket:
 
 
 class Pacer:
-    """Buckets per workspace and method (and per channel for chat.postMessage)."""
+    """A bucket per workspace and tiered method."""
 
     def __init__(
         self,
@@ -82,24 +79,17 @@ class Pacer:
             bucket = self._buckets[key] = Bucket(per_minute / 60.0, burst, self.clock)
         return bucket
 
-    def delay(self, team: str, method: str, channel: str | None = None) -> float:
+    def delay(self, team: str, method: str) -> float:
         """Reserve a call; how long the caller must wait before making it."""
         with self._lock:
-            if method == "chat.postMessage":
-                waits = [self._bucket((team, method), POST_PER_MINUTE, POST_PER_MINUTE).take()]
-                if channel:
-                    per_channel = POST_PER_SECOND_PER_CHANNEL * 60
-                    key = (team, method, channel)
-                    waits.append(self._bucket(key, per_channel, POST_BURST_PER_CHANNEL).take())
-                return max(waits)
             tier = METHOD_TIERS.get(method)
             if tier is None:
                 return 0.0
             per_minute = TIER_PER_MINUTE[tier]
             return self._bucket((team, method), per_minute, per_minute).take()
 
-    def wait(self, team: str, method: str, channel: str | None = None) -> None:
-        if (pause := self.delay(team, method, channel)) > 0:
+    def wait(self, team: str, method: str) -> None:
+        if (pause := self.delay(team, method)) > 0:
             self.sleep(pause)
 
 
@@ -112,7 +102,5 @@ class PacedWebClient(WebClient):
         self.team = team
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
-        arguments = kwargs.get("json") or kwargs.get("data") or kwargs.get("params") or {}
-        channel = arguments.get("channel") if isinstance(arguments, dict) else None
-        self.pacer.wait(self.team, api_method, channel)
+        self.pacer.wait(self.team, api_method)
         return super().api_call(api_method, **kwargs)
