@@ -5,50 +5,17 @@ secret generated once and kept beside the database."""
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import requests
-from conftest import ALICE, BOB, BOT_TOKEN, SIGNING_SECRET
-from test_cli import clean_env, free_port
+import test_cli
+from conftest import ALICE, BOB
 
 from bot.config import Settings
 from bot.embedded import webhook_secret, with_webhooks
-from bot.slackfake import FakeSlack
 from bot.waiting.webhooks import SECRET_HEADER
 
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[FakeSlack, str]]:
-    """`coviu-slack serve` in its own process, facing a local Slack; no Coviu settings."""
-    slack = FakeSlack(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET).start()
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean_env(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack.api_url,
-        ),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    for line in process.stderr:  # ready when uvicorn says so; EOF means it died
-        if "Uvicorn running on" in line:
-            break
-    url = f"http://127.0.0.1:{port}"
-    slack.app_url = url + "/slack/events"
-    try:
-        yield slack, url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        slack.stop()
+# `coviu-slack serve` in its own process, no Coviu settings: the CLI tests' fixture.
+served = test_cli.served
 
 
 def test_serve_alerts_the_host_when_a_guest_waits_with_no_configuration(served, tmp_path):
