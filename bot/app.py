@@ -91,7 +91,7 @@ class Services:
             slack=slack,
             people=people,
             booking=BookingService(coviu, store, people, outbox, clock, fanout=fanout),
-            reminders=Reminders(store, notifier, fanout, clock),
+            reminders=Reminders(store, notifier, fanout, clock, people=people),
             fanout=fanout,
             clock=clock,
         )

@@ -17,7 +17,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.booking import BookingError
-from bot.slack import blocks
+from bot.slack import blocks, reminder_blocks
 from bot.slackfake import FakeSlack
 from bot.slackfake.blockkit import text_content, validate_message, validate_view
 from bot.storage import ParticipantRecord, SessionRecord
@@ -80,7 +80,7 @@ def messages(title: str) -> dict[str, tuple[str, list[dict[str, Any]]]]:
     return {
         "invite host": blocks.invite(s, host, people),
         "invite guest": blocks.invite(s, guest, people, tz="Australia/Sydney"),
-        "reminder": blocks.reminder(s, guest),
+        "reminder": reminder_blocks.reminder(s, guest),
         "cancelled": blocks.changed(s, guest, "cancelled", "U0ALICE"),
         "rescheduled": blocks.changed(s, guest, "rescheduled", "U0ALICE"),
         "removed": blocks.changed(s, guest, "removed", "U0ALICE"),
@@ -99,7 +99,7 @@ def messages(title: str) -> dict[str, tuple[str, list[dict[str, Any]]]]:
         ),
         "error": ("", blocks.error(title)),
         "invite, cancelled": blocks.invite(cancelled(s), guest, people),
-        "reminder, removed": blocks.reminder(s, removed(guest)),
+        "reminder, removed": reminder_blocks.reminder(s, removed(guest)),
         "booked, cancelled": blocks.booked(cancelled(s), people),
         "copy link": ("", [{"type": "actions", "elements": [blocks.copy_link_button(people[60])]}]),
     }
@@ -197,8 +197,8 @@ def test_every_messages_text_says_what_when_and_what_to_do(name: str) -> None:
 def test_a_readers_zone_gives_a_local_fallback_instead_of_utc() -> None:
     s, guest = session(), participant(1)
 
-    sydney = blocks.reminder(s, guest, tz="Australia/Sydney")[0]
-    unknown = blocks.reminder(s, guest)[0]
+    sydney = reminder_blocks.reminder(s, guest, tz="Australia/Sydney")[0]
+    unknown = reminder_blocks.reminder(s, guest)[0]
     invited = blocks.invite(s, guest, [guest], tz="Europe/London")[0]
     moved = blocks.moved(s, tz="America/New_York")[0]
 
@@ -277,7 +277,7 @@ def test_the_old_call_signatures_still_work() -> None:
     s, host = session(), participant(0, host=True)
 
     assert blocks.invite(s, host, [host])[0]
-    assert blocks.reminder(s, host)[0]
+    assert reminder_blocks.reminder(s, host)[0]
     assert blocks.changed(s, host, "cancelled", "U0ALICE")[0]
     assert blocks.moved(s)[0]
     assert blocks.booked(s, [host])[0]
@@ -295,7 +295,7 @@ def test_a_cancelled_sessions_messages_say_so_and_lose_their_buttons() -> None:
     for text, built in (
         blocks.invite(s, host, [host, guest]),
         blocks.invite(s, guest, [host, guest], tz="Australia/Sydney"),
-        blocks.reminder(s, guest),
+        reminder_blocks.reminder(s, guest),
         blocks.booked(s, [host, guest]),
     ):
         assert "“Physio review”" in text and "was cancelled" in text

@@ -116,6 +116,52 @@ def test_several_processes_starting_at_once_migrate_once(database):
         store.close()
 
 
+def test_reminders_of_a_version_4_store_are_kept_when_it_gains_several_lead_times(database):
+    """A store written by the release before several lead times: each pending reminder keeps
+    its due time and what was sent keeps where it went; each person gains a "Starting now"."""
+    from bot.storage.db import connect
+    from bot.storage.migrations import migrate
+
+    db = connect(database)
+    newest = MIGRATIONS[:]
+    try:
+        MIGRATIONS[:] = newest[:4]
+        migrate(db)
+    finally:
+        MIGRATIONS[:] = newest
+    start = NOW + timedelta(days=1)
+    with db.transaction() as tx:
+        tx.execute(
+            "insert into sessions (session_id, team_id, title, start_at, end_at, booked_by,"
+            " reminder_minutes, status) values ('S1', 'T1', 'Physio', ?, ?, 'U1', 15, 'booked')",
+            [start.isoformat(), (start + timedelta(hours=1)).isoformat()],
+        )
+        for pid, user in (("P1", "U1"), ("P2", "U2")):
+            tx.execute(
+                "insert into participants (participant_id, session_id, team_id, slack_user,"
+                " display_name, role, entry_url, status) values (?, 'S1', 'T1', ?, ?, 'HOST',"
+                " 'https://x/y', 'active')",
+                [pid, user, user],
+            )
+        tx.execute(
+            "insert into reminders (participant_id, session_id, due_at, status)"
+            " values ('P1', 'S1', ?, 'pending')",
+            [(start - timedelta(minutes=15)).isoformat()],
+        )
+        tx.execute(
+            "insert into reminders (participant_id, session_id, due_at, status, channel, ts)"
+            " values ('P2', 'S1', ?, 'sent', 'D2', '1.2')",
+            [(start - timedelta(minutes=15)).isoformat()],
+        )
+    assert migrate(db) == len(MIGRATIONS)
+    store = Store(db)
+    assert store.reminder("P1:15")["status"] == "pending"
+    assert store.reminder("P2:15")["channel"] == "D2"
+    assert store.reminder("P1:0")["due_at"] == start.isoformat()
+    assert store.next_reminder_due() == start - timedelta(minutes=15)
+    store.close()
+
+
 # -- jobs -------------------------------------------------------------------------------------
 
 
@@ -190,8 +236,9 @@ def test_a_booking_is_recorded_with_its_reminders_invitations_and_step(store):
     assert store.step("job1", "booked") == "S1"
     assert store.participants("S1") == people
     assert [m.user_id for m in store.pending_messages("job1")] == ["U1", "U2"]
-    # Reminders for the two people on Slack; the guest without Slack has none to get.
-    assert store.reminder_counts() == {"pending": 2}
+    # Reminders for the two people on Slack (10 minutes before, and "Starting now"); the
+    # guest without Slack has none to get.
+    assert store.reminder_counts() == {"pending": 4}
 
 
 def test_a_change_that_fails_half_way_leaves_nothing_behind(store):
@@ -231,7 +278,7 @@ def test_a_due_reminder_is_claimed_once_and_comes_back_if_its_sender_dies(store)
     claimed = store.claim_due_reminders(due, lease=LEASE)
     assert sorted(r.participant.slack_user for r in claimed) == ["U1", "U2"]
     assert store.claim_due_reminders(due + timedelta(seconds=10)) == []
-    store.finish_reminder("P1", True, due, channel="D1", ts="1.1")
+    store.finish_reminder("P1:10", True, due, channel="D1", ts="1.1")
     # U2's sender died before finishing: after the lease, it is due again, and only it.
     [again] = store.claim_due_reminders(due + timedelta(seconds=31))
     assert again.participant.slack_user == "U2"
@@ -241,7 +288,7 @@ def test_moving_a_session_makes_its_reminders_due_again_at_the_new_time(store):
     book(store)
     due = NOW + timedelta(days=1) - timedelta(minutes=10)
     for reminder in store.claim_due_reminders(due):
-        store.finish_reminder(reminder.participant.participant_id, True, due)
+        store.finish_reminder(reminder.reminder_id, True, due)
     later = NOW + timedelta(days=2)
     store.move_session("S1", later, later + timedelta(minutes=45), NOW)
     assert store.next_reminder_due() == later - timedelta(minutes=10)
@@ -251,7 +298,7 @@ def test_a_cancelled_session_sends_no_reminders(store):
     book(store)
     store.cancel_session("S1", NOW)
     assert store.claim_due_reminders(NOW + timedelta(days=2)) == []
-    assert store.reminder_counts() == {"cancelled": 2}
+    assert store.reminder_counts() == {"cancelled": 4}
 
 
 # -- people -----------------------------------------------------------------------------------

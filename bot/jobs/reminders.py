@@ -16,6 +16,17 @@ unrecorded when the process died, can come twice: we don't know that DM's channe
 
     reminders = Reminders(store, notifier, fanout)
     reminders.send_due(now)    # one pass; the worker calls it in its loop
+
+Each person has a row per lead time (`remind 1 day and 10 min before`, their App Home
+default, or the app's), and one at the start: the "Starting now" DM, skipped for whoever is
+in the session already (from Coviu's webhooks, `bot.waiting`). A snoozed reminder is the
+same row due again with its DM kept: it is brought back by `chat.update` of that message,
+never a second copy (an update can't duplicate, so it needs no look in the history).
+
+The morning list (`MorningLists`) rides the same pass: for each person with a session today
+in their own zone, once their morning time (8:00 unless they chose otherwise) has come, one DM
+listing the day's sessions, claimed per person and local day so it goes exactly once. A list
+that no worker could send at its time (all down) goes up to two hours late, not later.
 """
 
 from __future__ import annotations
@@ -23,15 +34,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.slack import reminder_blocks
 from bot.slack.notify import SlackNotifier
-from bot.slack.people import UnknownUser
+from bot.slack.people import SlackPeople, UnknownUser
 from bot.storage import Store
-from bot.storage.store import DueReminder
+from bot.storage.personal import PersonalStore
+from bot.storage.store import RETRY_AFTER, DueReminder, SessionRecord
+from bot.waiting.store import RoomStore
 
 log = logging.getLogger(__name__)
 
+# Already here: no "Starting now" DM (a guest waiting to be let in counts: they came).
+PRESENT = {"in", "waiting"}
+MORNING_LEASE = timedelta(seconds=30)
+# How often the pass looks for morning lists owed (by the clock it is given).
+MORNING_EVERY = timedelta(minutes=1)
+# A list no worker could send at its time still goes this long after; later, the morning is
+# over and the day's reminders do the work.
+MORNING_LATE = timedelta(hours=2)
 
 
 class Reminders:
@@ -42,15 +65,19 @@ class Reminders:
         fanout: Executor,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch: int = 100,
+        people: SlackPeople | None = None,
     ) -> None:
         self.store = store
         self.notifier = notifier
         self.fanout = fanout
         self.clock = clock
         self.batch = batch
+        self.room = RoomStore(store)
+        self.mornings = MorningLists(store, notifier, people)
 
     def send_due(self, now: datetime | None = None) -> int:
-        """Send every reminder due by `now`, many at once. Returns how many were sent."""
+        """Send every reminder due by `now`, many at once, and any morning list owed.
+        Returns how many reminders were sent."""
         now = now or self.clock()
         sent = 0
         while due := self.store.claim_due_reminders(now, limit=self.batch):
@@ -58,22 +85,132 @@ class Reminders:
             sent += sum(results)
             if len(due) < self.batch or not any(results):
                 break
+        try:
+            self.mornings.send_due(now)
+        except Exception:
+            log.exception("morning lists not sent this pass; trying again at the next")
         return sent
 
     def _send(self, due: DueReminder, now: datetime) -> bool:
         participant_id = due.participant.participant_id
+        if due.lead_minutes == 0 and self._present(due):
+            self.store.drop_reminder(due.reminder_id, "skipped")
+            return False
         # A reminder is for one start time: one moved later is another reminder.
-        mark = f"reminder:{participant_id}:{due.session.start.isoformat()}"
+        mark = f"reminder:{participant_id}:{due.lead_minutes}:{due.session.start.isoformat()}"
         try:
-            sent = due.uncertain and self.notifier.found(due.participant, mark)
-            channel, ts = sent or self.notifier.remind(due.session, due.participant, mark)
+            if due.snoozed and due.channel and due.ts:
+                message = self.notifier.reminder_message(
+                    due.session, due.participant, due.lead_minutes
+                )
+                self.notifier.update(due.channel, due.ts, message)
+                channel, ts = due.channel, due.ts
+            else:
+                sent = due.uncertain and self.notifier.found(due.participant, mark)
+                channel, ts = sent or self.notifier.remind(
+                    due.session, due.participant, mark, due.lead_minutes
+                )
         except UnknownUser:
             # Deactivated since booking: nobody to remind, and no point trying every pass.
-            self.store.drop_reminder(participant_id)
+            self.store.drop_reminder(due.reminder_id)
             return False
         except Exception:
             log.warning("reminder for session %s not delivered; will retry", due.session.session_id)
-            self.store.finish_reminder(participant_id, False, now)
+            self.store.finish_reminder(due.reminder_id, False, now)
             return False
-        self.store.finish_reminder(participant_id, True, now, channel=channel, ts=ts)
+        self.store.finish_reminder(due.reminder_id, True, now, channel=channel, ts=ts)
         return True
+
+    def _present(self, due: DueReminder) -> bool:
+        status = self.room.presence(due.session.session_id).get(due.participant.participant_id)
+        return status in PRESENT
+
+
+class MorningLists:
+    """Each morning, a DM to each person listing that day's sessions (their own zone)."""
+
+    def __init__(
+        self, store: Store, notifier: SlackNotifier, people: SlackPeople | None = None
+    ) -> None:
+        self.store = store
+        self.personal = PersonalStore(store)
+        self.notifier = notifier
+        self.people = people
+        self._looked: datetime | None = None
+
+    def send_due(self, now: datetime) -> int:
+        """Send the lists owed by `now`; how many went. Looks once a minute at most."""
+        if self._looked is not None and self._looked <= now < self._looked + MORNING_EVERY:
+            return 0
+        self._looked = now
+        sent = 0
+        # Anyone's "today" lies within a day and a bit either side of now, whatever their zone.
+        for team_id, user_id in self.personal.people_with_sessions(
+            now - timedelta(hours=1), now + timedelta(hours=27)
+        ):
+            try:
+                sent += self._send(team_id, user_id, now)
+            except UnknownUser:
+                continue  # gone from the workspace: nothing to send
+            except Exception:
+                log.warning("a morning list was not sent; trying again later")
+        return sent
+
+    def _zone(self, team_id: str, user_id: str) -> ZoneInfo:
+        cached = self.store.cached_user(team_id, user_id)
+        name = cached.tz if cached and cached.tz else None
+        if name is None and self.people is not None:
+            name = self.people.timezone(team_id, user_id)
+        try:
+            return ZoneInfo(name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def _send(self, team_id: str, user_id: str, now: datetime) -> int:
+        morning = self.personal.settings(team_id, user_id).morning
+        if morning == "off":
+            return 0
+        zone = self._zone(team_id, user_id)
+        today = now.astimezone(zone).date()
+        # The wall-clock time in the person's zone on their today: DST moves it in UTC.
+        hour, minute = (int(part) for part in morning.split(":"))
+        at = datetime.combine(today, time(hour, minute), zone)
+        if not at <= now < at + MORNING_LATE:
+            return 0
+        midnight = datetime.combine(today, time(), zone)
+        sessions = [
+            s
+            for s in self.store.upcoming_for(team_id, user_id, now)
+            if s.start < datetime.combine(today + timedelta(days=1), time(), zone)
+            and s.start >= midnight
+        ]
+        if not sessions:
+            return 0
+        day = today.isoformat()
+        claim = self.personal.claim_morning(team_id, user_id, day, now, MORNING_LEASE)
+        if claim is None:
+            return 0
+        mark = f"morning:{team_id}:{user_id}:{day}"
+        try:
+            found = claim.uncertain and self.notifier.found_for(team_id, user_id, mark)
+            channel, ts = found or self.notifier.post_to(
+                user_id, self._message(team_id, user_id, sessions, zone), mark
+            )
+        except UnknownUser:
+            self.personal.finish_morning(team_id, user_id, day, now, status="dropped")
+            return 0
+        except Exception:
+            self.personal.finish_morning(team_id, user_id, day, now, retry_after=RETRY_AFTER)
+            raise
+        self.personal.finish_morning(team_id, user_id, day, now, channel=channel, ts=ts)
+        return 1
+
+    def _message(
+        self, team_id: str, user_id: str, sessions: list[SessionRecord], zone: ZoneInfo
+    ) -> tuple[str, list[dict]]:
+        mine = {}
+        for session in sessions:
+            for p in self.store.participants(session.session_id):
+                if p.team_id == team_id and p.slack_user == user_id:
+                    mine[session.session_id] = p
+        return reminder_blocks.morning_list(sessions, mine, tz=zone)

@@ -3,7 +3,8 @@
 Plain functions from records to Slack's JSON. Times are written with Slack's date tokens
 (``<!date^…>``) so every reader sees their own local time; the fallback after ``|`` (what
 clients that can't render the token show) is in the reader's zone when a builder is given
-`tz`, else UTC. Entry links appear only in what goes to their owner: `invite`, `reminder` and
+`tz`, else UTC. Entry links appear only in what goes to their owner: `invite`, the reminders
+(`bot.slack.reminder_blocks`) and
 the external guests' links in `booked` (which is shown to the booker alone).
 
 Everything a person typed (titles, names of guests without Slack) is escaped for mrkdwn and
@@ -298,21 +299,6 @@ def _gone(session: SessionRecord, tz: Zone) -> tuple[str, list[Block]]:
     else:
         text = f"You're no longer in “{title_of(session)}” on {when}. Your link no longer works."
     return text, [section(f"~{text}~" if session.cancelled else text)]
-
-
-def reminder(
-    session: SessionRecord, to: ParticipantRecord, *, tz: Zone = None
-) -> tuple[str, list[Block]]:
-    """The DM shortly before a session starts. `tz` is the reader's zone. Like `invite`, it
-    shows a cancelled session (or a removed reader) as such, without a Join button."""
-    if session.cancelled or not to.active:
-        return _gone(session, tz)
-    starts = slack_time(session.start, "{date_short_pretty} at {time}", tz)
-    text = f"Reminder: “{title_of(session)}” starts {starts}. Press Join to come in."
-    return text, [
-        section(f":alarm_clock: {text}"),
-        _actions(_button("Join", "join", session.session_id, url=to.entry_url, style="primary")),
-    ]
 
 
 CHANGES = {

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import blocks
+from bot.slack import blocks, reminder_blocks
 from bot.slack.people import UnknownUser
 from bot.storage import ParticipantRecord, SessionRecord, Store
 
@@ -51,10 +51,14 @@ class SlackNotifier:
     ) -> Sent:
         if not to.slack_user:
             raise ValueError("an external guest has no Slack DM")
+        return self.post_to(to.slack_user, message, mark)
+
+    def post_to(self, user_id: str, message: tuple[str, list[blocks.Block]], mark: str) -> Sent:
+        """A DM to a Slack user, marked (the morning list, which is about no one session)."""
         text, body = message
         try:
             answer = self.client.chat_postMessage(
-                channel=to.slack_user,
+                channel=user_id,
                 text=text,
                 blocks=body,
                 unfurl_links=False,
@@ -62,7 +66,7 @@ class SlackNotifier:
             )
         except SlackApiError as error:
             if error.response.get("error") in UNREACHABLE:
-                raise UnknownUser(to.slack_user) from None
+                raise UnknownUser(user_id) from None
             raise
         return answer.get("channel"), answer.get("ts")
 
@@ -80,15 +84,21 @@ class SlackNotifier:
         self, kind: str, session: SessionRecord, to: ParticipantRecord,
         everyone: Sequence[ParticipantRecord],
     ) -> tuple[str, list[blocks.Block]]:  # fmt: skip
-        """An invitation or a reminder, as it should read now."""
+        """An invitation, a reminder or a "Starting now" DM, as it should read now."""
         if kind == "invite":
             return blocks.invite(session, to, everyone, tz=self._tz(to))
-        return blocks.reminder(session, to, tz=self._tz(to))
+        if kind == "starting":
+            return reminder_blocks.starting_now(session, to, tz=self._tz(to))
+        return reminder_blocks.reminder(session, to, tz=self._tz(to))
 
     def found(self, to: ParticipantRecord, mark: str) -> Sent | None:
         """Where Slack put the DM marked `mark`, if it has it; None if it never arrived (or
         we don't know our DM channel with this person yet, so can't look)."""
-        cached = self.store.cached_user(to.team_id, to.slack_user or "")
+        return self.found_for(to.team_id, to.slack_user or "", mark)
+
+    def found_for(self, team_id: str, user_id: str, mark: str) -> Sent | None:
+        """`found`, by the Slack user."""
+        cached = self.store.cached_user(team_id, user_id)
         if cached is None or not cached.dm_channel:
             return None
         tag = _tag(mark)
@@ -121,8 +131,18 @@ class SlackNotifier:
     ) -> Sent:
         return self._dm(to, blocks.changed(session, to, change, by, tz=self._tz(to)), mark)
 
-    def remind(self, session: SessionRecord, to: ParticipantRecord, mark: str) -> Sent:
-        return self._dm(to, blocks.reminder(session, to, tz=self._tz(to)), mark)
+    def reminder_message(
+        self, session: SessionRecord, to: ParticipantRecord, lead: int
+    ) -> tuple[str, list[blocks.Block]]:
+        """The reminder at `lead` minutes before, or (lead 0) the "Starting now" DM."""
+        if lead == 0:
+            return reminder_blocks.starting_now(session, to, tz=self._tz(to))
+        return reminder_blocks.reminder(session, to, lead=lead, tz=self._tz(to))
+
+    def remind(
+        self, session: SessionRecord, to: ParticipantRecord, mark: str, lead: int = 10
+    ) -> Sent:
+        return self._dm(to, self.reminder_message(session, to, lead), mark)
 
     def dm(self, to: ParticipantRecord, message: tuple[str, list[blocks.Block]], mark: str) -> Sent:
         """A DM built elsewhere (the waiting room's alerts and summaries), marked like the

@@ -94,6 +94,48 @@ MIGRATIONS: list[list[str]] = [
         """create table live_cards (
             message_key text primary key, line text not null, updated_at text not null)""",
     ],
+    # 5: several reminders per person, snooze, "starting now" and the morning list. A
+    # reminder is one row per person and lead time (`lead_minutes`; 0 is the "Starting now" DM
+    # at the start), keyed `<participant id>:<lead>`; `snoozed` means its DM, already sent,
+    # is to be updated in place when it falls due again. A session may carry its own lead
+    # times (JSON list; null: each person's default). Each person's defaults live in
+    # `user_settings`; `morning_lists` holds one row per person per local day, claimed under a
+    # lease like a reminder, so the list goes exactly once.
+    [
+        """create table reminders_by_lead (
+            reminder_id text primary key,
+            participant_id text not null references participants (participant_id),
+            session_id text not null, lead_minutes integer not null, due_at text not null,
+            status text not null, snoozed integer not null default 0, sent_at text,
+            lease_until text, channel text, ts text)""",
+        """insert into reminders_by_lead (reminder_id, participant_id, session_id, lead_minutes,
+              due_at, status, sent_at, lease_until, channel, ts)
+            select r.participant_id || ':' || coalesce(s.reminder_minutes, 10), r.participant_id,
+              r.session_id, coalesce(s.reminder_minutes, 10), r.due_at, r.status, r.sent_at,
+              r.lease_until, r.channel, r.ts
+            from reminders r join sessions s on s.session_id = r.session_id""",
+        # Sessions booked before this version get their "Starting now" DM too.
+        """insert into reminders_by_lead (reminder_id, participant_id, session_id, lead_minutes,
+              due_at, status)
+            select r.participant_id || ':0', r.participant_id, r.session_id, 0, s.start_at,
+              case when r.status in ('cancelled', 'dropped') then r.status else 'pending' end
+            from reminders r join sessions s on s.session_id = r.session_id
+            on conflict (reminder_id) do nothing""",
+        "drop table reminders",
+        "alter table reminders_by_lead rename to reminders",
+        "create index idx_reminders_status_due_at on reminders (status, due_at)",
+        "create index idx_reminders_participant_id on reminders (participant_id)",
+        "create index idx_reminders_session_id on reminders (session_id)",
+        "alter table sessions add column reminders text",
+        """create table user_settings (
+            team_id text not null, user_id text not null, reminders text, morning text,
+            primary key (team_id, user_id))""",
+        """create table morning_lists (
+            team_id text not null, user_id text not null, day text not null,
+            status text not null, lease_until text, channel text, ts text, sent_at text,
+            primary key (team_id, user_id, day))""",
+        "create index idx_morning_lists_status on morning_lists (status, lease_until)",
+    ],
 ]
 
 

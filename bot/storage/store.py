@@ -6,7 +6,7 @@ work Slack has been told is accepted (jobs)::
 
     >>> store = Store.open(":memory:")
     >>> store.schema_version()
-    4
+    5
     >>> store.enqueue("command:T1:U1:trigger", "command", "T1", {"text": "list"},
     ...               datetime(2030, 1, 1, tzinfo=UTC))
     True
@@ -57,6 +57,8 @@ class SessionRecord:
     booked_by: str
     reminder_minutes: int
     status: str
+    # The booking's own lead times (minutes before; () for none); None: each person's default.
+    reminders: tuple[int, ...] | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -96,6 +98,32 @@ class DueReminder:
     session: SessionRecord
     # Claimed before by a sender that died: it may have reached Slack already.
     uncertain: bool = False
+    reminder_id: str = ""
+    lead_minutes: int = 10  # 0: the "Starting now" DM
+    # Snoozed: its DM was sent already and is updated in place (at `channel`, `ts`).
+    snoozed: bool = False
+    channel: str | None = None
+    ts: str | None = None
+
+
+def reminder_id_of(participant_id: str, lead_minutes: int) -> str:
+    """The key of one person's reminder at one lead time."""
+    return f"{participant_id}:{int(lead_minutes)}"
+
+
+def lead_times(session: SessionRecord, own: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The lead times a person gets for a session, largest first, 0 (the "Starting now" DM)
+    always last: the booking's own, else the person's default (`own`), else the app's.
+
+    >>> s = SessionRecord("S", "T", "x", datetime(2030, 1, 1, tzinfo=UTC),
+    ...                   datetime(2030, 1, 2, tzinfo=UTC), "U", 10, "booked")
+    >>> lead_times(s, None), lead_times(s, (60, 5)), lead_times(s, ())
+    ((10, 0), (60, 5, 0), (0,))
+    """
+    chosen = session.reminders if session.reminders is not None else own
+    if chosen is None:
+        chosen = (session.reminder_minutes,) if session.reminder_minutes else ()
+    return (*sorted({int(m) for m in chosen if int(m) > 0}, reverse=True), 0)
 
 
 @dataclass(frozen=True)
@@ -135,7 +163,7 @@ class Message:
 
 
 _SESSION_FIELDS = (
-    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status"
+    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status, reminders"
 )
 _PARTICIPANT_FIELDS = (
     "participant_id, session_id, team_id, slack_user, display_name, role, entry_url, added_by,"
@@ -153,7 +181,16 @@ def _session(row: Row) -> SessionRecord:
         booked_by=row["booked_by"],
         reminder_minutes=row["reminder_minutes"],
         status=row["status"],
+        reminders=_leads(row.get("reminders")),
     )
+
+
+def _leads(text: str | None) -> tuple[int, ...] | None:
+    return None if text is None else tuple(int(m) for m in json.loads(text))
+
+
+def _leads_text(leads: tuple[int, ...] | None) -> str | None:
+    return None if leads is None else json.dumps([int(m) for m in leads])
 
 
 def _participant(row: Row) -> ParticipantRecord:
@@ -330,7 +367,7 @@ class Store:
         with self._change(now, messages, step) as tx:
             tx.execute(
                 f"insert into sessions ({_SESSION_FIELDS}, created_at)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     session.session_id,
                     session.team_id,
@@ -340,11 +377,12 @@ class Store:
                     session.booked_by,
                     session.reminder_minutes,
                     session.status,
+                    _leads_text(session.reminders),
                     to_text(now),
                 ],
             )
             for position, participant in enumerate(participants):
-                _insert_participant(tx, participant, session, position)
+                _insert_participant(tx, participant, session, position, now)
 
     def add_participant(
         self,
@@ -362,7 +400,7 @@ class Store:
                 "select count(*) as n from participants where session_id = ?",
                 [session.session_id],
             )[0]["n"]
-            _insert_participant(tx, participant, session, count)
+            _insert_participant(tx, participant, session, count, now)
 
     def session(self, session_id: str) -> SessionRecord | None:
         rows = self.db.query(
@@ -442,24 +480,29 @@ class Store:
         messages: Iterable[Message] = (),
         step: tuple[str, str, Any] | None = None,
     ) -> None:
-        """Move a session; its active participants' reminders fall due again at the new time."""
+        """Move a session; every lead time of its active participants' reminders falls due
+        again at the new time (a snooze is forgotten: it was about the old time)."""
         with self._change(now, messages, step) as tx:
             tx.execute(
                 "update sessions set start_at = ?, end_at = ? where session_id = ?",
                 [to_text(start), to_text(end), session_id],
             )
-            minutes = tx.execute(
-                "select reminder_minutes from sessions where session_id = ?", [session_id]
-            )[0]["reminder_minutes"]
-            tx.execute(
+            rows = tx.execute(
                 """
-                update reminders set due_at = ?, status = 'pending', sent_at = null,
-                  lease_until = null
-                where session_id = ? and participant_id in
-                  (select participant_id from participants where status = 'active')
+                select r.reminder_id, r.participant_id, r.lead_minutes from reminders r
+                join participants p on p.participant_id = r.participant_id
+                where r.session_id = ? and p.status = 'active'
+                  and r.status not in ('dropped', 'folded')
                 """,
-                [to_text(start - timedelta(minutes=minutes)), session_id],
+                [session_id],
             )
+            by_person: dict[str, list[tuple[str, int]]] = {}
+            for row in rows:
+                by_person.setdefault(row["participant_id"], []).append(
+                    (row["reminder_id"], row["lead_minutes"])
+                )
+            for leads in by_person.values():
+                _plan(tx, leads, start, now)
 
     def remove_participant(
         self,
@@ -536,7 +579,8 @@ class Store:
             select 'invite' as kind, args, channel, ts, null as participant_id from messages
             where session_id = ? and kind = 'invite' and status = 'sent' and channel is not null
             union all
-            select 'reminder' as kind, null as args, channel, ts, participant_id from reminders
+            select case when lead_minutes = 0 then 'starting' else 'reminder' end as kind,
+              null as args, channel, ts, participant_id from reminders
             where session_id = ? and channel is not null
             """,
             [session_id, session_id],
@@ -568,10 +612,11 @@ class Store:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 f"""
-                select participant_id, status from reminders
+                select reminder_id, participant_id, lead_minutes, status, snoozed, channel, ts
+                from reminders
                 where (status = 'pending' and due_at <= ?)
                    or (status = 'sending' and lease_until < ?)
-                order by due_at, participant_id limit ? {self.db.skip_locked}
+                order by due_at, reminder_id limit ? {self.db.skip_locked}
                 """,
                 [moment, moment, limit],
             )
@@ -581,7 +626,7 @@ class Store:
                     select p.participant_id, p.session_id, p.team_id, p.slack_user,
                       p.display_name, p.role, p.entry_url, p.added_by, p.status,
                       s.title, s.start_at, s.end_at, s.booked_by, s.reminder_minutes,
-                      s.status as session_status
+                      s.reminders, s.status as session_status
                     from participants p join sessions s on s.session_id = p.session_id
                     where p.participant_id = ?
                     """,
@@ -591,20 +636,31 @@ class Store:
                 session = _session({**found, "status": found["session_status"]})
                 useful = session.status == "booked" and participant.active and session.end > now
                 tx.execute(
-                    "update reminders set status = ?, lease_until = ? where participant_id = ?",
+                    "update reminders set status = ?, lease_until = ? where reminder_id = ?",
                     [
                         "sending" if useful else "missed",
                         to_text(now + lease) if useful else None,
-                        participant.participant_id,
+                        row["reminder_id"],
                     ],
                 )
                 if useful:
-                    due.append(DueReminder(participant, session, row["status"] == "sending"))
+                    due.append(
+                        DueReminder(
+                            participant,
+                            session,
+                            row["status"] == "sending",
+                            reminder_id=row["reminder_id"],
+                            lead_minutes=row["lead_minutes"],
+                            snoozed=bool(row["snoozed"]),
+                            channel=row["channel"],
+                            ts=row["ts"],
+                        )
+                    )
         return due
 
     def finish_reminder(
         self,
-        participant_id: str,
+        reminder_id: str,
         sent: bool,
         now: datetime,
         *,
@@ -618,31 +674,72 @@ class Store:
             if sent:
                 rows = tx.execute(
                     "update reminders set status = 'sent', sent_at = ?, channel = ?, ts = ?,"
-                    " lease_until = null where participant_id = ? and status = 'sending'"
+                    " snoozed = 0, lease_until = null where reminder_id = ? and status = 'sending'"
                     " returning participant_id",
-                    [to_text(now), channel, ts, participant_id],
+                    [to_text(now), channel, ts, reminder_id],
                 )
                 if rows and channel:
                     who = tx.execute(
                         "select team_id, slack_user from participants where participant_id = ?",
-                        [participant_id],
+                        [rows[0]["participant_id"]],
                     )[0]
                     _remember_dm(tx, who["team_id"], who["slack_user"], channel)
             else:  # still claimed, until the retry: a Slack outage is not a busy loop
                 tx.execute(
                     "update reminders set lease_until = ?"
-                    " where participant_id = ? and status = 'sending'",
-                    [to_text(now + RETRY_AFTER), participant_id],
+                    " where reminder_id = ? and status = 'sending'",
+                    [to_text(now + RETRY_AFTER), reminder_id],
                 )
 
-    def drop_reminder(self, participant_id: str) -> None:
-        """Never send this one: its person can't receive DMs (deactivated, say)."""
+    def drop_reminder(self, reminder_id: str, status: str = "dropped") -> None:
+        """Never send this one: its person can't receive DMs (deactivated, say), or, with
+        `status` "skipped", they are in the session already."""
         with self.db.transaction() as tx:
             tx.execute(
-                "update reminders set status = 'dropped', lease_until = null"
-                " where participant_id = ?",
-                [participant_id],
+                "update reminders set status = ?, lease_until = null where reminder_id = ?",
+                [status, reminder_id],
             )
+
+    def reminder(self, reminder_id: str) -> Row | None:
+        """One reminder's row: its status, when it is due, where its DM went."""
+        rows = self.db.query("select * from reminders where reminder_id = ?", [reminder_id])
+        return rows[0] if rows else None
+
+    def snooze(self, reminder_id: str, due: datetime, *, at_start: bool) -> bool:
+        """Send this reminder again at `due`, by updating the DM already sent, in place.
+
+        Snoozed to the start, it becomes the person's "Starting now" DM (when that is still to
+        come): one message at the start, not two. False when there is nothing sent to snooze.
+        """
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "select participant_id, channel, ts from reminders where reminder_id = ?"
+                " and status in ('sent', 'pending') and channel is not null",
+                [reminder_id],
+            )
+            if not rows:
+                return False
+            row = rows[0]
+            start_row = reminder_id_of(row["participant_id"], 0)
+            if at_start and start_row != reminder_id:
+                folded = tx.execute(
+                    "update reminders set channel = ?, ts = ?, snoozed = 1"
+                    " where reminder_id = ? and status = 'pending' returning reminder_id",
+                    [row["channel"], row["ts"], start_row],
+                )
+                if folded:
+                    tx.execute(
+                        "update reminders set status = 'folded', channel = null, ts = null,"
+                        " snoozed = 0 where reminder_id = ?",
+                        [reminder_id],
+                    )
+                    return True
+            tx.execute(
+                "update reminders set status = 'pending', due_at = ?, snoozed = 1,"
+                " lease_until = null where reminder_id = ?",
+                [to_text(due), reminder_id],
+            )
+            return True
 
     def drop_reminders_of(self, team_id: str, user_id: str) -> int:
         """Someone who left the workspace gets no more reminders; how many were dropped."""
@@ -692,7 +789,7 @@ class Store:
 
 
 def _insert_participant(
-    tx: Tx, participant: ParticipantRecord, session: SessionRecord, position: int
+    tx: Tx, participant: ParticipantRecord, session: SessionRecord, position: int, now: datetime
 ) -> None:
     tx.execute(
         f"insert into participants ({_PARTICIPANT_FIELDS}, position)"
@@ -703,12 +800,41 @@ def _insert_participant(
         ],
     )
     if participant.slack_user:
-        due = to_text(session.start - timedelta(minutes=session.reminder_minutes))
+        rows = tx.execute(
+            "select reminders from user_settings where team_id = ? and user_id = ?",
+            [participant.team_id, participant.slack_user],
+        )
+        own = _leads(rows[0]["reminders"]) if rows else None
+        leads = []
+        for lead in lead_times(session, own):
+            key = reminder_id_of(participant.participant_id, lead)
+            tx.execute(
+                "insert into reminders (reminder_id, participant_id, session_id, lead_minutes,"
+                " due_at, status) values (?, ?, ?, ?, ?, 'pending')"
+                " on conflict (reminder_id) do nothing",
+                [key, participant.participant_id, session.session_id, lead, to_text(session.start)],
+            )
+            leads.append((key, lead))
+        _plan(tx, leads, session.start, now)
+
+
+def _plan(tx: Tx, leads: Sequence[tuple[str, int]], start: datetime, now: datetime) -> None:
+    """Make one person's reminders (id, lead minutes) due for a session starting at `start`.
+
+    Lead times already past when booked or moved are skipped while a later one is still to
+    come: booked 30 minutes ahead with "1 day and 10 minutes before", only the 10-minute one
+    comes. When all are past, the latest of them comes at once (booked 5 minutes ahead with
+    "10 minutes before": a reminder now). The "Starting now" DM (lead 0) always stays.
+    """
+    late = [lead for _, lead in leads if lead > 0 and start - timedelta(minutes=lead) <= now]
+    ahead = any(lead > 0 and lead not in late for _, lead in leads)
+    keep = None if ahead else min(late, default=None)
+    for key, lead in leads:
+        skipped = lead in late and lead != keep
         tx.execute(
-            "insert into reminders (participant_id, session_id, due_at, status)"
-            " values (?, ?, ?, 'pending') on conflict (participant_id) do update set"
-            " due_at = excluded.due_at, status = 'pending', sent_at = null",
-            [participant.participant_id, session.session_id, due],
+            "update reminders set due_at = ?, status = ?, sent_at = null, lease_until = null,"
+            " snoozed = 0 where reminder_id = ?",
+            [to_text(start - timedelta(minutes=lead)), "missed" if skipped else "pending", key],
         )
 
 
