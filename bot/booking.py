@@ -85,6 +85,9 @@ class BookingRequest:
     external_guests: tuple[str, ...] = ()
     reminder_minutes: int = 10
     booker_is_host: bool = True
+    # The booking's own lead times (`remind 1 day and 10 min before`, the form's picker);
+    # () for no reminder; None: each person's default (App Home), else `reminder_minutes`.
+    reminders: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ class BookingService:
             booked_by=request.booked_by,
             reminder_minutes=request.reminder_minutes,
             status="booked",
+            reminders=request.reminders,
         )
         participants = [
             _record(participant, request.team_id, request.booked_by)

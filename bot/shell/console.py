@@ -333,6 +333,9 @@ class Console:
             "static_select": " ("
             + " / ".join(o["text"]["text"] for o in element.get("options", []))
             + ")",
+            "multi_static_select": " (any of, comma-separated: "
+            + " / ".join(o["text"]["text"] for o in element.get("options", []))
+            + ")",
         }.get(str(kind), "")
         optional = " (optional)" if field.optional else ""
         prompt = f"│ {field.label}{optional}{hint} [{default}]: "
@@ -348,6 +351,8 @@ class Console:
             return _local_epoch(line, self.user.tz)
         if kind == "static_select":
             return _choose(element, line)
+        if kind == "multi_static_select":
+            return [_choose(element, part.strip()) for part in line.split(",") if part.strip()]
         if kind == "plain_text_input" and element.get("multiline"):
             return "\n".join(part.strip() for part in line.split(","))
         return line
@@ -374,6 +379,8 @@ def _describe_default(element: dict[str, Any], renderer: Renderer, tz: str) -> s
         return moment.strftime("%Y-%m-%d %H:%M")
     if kind == "static_select" and element.get("initial_option"):
         return str(element["initial_option"]["text"]["text"])
+    if kind == "multi_static_select":
+        return ", ".join(str(o["text"]["text"]) for o in element.get("initial_options", []))
     if kind == "multi_users_select":
         return " ".join(renderer.text(f"<@{u}>", tz) for u in element.get("initial_users", []))
     if kind == "users_select" and element.get("initial_user"):

@@ -648,7 +648,7 @@ def booking_modal(
     hosts: Sequence[str] = (),
     guests: Sequence[str] = (),
     external: Sequence[str] = (),
-    reminder_minutes: int = 10,
+    reminders: Sequence[int] | None = None,
     note: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Block:
@@ -664,14 +664,19 @@ def booking_modal(
         "multiline": True,
         "placeholder": {"type": "plain_text", "text": "One name per line"},
     }
-    reminder = {
-        "type": "number_input",
-        "action_id": "value",
-        "is_decimal_allowed": False,
-        "min_value": "0",
-        "max_value": "1440",
-        "initial_value": str(reminder_minutes),
-    }
+    # Here, not at the top: reminder_blocks builds on this module.
+    from bot.slack.reminder_blocks import chosen_options, lead_options
+
+    reminder = _with_initial(
+        {
+            "type": "multi_static_select",
+            "action_id": "value",
+            "placeholder": {"type": "plain_text", "text": "Each person's own default"},
+            "options": lead_options(reminders or ()),
+        },
+        "initial_options",
+        chosen_options(reminders),
+    )
     blocks = [context(f":information_source: {note}")] if note else []
     blocks += [
         _input(
@@ -691,7 +696,14 @@ def booking_modal(
             optional=True,
             hint="You'll get their private links to forward.",
         ),
-        _input("reminder", "Reminder (minutes before)", reminder),
+        _input(
+            "reminder",
+            "Reminders",
+            reminder,
+            optional=True,
+            hint="Empty: each person's own choice (App Home). Everyone also gets a DM at the "
+            "start if they're not in yet.",
+        ),
     ]
     return _modal("book", "Book a Coviu session", "Book", blocks, metadata or {})
 

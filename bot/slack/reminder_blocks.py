@@ -29,9 +29,9 @@ from bot.slack.blocks import (
     slack_time,
     title_of,
 )
+from bot.snooze import SNOOZE_MINUTES
 from bot.storage import ParticipantRecord, SessionRecord
 
-SNOOZE_MINUTES = 5
 # What the form's and App Home's reminder pickers offer, in minutes before the start.
 LEAD_CHOICES = (5, 10, 15, 30, 60, 120, 1440)
 NO_REMINDER = "none"

@@ -79,6 +79,14 @@ class PersonalStore:
             )
         return self.settings(team_id, user_id)
 
+    def clear_reminders(self, team_id: str, user_id: str) -> None:
+        """Back to the app's default lead time."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update user_settings set reminders = null where team_id = ? and user_id = ?",
+                [team_id, user_id],
+            )
+
     def people_with_sessions(self, since: datetime, until: datetime) -> list[tuple[str, str]]:
         """(team, user) of everyone on Slack in a booked session that ends after `since` and
         starts before `until`: the only people who may be owed a morning list."""

@@ -741,6 +741,57 @@ class Store:
             )
             return True
 
+    def replan_reminders_of(self, team_id: str, user_id: str, now: datetime) -> None:
+        """This person chose other default lead times: their sessions still to come that
+        name none of their own follow the new choice. Lead times they no longer want are
+        dropped unless already sent; new ones are planned as at booking."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                """
+                select p.participant_id, s.* from participants p
+                join sessions s on s.session_id = p.session_id
+                where p.team_id = ? and p.slack_user = ? and p.status = 'active'
+                  and s.status = 'booked' and s.start_at > ? and s.reminders is null
+                """,
+                [team_id, user_id, to_text(now)],
+            )
+            chosen = tx.execute(
+                "select reminders from user_settings where team_id = ? and user_id = ?",
+                [team_id, user_id],
+            )
+            own = _leads(chosen[0]["reminders"]) if chosen else None
+            for row in rows:
+                session = _session(row)
+                wanted = lead_times(session, own)
+                have = {
+                    r["lead_minutes"]
+                    for r in tx.execute(
+                        "select lead_minutes from reminders where participant_id = ?"
+                        " and status not in ('unwanted')",
+                        [row["participant_id"]],
+                    )
+                }
+                tx.execute(
+                    "update reminders set status = 'unwanted', lease_until = null"
+                    " where participant_id = ? and status = 'pending' and snoozed = 0"
+                    f" and lead_minutes not in ({', '.join('?' * len(wanted))})",
+                    [row["participant_id"], *wanted],
+                )
+                added = []
+                for lead in wanted:
+                    if lead in have:
+                        continue
+                    key = reminder_id_of(row["participant_id"], lead)
+                    tx.execute(
+                        "insert into reminders (reminder_id, participant_id, session_id,"
+                        " lead_minutes, due_at, status) values (?, ?, ?, ?, ?, 'pending')"
+                        " on conflict (reminder_id) do nothing",
+                        [key, row["participant_id"], session.session_id, lead,
+                         to_text(session.start)],
+                    )  # fmt: skip
+                    added.append((key, lead))
+                _plan(tx, added, session.start, now)
+
     def drop_reminders_of(self, team_id: str, user_id: str) -> int:
         """Someone who left the workspace gets no more reminders; how many were dropped."""
         with self.db.transaction() as tx:

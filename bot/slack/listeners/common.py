@@ -124,7 +124,7 @@ def open_booking_form(
             hosts=list(dict.fromkeys(hosts)),
             guests=list(parsed.guests) if parsed else [],
             external=list(external),
-            reminder_minutes=settings.reminder_minutes,
+            reminders=parsed.reminders if parsed else None,
             note=note,
             metadata=metadata,
         ),

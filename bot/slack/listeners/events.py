@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.slack import blocks
+from bot.slack import blocks, reminder_blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
 from bot.slack.listeners.common import team_and_user, with_people
+from bot.storage.personal import PersonalStore
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -17,9 +18,14 @@ if TYPE_CHECKING:
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     sessions = services.booking.upcoming(team_id, user_id)
-    client.views_publish(
-        user_id=user_id, view=blocks.home(sessions, with_people(services, sessions), user_id)
+    mine = PersonalStore(services.store).settings(team_id, user_id)
+    settings = reminder_blocks.settings_blocks(
+        mine.reminders, services.settings.reminder_minutes, mine.morning
     )
+    view = blocks.home(sessions, with_people(services, sessions), user_id)
+    # The settings go after the sessions, before the closing tip.
+    view["blocks"][-1:-1] = settings
+    client.views_publish(user_id=user_id, view=view)
 
 
 def register(router: Router, services: Services) -> None:

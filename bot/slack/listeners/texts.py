@@ -115,6 +115,7 @@ def book_text(
             hosts=tuple(parsed.hosts),
             guests=tuple(parsed.guests),
             reminder_minutes=services.settings.reminder_minutes,
+            reminders=parsed.reminders,
         ),
         key=ctx.key,
     )

@@ -19,6 +19,7 @@ from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Answer, Router
 from bot.slack.listeners.common import answering, change_people, team_and_user
+from bot.slack.reminder_blocks import leads_from_options
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -33,7 +34,7 @@ def booking_form(view: dict[str, Any]) -> dict[str, Any]:
     """The booking form's values as plain data."""
     when = field(view, "when").get("selected_date_time")
     length = (field(view, "length").get("selected_option") or {}).get("value")
-    reminder = field(view, "reminder").get("value")
+    picked = field(view, "reminder").get("selected_options") or []
     external = field(view, "external").get("value") or ""
     return {
         "title": (field(view, "title").get("value") or "").strip() or DEFAULT_TITLE,
@@ -42,12 +43,15 @@ def booking_form(view: dict[str, Any]) -> dict[str, Any]:
         "hosts": tuple(field(view, "hosts").get("selected_users") or ()),
         "guests": tuple(field(view, "guests").get("selected_users") or ()),
         "external": tuple(line.strip() for line in external.splitlines() if line.strip()),
-        "reminder": int(reminder) if reminder not in (None, "") else 10,
+        "reminders": leads_from_options([option.get("value", "") for option in picked]),
     }
 
 
-def booking_request(view: dict[str, Any], team_id: str, user_id: str) -> BookingRequest | None:
-    """The form as a booking request; None while no date and time is picked."""
+def booking_request(
+    view: dict[str, Any], team_id: str, user_id: str, reminder_minutes: int = 10
+) -> BookingRequest | None:
+    """The form as a booking request; None while no date and time is picked.
+    `reminder_minutes` is the app's default lead time, for people who chose none."""
     form = booking_form(view)
     if form["start"] is None:
         return None
@@ -60,7 +64,8 @@ def booking_request(view: dict[str, Any], team_id: str, user_id: str) -> Booking
         hosts=form["hosts"],
         guests=form["guests"],
         external_guests=form["external"],
-        reminder_minutes=form["reminder"],
+        reminders=form["reminders"],
+        reminder_minutes=reminder_minutes,
         booker_is_host=user_id in form["hosts"],
     )
 
@@ -85,19 +90,22 @@ def _errors(errors: dict[str, str]) -> Answer:
 
 
 def register(router: Router, services: Services) -> None:
+    default_lead = services.settings.reminder_minutes
+
     def form_problems(request: BookingRequest | None) -> dict[str, str]:
         if request is None:
             return {"when": "Pick a date and time."}
         return problems(request, services.clock())
 
     def check_booking(body: dict[str, Any]) -> Answer:
-        if errors := form_problems(booking_request(body["view"], *team_and_user(body))):
+        request = booking_request(body["view"], *team_and_user(body), default_lead)
+        if errors := form_problems(request):
             return _errors(errors)
         return _working("Booking…", "Booking your session…")
 
     def book(body: dict[str, Any], ctx: Context) -> None:
         view, client = body["view"], ctx.client
-        request = booking_request(view, *team_and_user(body))
+        request = booking_request(view, *team_and_user(body), default_lead)
         if request is None:
             return
         with answering(_show_refusal(client, view, "Not booked")):
