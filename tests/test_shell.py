@@ -105,6 +105,26 @@ def test_a_reminder_arrives_as_a_dm_at_its_time(tmp_path):
     assert "(skipped 25m; 2 reminders sent)" in out
 
 
+def test_several_reminders_a_snooze_and_the_reminder_choices_on_home(tmp_path):
+    out = shell(
+        tmp_path,
+        '/coviu book "Check-in" with @bob in 30 minutes remind 20 min and 10 min before',
+        "skip 12m",
+        "as bob",
+        "press Remind me in 5 min",
+        "skip 5m",
+        "home",
+        "press ▾ choose",
+        "1 hr before, 5 min before",
+    )
+
+    assert "(skipped 12m; 2 reminders sent)" in out
+    assert "[DM to @bob · updated] 💤 Reminder: “Check-in” starts" in out
+    assert "Snoozed: I'll remind you again at" in out
+    assert "(skipped 5m; 1 reminder sent)" in out
+    assert "Before each session: 1 hr and 5 min before" in out
+
+
 def test_bad_input_is_answered_helpfully(tmp_path):
     out = shell(
         tmp_path,

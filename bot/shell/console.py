@@ -32,7 +32,8 @@ Shell commands:
   press N         press button [N] from the output (a Join button opens the entry link);
                   `press Join` presses the newest button with that label
   dms [NAME]      the bot's direct messages to you (or to NAME)
-  skip 10m        move time forward (e.g. 50m, 2h, 1d) to see reminders arrive
+  skip 10m        move time forward (e.g. 50m, 2h, 1d) to see reminders and the
+                  morning list of today's sessions arrive
   help            this text
   quit            leave (Ctrl-D too)"""
 
@@ -212,13 +213,30 @@ class Console:
             return
         if button.url:
             self._open_link(button.url)
+        value: Any = button.value
+        if button.menu is not None:
+            value = self._pick(button.menu)
+            if value is None:
+                self.say("Nothing was changed.")
+                return
         try:
-            self.slack.click(self.user.id, source, button.action_id, button.value)
+            self.slack.click(self.user.id, source, button.action_id, value)
         except FakeSlackError as error:
             self.say(f"Slack wouldn't let you press that: {error}")
             return
         self.idle()
         self._forms()
+
+    def _pick(self, menu: dict[str, Any]) -> Any:
+        """Ask which option(s) of a menu; a list for a multi-select, None for no answer."""
+        labels = " / ".join(o["text"]["text"] for o in menu.get("options", []))
+        multi = menu.get("type") == "multi_static_select"
+        line = self._read(f"  choose{' any, comma-separated' if multi else ''} ({labels}): ")
+        if not line or not line.strip():
+            return None
+        if multi:
+            return [_choose(menu, part.strip()) for part in line.split(",") if part.strip()]
+        return _choose(menu, line.strip())
 
     def _owner(self, source: Any) -> FakeUser | None:
         """Who alone can see `source` (a DM's owner, an ephemeral's reader), if anyone."""

@@ -29,6 +29,9 @@ EMOJI = {
     ":information_source:": "ℹ",
     ":mag:": "🔍",
     ":x:": "✗",
+    ":zzz:": "💤",
+    ":arrow_forward:": "▶",
+    ":sunrise:": "🌅",
 }
 
 
@@ -68,6 +71,8 @@ class NumberedButton:
     url: str | None
     # Slack's confirmation dialog, asked before the press counts (title, text, yes, no).
     confirm: tuple[str, str, str, str] | None = None
+    # A menu rather than a button (App Home's reminder settings): its element, to choose from.
+    menu: dict[str, Any] | None = None
 
 
 class Renderer:
@@ -109,6 +114,19 @@ class Renderer:
         self.buttons[number] = (button, source)
         return f"[{number}] {label}"
 
+    def _menu(self, element: dict[str, Any], source: Any) -> str:
+        """A select menu, numbered like a button: pressing it asks which option(s)."""
+        number = self._next
+        self._next += 1
+        chosen = element.get("initial_options") or [element.get("initial_option") or {}]
+        shown = ", ".join(o.get("text", {}).get("text", "") for o in chosen if o) or "choose"
+        label = f"▾ {shown}"
+        button = NumberedButton(
+            number, label, element.get("action_id", ""), None, None, None, element
+        )
+        self.buttons[number] = (button, source)
+        return f"[{number}] {label}"
+
     def blocks(
         self, blocks: Iterable[dict[str, Any]], tz: str, source: Any, fallback: str = ""
     ) -> list[str]:
@@ -132,8 +150,10 @@ class Renderer:
             elif kind == "actions":
                 labels = [
                     self._button(e, source)
-                    for e in block.get("elements", [])
                     if e.get("type") == "button"
+                    else self._menu(e, source)
+                    for e in block.get("elements", [])
+                    if e.get("type") in ("button", "static_select", "multi_static_select")
                 ]
                 if labels:
                     lines.append("  " + "  ".join(labels))
