@@ -242,3 +242,24 @@ def test_the_morning_list_goes_once_across_a_restart_and_can_be_moved_or_turned_
     assert len(mornings(slack, BOB)) == 1
     at(bot, datetime(2030, 3, 29, 9, 59, tzinfo=UTC))
     assert mornings(slack, CAROL) == []
+
+
+def test_a_morning_list_slack_took_before_its_sender_died_is_not_sent_again(bot, slack):
+    bot.command(BOB, 'book "Physio review" with @carol friday 29 march 10am')
+    mornings_ = bot.services.reminders.mornings
+    eight = datetime(2030, 3, 29, 8, 0, tzinfo=UTC)
+    bot.clock.advance(eight - bot.clock.now())
+    # A sender claims Bob's list, Slack takes it, and the process dies before recording it.
+    day = "2030-03-29"
+    assert mornings_.personal.claim_morning("T0CLINIC", BOB, day, eight, timedelta(seconds=30))
+    sessions = bot.services.store.upcoming_for("T0CLINIC", BOB, eight)
+    zone = mornings_._zone("T0CLINIC", BOB)
+    message = mornings_._message("T0CLINIC", BOB, sessions, zone)
+    mornings_.notifier.post_to(BOB, message, f"morning:T0CLINIC:{BOB}:{day}")
+    bot.restart()
+
+    at(bot, eight + timedelta(seconds=10))  # its lease still holds: nobody else sends it
+    at(bot, eight + timedelta(minutes=2))  # the lease ran out: found in the DM, not resent
+    assert len(mornings(slack, BOB)) == 1
+    [(sent_day, _)] = bot.services.reminders.mornings.personal.morning_sent("T0CLINIC", BOB)
+    assert sent_day == day
