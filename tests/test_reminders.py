@@ -263,3 +263,16 @@ def test_a_morning_list_slack_took_before_its_sender_died_is_not_sent_again(bot,
     assert len(mornings(slack, BOB)) == 1
     [(sent_day, _)] = bot.services.reminders.mornings.personal.morning_sent("T0CLINIC", BOB)
     assert sent_day == day
+
+
+def test_a_reminder_updated_by_a_reschedule_keeps_its_own_lead_time(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob friday 3pm remind 1 day and 10 min before')
+    assert at(bot, FRIDAY_3PM_SYDNEY - timedelta(days=1)) == 2
+    [day_before] = reminders(slack, BOB)
+    bot.command(ALICE, 'reschedule "Physio review" saturday 4pm')
+
+    assert str(int(SATURDAY_4PM_SYDNEY.timestamp())) in day_before.text  # updated in place
+    assert json.loads(button(day_before, "snooze_reminder").value)["lead"] == 1440
+    bot.click(BOB, day_before, "snooze_reminder")  # it is due afresh, not yet sent again
+    assert "nothing to snooze" in slack.ephemerals(BOB)[-1].text_content()
+    assert at(bot, SATURDAY_4PM_SYDNEY - timedelta(days=1)) == 2

@@ -89,7 +89,8 @@ class SlackNotifier:
             return blocks.invite(session, to, everyone, tz=self._tz(to))
         if kind == "starting":
             return reminder_blocks.starting_now(session, to, tz=self._tz(to))
-        return reminder_blocks.reminder(session, to, tz=self._tz(to))
+        lead = int(kind.partition(":")[2] or 10)  # "reminder:1440"
+        return reminder_blocks.reminder(session, to, lead=lead, tz=self._tz(to))
 
     def found(self, to: ParticipantRecord, mark: str) -> Sent | None:
         """Where Slack put the DM marked `mark`, if it has it; None if it never arrived (or

@@ -573,13 +573,15 @@ class Store:
     def sent_dms(self, session_id: str) -> list[tuple[str, str, str, str]]:
         """Every invitation and reminder about a session that Slack took, as (kind,
         participant id, channel, ts): the DMs to bring up to date when the session changes.
-        (A reminder row keeps where its last DM went, whatever is due next.)"""
+        (A reminder row keeps where its last DM went, whatever is due next.) A reminder's kind
+        names its lead time, ``reminder:1440``, so its snooze buttons stay its own."""
         rows = self.db.query(
             """
             select 'invite' as kind, args, channel, ts, null as participant_id from messages
             where session_id = ? and kind = 'invite' and status = 'sent' and channel is not null
             union all
-            select case when lead_minutes = 0 then 'starting' else 'reminder' end as kind,
+            select case when lead_minutes = 0 then 'starting'
+              else 'reminder:' || lead_minutes end as kind,
               null as args, channel, ts, participant_id from reminders
             where session_id = ? and channel is not null
             """,
@@ -713,8 +715,10 @@ class Store:
         """
         with self.db.transaction() as tx:
             rows = tx.execute(
+                # Sent, or snoozed already (snoozing again); not one due afresh after a move.
                 "select participant_id, channel, ts from reminders where reminder_id = ?"
-                " and status in ('sent', 'pending') and channel is not null",
+                " and (status = 'sent' or (status = 'pending' and snoozed = 1))"
+                " and channel is not null",
                 [reminder_id],
             )
             if not rows:

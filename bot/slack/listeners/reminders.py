@@ -57,7 +57,10 @@ def register(router: Router, services: Services) -> None:
             if not services.store.snooze(
                 reminder_id_of(me.participant_id, lead), due, at_start=choice.get("to") == "start"
             ):
-                raise BookingError("That reminder has nothing left to snooze.")
+                raise BookingError(
+                    "There's nothing to snooze: that reminder isn't due yet (the session may "
+                    "have moved). It will come before the session, as planned."
+                )
             services.schedule_changed()
             if channel and ts:
                 tz = services.people.timezone(team_id, user_id)
