@@ -100,6 +100,9 @@ def messages(title: str) -> dict[str, tuple[str, list[dict[str, Any]]]]:
         "error": ("", blocks.error(title)),
         "invite, cancelled": blocks.invite(cancelled(s), guest, people),
         "reminder, removed": reminder_blocks.reminder(s, removed(guest)),
+        "reminder, snoozed": reminder_blocks.reminder(s, guest, lead=1440, snoozed_until=START),
+        "starting now": reminder_blocks.starting_now(s, guest),
+        "morning list": reminder_blocks.morning_list(many, {x.session_id: guest for x in many}),
         "booked, cancelled": blocks.booked(cancelled(s), people),
         "copy link": ("", [{"type": "actions", "elements": [blocks.copy_link_button(people[60])]}]),
     }
@@ -120,6 +123,14 @@ def views(title: str) -> dict[str, dict[str, Any]]:
         "result": blocks.result_modal(f"Booked {title}", blocks.booked(s, people)[1][:-1]),
         "guest link": blocks.link_modal(s, people[60]),
         "home": blocks.home(many, {x.session_id: people for x in many}, "U0P000"),
+        "home with reminder settings": {
+            **(home := blocks.home(many, {x.session_id: people for x in many}, "U0P000")),
+            "blocks": home["blocks"][:-1]
+            + reminder_blocks.settings_blocks((1440, 60, 7), 10, "07:30")
+            + home["blocks"][-1:],
+        },
+        "booking form, with reminders": blocks.booking_modal(title=title, reminders=(1440, 7)),
+        "booking form, no reminder": blocks.booking_modal(title=title, reminders=()),
     }
 
 

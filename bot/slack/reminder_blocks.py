@@ -100,7 +100,6 @@ def reminder(
     lead: int = 10,
     tz: Zone = None,
     snoozed_until: datetime | None = None,
-    now: datetime | None = None,
 ) -> tuple[str, list[Block]]:
     """The DM before a session, with *Remind me in 5 min* and *At the start*. While
     snoozed it says when it comes back; a cancelled session (or a removed reader) shows as
@@ -120,16 +119,16 @@ def reminder(
             context(f"Snoozed: I'll remind you again {back}."),
             _actions(_join(session, to)),
         ]
-    buttons = [_join(session, to)]
-    if now is None or now < session.start:
-        buttons += [
-            _button(
-                f"Remind me in {SNOOZE_MINUTES} min",
-                "snooze_reminder",
-                snooze_value(session, lead, "later"),
-            ),
-            _button("At the start", "snooze_to_start", snooze_value(session, lead, "start")),
-        ]
+    # Snoozing too late is refused when pressed, with what works instead (`bot.snooze`).
+    buttons = [
+        _join(session, to),
+        _button(
+            f"Remind me in {SNOOZE_MINUTES} min",
+            "snooze_reminder",
+            snooze_value(session, lead, "later"),
+        ),
+        _button("At the start", "snooze_to_start", snooze_value(session, lead, "start")),
+    ]
     return text, [section(f":alarm_clock: {text}"), _actions(*buttons)]
 
 
