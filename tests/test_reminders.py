@@ -108,6 +108,7 @@ def test_each_person_s_own_lead_times_from_app_home_and_no_reminder(bot, slack):
     assert [len(reminders(slack, u)) for u in (ALICE, BOB, CAROL)] == [0, 2, 1]
 
 
+@pytest.mark.both_databases
 def test_a_changed_choice_moves_the_reminders_of_sessions_already_booked(bot, slack):
     bot.command(ALICE, 'book "Physio review" with @bob friday 3pm')
     bot.open_home(BOB)
@@ -162,6 +163,7 @@ def test_snoozing_past_the_start_is_refused_with_what_works(bot, slack):
     assert "has started" in slack.ephemerals(BOB)[-1].text_content()
 
 
+@pytest.mark.both_databases
 def test_snoozed_to_the_start_it_becomes_the_starting_now_dm(bot, slack):
     bot.command(ALICE, 'book "Physio review" with @bob tomorrow 3pm')
     at(bot, TOMORROW_3PM_SYDNEY - timedelta(minutes=10))
@@ -244,6 +246,7 @@ def test_the_morning_list_goes_once_across_a_restart_and_can_be_moved_or_turned_
     assert mornings(slack, CAROL) == []
 
 
+@pytest.mark.both_databases
 def test_a_morning_list_slack_took_before_its_sender_died_is_not_sent_again(bot, slack):
     bot.command(BOB, 'book "Physio review" with @carol friday 29 march 10am')
     mornings_ = bot.services.reminders.mornings
@@ -265,6 +268,7 @@ def test_a_morning_list_slack_took_before_its_sender_died_is_not_sent_again(bot,
     assert sent_day == day
 
 
+@pytest.mark.both_databases
 def test_a_reminder_updated_by_a_reschedule_keeps_its_own_lead_time(bot, slack):
     bot.command(ALICE, 'book "Physio review" with @bob friday 3pm remind 1 day and 10 min before')
     assert at(bot, FRIDAY_3PM_SYDNEY - timedelta(days=1)) == 2
