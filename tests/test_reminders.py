@@ -280,3 +280,20 @@ def test_a_reminder_updated_by_a_reschedule_keeps_its_own_lead_time(bot, slack):
     bot.click(BOB, day_before, "snooze_reminder")  # it is due afresh, not yet sent again
     assert "nothing to snooze" in slack.ephemerals(BOB)[-1].text_content()
     assert at(bot, SATURDAY_4PM_SYDNEY - timedelta(days=1)) == 2
+
+
+@pytest.mark.both_databases
+def test_a_reminder_snoozed_to_the_start_stays_itself_if_the_session_moves(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob friday 3pm')
+    at(bot, FRIDAY_3PM_SYDNEY - timedelta(minutes=10))
+    [reminder] = reminders(slack, BOB)
+    bot.click(BOB, reminder, "snooze_to_start")
+    bot.command(ALICE, 'reschedule "Physio review" saturday 4pm')
+
+    # The old DM shows the new time, still as a reminder (not "starting now").
+    assert str(int(SATURDAY_4PM_SYDNEY.timestamp())) in reminder.text
+    assert "starting now" not in reminder.text_content()
+    assert at(bot, FRIDAY_3PM_SYDNEY) == 0
+    assert at(bot, SATURDAY_4PM_SYDNEY - timedelta(minutes=10)) == 2
+    assert at(bot, SATURDAY_4PM_SYDNEY) == 2
+    assert len(reminders(slack, BOB)) == 2 and len(starting(slack, BOB)) == 1

@@ -492,7 +492,7 @@ class Store:
                 select r.reminder_id, r.participant_id, r.lead_minutes from reminders r
                 join participants p on p.participant_id = r.participant_id
                 where r.session_id = ? and p.status = 'active'
-                  and r.status not in ('dropped', 'folded')
+                  and r.status not in ('dropped', 'unwanted')
                 """,
                 [session_id],
             )
@@ -584,6 +584,7 @@ class Store:
               else 'reminder:' || lead_minutes end as kind,
               null as args, channel, ts, participant_id from reminders
             where session_id = ? and channel is not null
+              and not (lead_minutes = 0 and snoozed = 1)
             """,
             [session_id, session_id],
         )
@@ -680,6 +681,13 @@ class Store:
                     " returning participant_id",
                     [to_text(now), channel, ts, reminder_id],
                 )
+                # A reminder snoozed to the start is this DM now: it is the start row's.
+                tx.execute(
+                    "update reminders set channel = null, ts = null where status = 'folded'"
+                    " and channel = ? and ts = ? and participant_id in (select participant_id"
+                    " from reminders where reminder_id = ?)",
+                    [channel, ts, reminder_id],
+                )
                 if rows and channel:
                     who = tx.execute(
                         "select team_id, slack_user from participants where participant_id = ?",
@@ -732,9 +740,11 @@ class Store:
                     [row["channel"], row["ts"], start_row],
                 )
                 if folded:
+                    # It keeps its DM until the start sends it: a change meanwhile updates it
+                    # as the reminder it still is (see `sent_dms`).
                     tx.execute(
-                        "update reminders set status = 'folded', channel = null, ts = null,"
-                        " snoozed = 0 where reminder_id = ?",
+                        "update reminders set status = 'folded', snoozed = 0"
+                        " where reminder_id = ?",
                         [reminder_id],
                     )
                     return True
@@ -886,8 +896,11 @@ def _plan(tx: Tx, leads: Sequence[tuple[str, int]], start: datetime, now: dateti
     keep = None if ahead else min(late, default=None)
     for key, lead in leads:
         skipped = lead in late and lead != keep
+        # A "Starting now" that a snoozed reminder was folded into gives that DM back to it.
         tx.execute(
             "update reminders set due_at = ?, status = ?, sent_at = null, lease_until = null,"
+            " channel = case when lead_minutes = 0 and snoozed = 1 then null else channel end,"
+            " ts = case when lead_minutes = 0 and snoozed = 1 then null else ts end,"
             " snoozed = 0 where reminder_id = ?",
             [to_text(start - timedelta(minutes=lead)), "missed" if skipped else "pending", key],
         )
