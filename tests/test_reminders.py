@@ -16,6 +16,8 @@ import pytest
 import requests
 from conftest import ALICE, BOB, CAROL, DAVE
 
+from bot.slack import reminder_blocks
+
 FRIDAY_3PM_SYDNEY = datetime(2030, 3, 22, 4, 0, tzinfo=UTC)
 SATURDAY_4PM_SYDNEY = datetime(2030, 3, 23, 5, 0, tzinfo=UTC)
 TOMORROW_3PM_SYDNEY = datetime(2030, 3, 19, 4, 0, tzinfo=UTC)
@@ -256,8 +258,11 @@ def test_a_morning_list_slack_took_before_its_sender_died_is_not_sent_again(bot,
     day = "2030-03-29"
     assert mornings_.personal.claim_morning("T0CLINIC", BOB, day, eight, timedelta(seconds=30))
     sessions = bot.services.store.upcoming_for("T0CLINIC", BOB, eight)
-    zone = mornings_._zone("T0CLINIC", BOB)
-    message = mornings_._message("T0CLINIC", BOB, sessions, zone)
+    mine = {
+        s.session_id: bot.services.booking.own_participant(s.session_id, "T0CLINIC", BOB)
+        for s in sessions
+    }
+    message = reminder_blocks.morning_list(sessions, mine, tz="Europe/London")
     mornings_.notifier.post_to(BOB, message, f"morning:T0CLINIC:{BOB}:{day}")
     bot.restart()
 

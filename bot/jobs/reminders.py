@@ -41,8 +41,8 @@ from bot.slack import reminder_blocks
 from bot.slack.notify import SlackNotifier
 from bot.slack.people import SlackPeople, UnknownUser
 from bot.storage import Store
-from bot.storage.personal import PersonalStore
-from bot.storage.store import RETRY_AFTER, DueReminder, SessionRecord
+from bot.storage.personal import Attendance, PersonalStore
+from bot.storage.store import RETRY_AFTER, DueReminder
 from bot.waiting.store import RoomStore
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,12 @@ class Reminders:
 
 
 class MorningLists:
-    """Each morning, a DM to each person listing that day's sessions (their own zone)."""
+    """Each morning, a DM to each person listing that day's sessions (their own zone).
+
+    A pass is two queries whatever the number of people (everyone in a session in the next
+    day or so, with zone and morning time; the lists already taken), then one claim per list
+    that is due now: it runs in the worker's loop, so it must stay cheap.
+    """
 
     def __init__(
         self, store: Store, notifier: SlackNotifier, people: SlackPeople | None = None
@@ -143,58 +148,61 @@ class MorningLists:
         if self._looked is not None and self._looked <= now < self._looked + MORNING_EVERY:
             return 0
         self._looked = now
-        sent = 0
-        # Anyone's "today" lies within a day and a bit either side of now, whatever their zone.
-        for team_id, user_id in self.personal.people_with_sessions(
+        # Anyone's "today" lies within a day and a bit of now, whatever their zone.
+        everyone = self.personal.sessions_between(
             now - timedelta(hours=1), now + timedelta(hours=27)
-        ):
+        )
+        taken = self.personal.mornings_taken((now - timedelta(days=1)).date().isoformat(), now)
+        owed: dict[tuple[str, str, str], list[Attendance]] = {}
+        zones: dict[tuple[str, str], ZoneInfo] = {}
+        for seen in everyone:
+            who = (seen.participant.team_id, seen.participant.slack_user or "")
+            if seen.morning == "off":
+                continue
+            if who not in zones:
+                zones[who] = self._zone(*who, seen.tz)
+            day = _due_day(seen, zones[who], now)
+            if day is not None and (*who, day) not in taken:
+                owed.setdefault((*who, day), []).append(seen)
+        sent = 0
+        for (team_id, user_id, day), today in owed.items():
             try:
-                sent += self._send(team_id, user_id, now)
-            except UnknownUser:
-                continue  # gone from the workspace: nothing to send
+                sent += self._send(team_id, user_id, day, today, zones[(team_id, user_id)], now)
             except Exception:
                 log.warning("a morning list was not sent; trying again later")
         return sent
 
-    def _zone(self, team_id: str, user_id: str) -> ZoneInfo:
-        cached = self.store.cached_user(team_id, user_id)
-        name = cached.tz if cached and cached.tz else None
+    def _zone(self, team_id: str, user_id: str, cached: str | None) -> ZoneInfo:
+        name = cached
         if name is None and self.people is not None:
-            name = self.people.timezone(team_id, user_id)
+            try:
+                name = self.people.timezone(team_id, user_id)
+            except Exception:  # gone, or Slack not answering: UTC until we know better
+                name = None
         try:
             return ZoneInfo(name or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
-    def _send(self, team_id: str, user_id: str, now: datetime) -> int:
-        morning = self.personal.settings(team_id, user_id).morning
-        if morning == "off":
-            return 0
-        zone = self._zone(team_id, user_id)
-        today = now.astimezone(zone).date()
-        # The wall-clock time in the person's zone on their today: DST moves it in UTC.
-        hour, minute = (int(part) for part in morning.split(":"))
-        at = datetime.combine(today, time(hour, minute), zone)
-        if not at <= now < at + MORNING_LATE:
-            return 0
-        midnight = datetime.combine(today, time(), zone)
-        sessions = [
-            s
-            for s in self.store.upcoming_for(team_id, user_id, now)
-            if s.start < datetime.combine(today + timedelta(days=1), time(), zone)
-            and s.start >= midnight
-        ]
-        if not sessions:
-            return 0
-        day = today.isoformat()
+    def _send(
+        self,
+        team_id: str,
+        user_id: str,
+        day: str,
+        today: list[Attendance],
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> int:
         claim = self.personal.claim_morning(team_id, user_id, day, now, MORNING_LEASE)
         if claim is None:
             return 0
         mark = f"morning:{team_id}:{user_id}:{day}"
+        sessions = [seen.session for seen in today]
+        mine = {seen.session.session_id: seen.participant for seen in today}
         try:
             found = claim.uncertain and self.notifier.found_for(team_id, user_id, mark)
             channel, ts = found or self.notifier.post_to(
-                user_id, self._message(team_id, user_id, sessions, zone), mark
+                user_id, reminder_blocks.morning_list(sessions, mine, tz=zone), mark
             )
         except UnknownUser:
             self.personal.finish_morning(team_id, user_id, day, now, status="dropped")
@@ -205,12 +213,16 @@ class MorningLists:
         self.personal.finish_morning(team_id, user_id, day, now, channel=channel, ts=ts)
         return 1
 
-    def _message(
-        self, team_id: str, user_id: str, sessions: list[SessionRecord], zone: ZoneInfo
-    ) -> tuple[str, list[dict]]:
-        mine = {}
-        for session in sessions:
-            for p in self.store.participants(session.session_id):
-                if p.team_id == team_id and p.slack_user == user_id:
-                    mine[session.session_id] = p
-        return reminder_blocks.morning_list(sessions, mine, tz=zone)
+
+def _due_day(seen: Attendance, zone: ZoneInfo, now: datetime) -> str | None:
+    """The person's local date, if `seen`'s session is on it and their morning time has
+    come (and is not two hours gone); None otherwise. Wall-clock time in their zone: DST
+    moves it in UTC."""
+    today = now.astimezone(zone).date()
+    hour, minute = (int(part) for part in seen.morning.split(":"))
+    at = datetime.combine(today, time(hour, minute), zone)
+    if not at <= now < at + MORNING_LATE:
+        return None
+    if seen.session.start.astimezone(zone).date() != today or seen.session.end <= now:
+        return None
+    return today.isoformat()

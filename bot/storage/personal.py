@@ -17,7 +17,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.storage.store import Store, from_text, to_text
+from bot.storage.store import (
+    ParticipantRecord,
+    SessionRecord,
+    Store,
+    _participant,
+    _session,
+    from_text,
+    to_text,
+)
 
 # When the morning list comes unless a person chooses otherwise (their own zone's wall clock).
 DEFAULT_MORNING = "08:00"
@@ -29,6 +37,16 @@ class Settings:
     reminders: tuple[int, ...] | None = None
     # "HH:MM" in the person's zone, or "off".
     morning: str = DEFAULT_MORNING
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One person on Slack in one session, with what their morning list needs."""
+
+    session: SessionRecord
+    participant: ParticipantRecord
+    tz: str | None
+    morning: str
 
 
 @dataclass(frozen=True)
@@ -87,20 +105,43 @@ class PersonalStore:
                 [team_id, user_id],
             )
 
-    def people_with_sessions(self, since: datetime, until: datetime) -> list[tuple[str, str]]:
-        """(team, user) of everyone on Slack in a booked session that ends after `since` and
-        starts before `until`: the only people who may be owed a morning list."""
+    def sessions_between(self, since: datetime, until: datetime) -> list[Attendance]:
+        """Everyone on Slack in a booked session that ends after `since` and starts before
+        `until`, with the session, their own participant record, their zone (as last cached)
+        and morning time: the only people who may be owed a morning list, in one query."""
         rows = self.db.query(
-            """
-            select distinct p.team_id, p.slack_user from participants p
-            join sessions s on s.session_id = p.session_id
+            f"""
+            select {", ".join(f"p.{name}" for name in ParticipantRecord.__dataclass_fields__)},
+              s.title, s.start_at, s.end_at, s.booked_by, s.reminder_minutes, s.reminders,
+              s.status as session_status, u.tz, us.morning
+            from participants p join sessions s on s.session_id = p.session_id
+            left join slack_users u on u.team_id = p.team_id and u.user_id = p.slack_user
+            left join user_settings us on us.team_id = p.team_id and us.user_id = p.slack_user
             where s.status = 'booked' and p.status = 'active' and p.slack_user is not null
               and s.end_at > ? and s.start_at < ?
-            order by p.team_id, p.slack_user
+            order by s.start_at, s.session_id
             """,
             [to_text(since), to_text(until)],
         )
-        return [(row["team_id"], row["slack_user"]) for row in rows]
+        return [
+            Attendance(
+                session=_session({**row, "status": row["session_status"]}),
+                participant=_participant(row),
+                tz=row["tz"],
+                morning=row["morning"] or DEFAULT_MORNING,
+            )
+            for row in rows
+        ]
+
+    def mornings_taken(self, since_day: str, now: datetime) -> set[tuple[str, str, str]]:
+        """(team, user, day) of the morning lists from `since_day` on that are sent, or being
+        sent by a worker still alive: nothing to do for those."""
+        rows = self.db.query(
+            "select team_id, user_id, day from morning_lists where day >= ?"
+            " and (status <> 'sending' or lease_until >= ?)",
+            [since_day, to_text(now)],
+        )
+        return {(row["team_id"], row["user_id"], row["day"]) for row in rows}
 
     def claim_morning(
         self, team_id: str, user_id: str, day: str, now: datetime, lease: timedelta
