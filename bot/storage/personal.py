@@ -3,7 +3,7 @@ the morning lists sent, one per person per local day::
 
     personal = PersonalStore(store)
     personal.save("T1", "U1", reminders=(60,), morning="07:30")
-    personal.settings("T1", "U1")           # Settings(reminders=(60,), morning='07:30')
+    personal.settings("T1", "U1")           # Choices(reminders=(60,), morning='07:30')
     personal.claim_morning("T1", "U1", "2030-03-19", now, lease)   # once per day: True, then False
 
 A morning list is claimed under a lease before it is posted and marked sent with where it
@@ -32,7 +32,7 @@ DEFAULT_MORNING = "08:00"
 
 
 @dataclass(frozen=True)
-class Settings:
+class Choices:
     # Lead times in minutes, largest first; () for "no reminder"; None: the app's default.
     reminders: tuple[int, ...] | None = None
     # "HH:MM" in the person's zone, or "off".
@@ -59,15 +59,15 @@ class PersonalStore:
     def __init__(self, store: Store) -> None:
         self.db = store.db
 
-    def settings(self, team_id: str, user_id: str) -> Settings:
+    def settings(self, team_id: str, user_id: str) -> Choices:
         rows = self.db.query(
             "select reminders, morning from user_settings where team_id = ? and user_id = ?",
             [team_id, user_id],
         )
         if not rows:
-            return Settings()
+            return Choices()
         leads = rows[0]["reminders"]
-        return Settings(
+        return Choices(
             reminders=None if leads is None else tuple(json.loads(leads)),
             morning=rows[0]["morning"] or DEFAULT_MORNING,
         )
@@ -79,7 +79,7 @@ class PersonalStore:
         *,
         reminders: tuple[int, ...] | None = None,
         morning: str | None = None,
-    ) -> Settings:
+    ) -> Choices:
         """Change what is given; keep the rest. Returns the settings as they are now."""
         now = self.settings(team_id, user_id)
         leads = now.reminders if reminders is None else tuple(sorted(set(reminders), reverse=True))
