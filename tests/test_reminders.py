@@ -54,6 +54,8 @@ def test_two_lead_times_give_exactly_two_reminders_each_both_moved_by_a_reschedu
     bot.command(
         ALICE, 'book "Physio review" with @bob friday 3pm for 45 min remind 1 day and 10 min before'
     )
+    confirmation = bot.last_reply(ALICE).text_content()
+    assert "Reminders for everyone: 1 day and 10 min before." in confirmation
     bot.command(ALICE, 'reschedule "Physio review" saturday 4pm')
 
     # The old times mean nothing now.

@@ -365,7 +365,12 @@ def booked(
                 + "; their links are in the session. Try `/coviu list` later or add them again."
             )
         )
-    blocks.append(context("Everyone on Slack has been sent their own Join link by DM."))
+    sent = "Everyone on Slack has been sent their own Join link by DM."
+    if session.reminders is not None:
+        from bot.slack.reminder_blocks import leads_label  # (it builds on this module)
+
+        sent += f" Reminders for everyone: {leads_label(session.reminders)}."
+    blocks.append(context(sent))
     blocks.append(_actions(*host_buttons(session)))
     return text, blocks
 
