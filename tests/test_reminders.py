@@ -304,3 +304,15 @@ def test_a_reminder_snoozed_to_the_start_stays_itself_if_the_session_moves(bot, 
     assert at(bot, SATURDAY_4PM_SYDNEY - timedelta(minutes=10)) == 2
     assert at(bot, SATURDAY_4PM_SYDNEY) == 2
     assert len(reminders(slack, BOB)) == 2 and len(starting(slack, BOB)) == 1
+
+
+def test_someone_added_gets_the_booking_s_lead_times_and_someone_removed_none(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob friday 3pm remind 1 day and 10 min before')
+    bot.command(ALICE, "add @carol")
+    bot.command(ALICE, "remove @bob")
+
+    assert at(bot, FRIDAY_3PM_SYDNEY - timedelta(days=1)) == 2  # Alice and Carol
+    assert at(bot, FRIDAY_3PM_SYDNEY - timedelta(minutes=10)) == 2
+    assert at(bot, FRIDAY_3PM_SYDNEY) == 2  # "Starting now": neither is in
+    assert [len(reminders(slack, u)) for u in (ALICE, BOB, CAROL)] == [2, 0, 2]
+    assert starting(slack, BOB) == []
