@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import ALICE, BOB, CAROL, DAVE
+from conftest import ALICE, BOB, BOT_TOKEN, CAROL, DAVE
+from slack_sdk import WebClient
 
 from bot.slack import reminder_blocks
 
@@ -316,3 +317,17 @@ def test_someone_added_gets_the_booking_s_lead_times_and_someone_removed_none(bo
     assert at(bot, FRIDAY_3PM_SYDNEY) == 2  # "Starting now": neither is in
     assert [len(reminders(slack, u)) for u in (ALICE, BOB, CAROL)] == [2, 0, 2]
     assert starting(slack, BOB) == []
+
+
+def test_a_snoozed_reminder_whose_dm_was_deleted_comes_as_a_new_one(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob tomorrow 3pm')
+    at(bot, TOMORROW_3PM_SYDNEY - timedelta(minutes=10))
+    [reminder] = reminders(slack, BOB)
+    bot.click(BOB, reminder, "snooze_reminder")
+    WebClient(token=BOT_TOKEN, base_url=slack.api_url).chat_delete(
+        channel=reminder.channel, ts=reminder.ts
+    )
+
+    assert at(bot, TOMORROW_3PM_SYDNEY - timedelta(minutes=5)) == 1
+    [again] = reminders(slack, BOB)
+    assert again.ts != reminder.ts and "Snoozed" not in again.text_content()

@@ -37,6 +37,9 @@ from concurrent.futures import Executor
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slack_sdk.errors import SlackApiError
+
+from bot.jobs.outbox import GONE
 from bot.slack import reminder_blocks
 from bot.slack.notify import SlackNotifier
 from bot.slack.people import SlackPeople, UnknownUser
@@ -99,11 +102,7 @@ class Reminders:
         # A reminder is for one start time: one moved later is another reminder.
         mark = f"reminder:{participant_id}:{due.lead_minutes}:{due.session.start.isoformat()}"
         try:
-            if due.snoozed and due.channel and due.ts:
-                message = self.notifier.reminder_message(
-                    due.session, due.participant, due.lead_minutes
-                )
-                self.notifier.update(due.channel, due.ts, message)
+            if due.snoozed and due.channel and due.ts and self._updated(due):
                 channel, ts = due.channel, due.ts
             else:
                 sent = due.uncertain and self.notifier.found(due.participant, mark)
@@ -119,6 +118,18 @@ class Reminders:
             self.store.finish_reminder(due.reminder_id, False, now)
             return False
         self.store.finish_reminder(due.reminder_id, True, now, channel=channel, ts=ts)
+        return True
+
+    def _updated(self, due: DueReminder) -> bool:
+        """Bring a snoozed reminder back in its own DM; False if that DM is gone (its
+        reader deleted it), so a new one is posted instead."""
+        message = self.notifier.reminder_message(due.session, due.participant, due.lead_minutes)
+        try:
+            self.notifier.update(due.channel or "", due.ts or "", message)
+        except SlackApiError as error:
+            if error.response.get("error") in GONE:
+                return False
+            raise
         return True
 
     def _present(self, due: DueReminder) -> bool:
