@@ -58,8 +58,8 @@ def register(router: Router, services: Services) -> None:
                 reminder_id_of(me.participant_id, lead), due, at_start=choice.get("to") == "start"
             ):
                 raise BookingError(
-                    "There's nothing to snooze: that reminder isn't due yet (the session may "
-                    "have moved). It will come before the session, as planned."
+                    "There's nothing to snooze: that reminder is already snoozed to the start, "
+                    "or the session moved and it will come again before the new time."
                 )
             services.schedule_changed()
             if channel and ts:
