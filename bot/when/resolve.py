@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.when import places
@@ -80,7 +80,6 @@ def _place_reading(
     now_utc = now.astimezone(UTC)
     guesses: list[str] = []
     end: datetime | None = None
-    shown = brief(text)
     if reading.instant is not None:
         start = reading.instant
         if reading.start is not None:
@@ -113,13 +112,15 @@ def _place_reading(
         day, fixed = _day(reading, today, start_min, zone, now_utc, guesses)
         start = wall(day, start_min, zone, now_utc, strict=True, text=text, said=reading)
         if fixed and start.astimezone(UTC) < now_utc:
-            raise BookingTextError(f'"{shown}" is in the past. Try "tomorrow {say(start_min)}".')
+            raise BookingTextError(
+                f'"{brief(text)}" is in the past. Try "tomorrow {say(start_min)}".'
+            )
         if end_min is not None:
             end = wall(day, end_min, zone, now_utc, strict=True, text=text, said=None)
             if end.astimezone(UTC) <= start.astimezone(UTC):
                 raise BookingTextError(
                     f"The end ({say(end_min)}) isn't after the start ({say(start_min)}) in "
-                    f'"{shown}". Try "{say(start_min)} to {say(start_min + 60)}".'
+                    f'"{brief(text)}". Try "{say(start_min)} to {say(start_min + 60)}".'
                 )
         if _in_fold(start):
             local = start.astimezone(zone)
@@ -129,11 +130,11 @@ def _place_reading(
                 f"({local.tzname()})"
             )
     if start.astimezone(UTC) < now_utc:
-        raise BookingTextError(f'"{shown}" is in the past. Try "tomorrow 3pm".')
+        raise BookingTextError(f'"{brief(text)}" is in the past. Try "tomorrow 3pm".')
     if reading.length is not None:
         if end is not None:
             raise BookingTextError(
-                f'"{shown}" gives both an end ("{reading.time_text}") and a length '
+                f'"{brief(text)}" gives both an end ("{reading.time_text}") and a length '
                 f'("{reading.length_text}"). Give one, e.g. "3-4pm" or "3pm for 1 hour".'
             )
         # A length is real minutes: added to the instant, not to the wall clock.
@@ -218,19 +219,23 @@ def wall(
     clocks jump to; otherwise (for comparisons) it is the same distance past the jump. A reading
     they show twice (fall back) is the first, unless only the second is still ahead.
     """
-    day += timedelta(days=minutes // _DAY)
-    minutes %= _DAY
-    naive = datetime.combine(day, time(minutes // 60, minutes % 60))
-    first = naive.replace(tzinfo=zone)
+    if not 0 <= minutes < _DAY:
+        day += timedelta(days=minutes // _DAY)
+        minutes %= _DAY
+    first = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=zone)
+    second = first.replace(fold=1)
+    if first.utcoffset() == second.utcoffset():
+        # The usual case, settled without converting: by PEP 495 a reading the clocks skip or
+        # show twice has a different offset for each `fold`, so equal offsets mean the clocks
+        # show this reading exactly once, and `first` is it.
+        return first
+    naive = first.replace(tzinfo=None)
     back = first.astimezone(UTC).astimezone(zone)
     if back.replace(tzinfo=None) != naive:
         if strict:
             raise _gap(naive, zone, text, said)
         return back
-    second = naive.replace(tzinfo=zone, fold=1)
-    if second.utcoffset() != first.utcoffset() and (
-        first.astimezone(UTC) < now_utc <= second.astimezone(UTC)
-    ):
+    if first.astimezone(UTC) < now_utc <= second.astimezone(UTC):
         return second
     return first
 
