@@ -125,7 +125,7 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
 
 
 def _read_instant(scan: Scan, reading: Reading) -> None:
-    if (m := scan.search(g.ISO_INSTANT)) is not None:
+    if g.DATE_NEEDS.search(scan.text) and (m := scan.search(g.ISO_INSTANT)) is not None:
         reading.instant = datetime.fromisoformat(m.group().upper().replace(" ", "T"))
         reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())
@@ -269,7 +269,10 @@ def no_such_day(text: str, month: int, day: int, year: int | None = None) -> Boo
 
 
 def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
-    for m in scan.finditer(g.NAMED_DATE):
+    # Each pattern only where the text holds what every match of it must (see grammar).
+    named = g.NAMED_DATE_NEEDS.search(scan.text) is not None
+    numeric = g.DATE_NEEDS.search(scan.text) is not None
+    for m in scan.finditer(g.NAMED_DATE) if named else ():
         text = scan.original_of(*m.span())
         day = int(m["d1"] or m["d2"])
         month = month_number(m["m1"] or m["m2"])
@@ -277,12 +280,12 @@ def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
         _check_date(text, year, month, day)
         reading.days.append(_date_day(text, year, month, day, m["wd"]))
         scan.claim(*m.span())
-    for m in scan.finditer(g.ISO_DATE):
+    for m in scan.finditer(g.ISO_DATE) if numeric else ():
         text = scan.original_of(*m.span())
         _check_date(text, int(m["y"]), int(m["m"]), int(m["d"]))
         reading.days.append(Day("date", text, year=int(m["y"]), month=int(m["m"]), day=int(m["d"])))
         scan.claim(*m.span())
-    for m in scan.finditer(g.NUMERIC_DATE):
+    for m in scan.finditer(g.NUMERIC_DATE) if numeric else ():
         if m["c"] is None and m["s"] != "/":
             continue  # "3-4" is a range and "3.30" a time; only "4/25" is a date without a year
         text = scan.original_of(*m.span())
@@ -352,7 +355,7 @@ def _check_date(text: str, year: int | None, month: int, day: int) -> None:
 
 
 def _read_days(scan: Scan, reading: Reading) -> None:
-    for m in scan.finditer(g.DAY_OF_MONTH):
+    for m in scan.finditer(g.DAY_OF_MONTH) if "the" in scan.text else ():  # "the 20th"
         text = scan.original_of(*m.span())
         if not 1 <= int(m["d"]) <= 31:
             raise BookingTextError(f'There\'s no day "{text}". Try "the 20th at 3pm".')
@@ -383,7 +386,7 @@ def _read_days(scan: Scan, reading: Reading) -> None:
 
 
 def _read_periods(scan: Scan, reading: Reading) -> None:
-    for m in scan.finditer(g.PERIOD):
+    for m in scan.finditer(g.PERIOD) if g.PERIOD_NEEDS.search(scan.text) else ():
         bare = m["part"] and m.start("part") == m.start()
         if bare and not (m["bare_at"] or after_context(scan.text, m.start())):
             continue  # "Morning standup tomorrow 9": a title word, not a period
@@ -425,7 +428,9 @@ def clock(m: re.Match[str], p: str = "") -> Clock:
         h24 = digits.startswith("0") or hour > 12 or hour == 0
         return _checked(Clock(hour, minute, meridiem, h24, text=text))
     hour_text = m[p + "h"]
-    spaced = m.groupdict().get(p + "ms")  # TIME_UNSPACED has no such group
+    # TIME_UNSPACED has no such group. (Asked of the pattern: `groupdict()` would build a dict
+    # of every group for one value.)
+    spaced = m[p + "ms"] if p + "ms" in m.re.groupindex else None
     minute_text = m[p + "mc"] or m[p + "md"] or m[p + "mh"] or spaced
     hour = int(hour_text)
     h_sep = m.string[m.end(p + "h") : m.end(p + "h") + 1] == "h"
@@ -488,21 +493,30 @@ def after_context(text: str, pos: int) -> bool:
     return g.BEFORE_CONTEXT.search(text, max(0, pos - 32), pos) is not None
 
 
+# Words in a time's or range's lead, compiled here rather than looked up in `re`'s cache per call.
+_AT_ABOUT = re.compile(r"at|@|around|about|approx|circa|by|~")
+_AT = re.compile(r"at|@")
+_LATER = re.compile(r"later|after")
+_FROM_LATER = re.compile(r"from|between|later|after")
+
+
 def _context(scan: Scan, m: re.Match[str]) -> bool:
     pre = m["pre"] or ""
     return bool(
-        re.search(r"at|@|around|about|approx|circa|by|~", pre)
-        or m.groupdict().get("ctx")
+        _AT_ABOUT.search(pre)
+        or ("ctx" in m.re.groupindex and m["ctx"])
         or after_context(scan.text, m.start())
     )
 
 
 def _read_range(scan: Scan, reading: Reading) -> None:
+    if g.RANGE_NEEDS.search(scan.text) is None:
+        return
     for m in scan.finditer(g.RANGE):
         lead, sep = m["lead"] or "", m["sep"]
         if sep == "and" and "between" not in lead:
             continue
-        if sep.startswith("but") and not re.search(r"later|after", lead):
+        if sep.startswith("but") and not _LATER.search(lead):
             continue
         # "15 to noon" is a quarter to twelve, not 15:00 until noon.
         single = g.ATOM.match(scan.text, m.end("lead") if m["lead"] else m.start())
@@ -514,7 +528,7 @@ def _read_range(scan: Scan, reading: Reading) -> None:
         strong = (
             _strong(start, m, "s_")
             or _strong(end, m, "e_")
-            or re.search(r"from|between|later|after", lead)
+            or _FROM_LATER.search(lead)
             or m["ctx"]
             or after_context(scan.text, m.start())
         )
@@ -530,7 +544,7 @@ def _read_times(scan: Scan, reading: Reading) -> None:
     found: list[tuple[Clock, re.Match[str]]] = []
     for m in scan.finditer(g.TIME):
         c = _clock_or_skip(m)
-        if m["ms"] and not ((c and c.meridiem) or re.search(r"at|@", m["pre"] or "")):
+        if m["ms"] and not ((c and c.meridiem) or _AT.search(m["pre"] or "")):
             # "3 20 people" is not twenty past three: read the spot again without "3 20".
             m2 = g.TIME_UNSPACED.match(scan.text, m.start())
             if m2 is None:

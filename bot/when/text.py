@@ -34,17 +34,23 @@ _TOO_MANY = (
 )
 
 
-# Words a pattern cannot match without (any one of them): checked with `in` before the pattern
-# scans, so a long text without "tomorrow" costs the day-word pattern one substring search.
-# A gate is only ever a necessary condition: it never changes what a pattern finds.
-GATES: dict[re.Pattern[str], re.Pattern[str]] = {}
+# Words a pattern cannot match without (any one of them): on long text, one search for them
+# runs before the pattern scans, so a long text without "tomorrow" costs the day-word pattern
+# one quick search. A gate is only ever a necessary condition: it never changes what a pattern
+# finds. On short text a gate costs about what the scan it saves does, so none is tried there.
+# Keyed by id(pattern): a compiled pattern's hash digests its whole program on every call
+# (4 µs for the range pattern), and these patterns are module constants that live as long.
+GATES: dict[int, re.Pattern[str]] = {}
+_WORD_GATES: dict[tuple[str, ...], re.Pattern[str]] = {}  # one per word list, shared
 DIGITS = tuple("0123456789")
 GATED_LENGTH = 160
 
 
 def gate(pattern: re.Pattern[str], *words: str) -> re.Pattern[str]:
     """Register `words`, one of which every match of `pattern` contains; returns `pattern`."""
-    GATES[pattern] = re.compile("|".join(re.escape(w) for w in words))
+    if words not in _WORD_GATES:
+        _WORD_GATES[words] = re.compile("|".join(re.escape(w) for w in words))
+    GATES[id(pattern)] = _WORD_GATES[words]
     return pattern
 
 
@@ -138,7 +144,7 @@ class Scan:
         self.used = bytearray(len(original))  # original characters claimed (not title)
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
         self.candidates = 0
-        self._gates: dict[re.Pattern[str], bool] = {}  # the text changes only in `normalise`
+        self._gates: dict[int, bool] = {}  # by id of the gate; the text changes in `normalise`
         # On short text a gate costs about what the scan it saves does.
         self._gated = len(original) > GATED_LENGTH
 
@@ -219,10 +225,13 @@ class Scan:
         self._gates.clear()
 
     def _passes(self, pattern: re.Pattern[str]) -> bool:
-        """Whether the text holds a word `pattern` needs (see `gate`); once per pattern."""
-        passed = self._gates.get(pattern)
+        """Whether the text holds a word `pattern` needs (see `gate`); once per word list."""
+        words = GATES.get(id(pattern))
+        if words is None:
+            return True
+        passed = self._gates.get(id(words))
         if passed is None:
-            passed = self._gates[pattern] = GATES[pattern].search(self.text) is not None
+            passed = self._gates[id(words)] = words.search(self.text) is not None
         return passed
 
     def is_free(self, start: int, end: int) -> bool:
@@ -252,7 +261,7 @@ class Scan:
 
     def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
         """The first match at or after `pos` that touches nothing claimed."""
-        if self._gated and pattern in GATES and not self._passes(pattern):
+        if self._gated and not self._passes(pattern):
             return None
         while (match := pattern.search(self.text, pos)) is not None:
             self.candidates += 1
@@ -277,7 +286,7 @@ class Scan:
         Unlike `finditer`, no match is retried one character on: for word patterns that retry
         would read every suffix of a long word, quadratic in its length.
         """
-        if self._gated and pattern in GATES and not self._passes(pattern):
+        if self._gated and not self._passes(pattern):
             return
         for match in pattern.finditer(self.text):
             a, b = self.src[match.start()][0], self.src[match.end() - 1][1]
