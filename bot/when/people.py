@@ -87,7 +87,8 @@ def leftover_title(scan: Scan) -> str | None:
     """
     words: list[str] = []
     for piece in scan.leftovers():
-        words.extend(_trim_tail(_trim_head(piece.strip())).split())
+        if piece := piece.strip():  # the spaces between claimed phrases, mostly
+            words.extend(_trim_tail(_trim_head(piece)).split())
     return " ".join(words) or None
 
 

@@ -110,7 +110,9 @@ def _place_reading(
         # Friday, "tomorrow" London's tomorrow.
         today = now.astimezone(zone).date()
         day, fixed = _day(reading, today, start_min, zone, now_utc, guesses)
-        start = wall(day, start_min, zone, now_utc, strict=True, text=text, said=reading)
+        start, repeated = wall_fold(
+            day, start_min, zone, now_utc, strict=True, text=text, said=reading
+        )
         if fixed and start.astimezone(UTC) < now_utc:
             raise BookingTextError(
                 f'"{brief(text)}" is in the past. Try "tomorrow {say(start_min)}".'
@@ -122,7 +124,7 @@ def _place_reading(
                     f"The end ({say(end_min)}) isn't after the start ({say(start_min)}) in "
                     f'"{brief(text)}". Try "{say(start_min)} to {say(start_min + 60)}".'
                 )
-        if _in_fold(start):
+        if repeated:
             local = start.astimezone(zone)
             guesses.append(
                 f"{say(start_min)} happens twice on {local:%A} {local.day} {local:%B} in "
@@ -212,7 +214,22 @@ def wall(
     text: str = "",
     said: Reading | None = None,
 ) -> datetime:
-    """The instant the clocks in `zone` show `minutes` past midnight of `day`.
+    """The instant the clocks in `zone` show `minutes` past midnight of `day` (see `wall_fold`)."""
+    return wall_fold(day, minutes, zone, now_utc, strict=strict, text=text, said=said)[0]
+
+
+def wall_fold(
+    day: date,
+    minutes: int,
+    zone: tzinfo,
+    now_utc: datetime,
+    *,
+    strict: bool = False,
+    text: str = "",
+    said: Reading | None = None,
+) -> tuple[datetime, bool]:
+    """The instant the clocks in `zone` show `minutes` past midnight of `day`, and whether
+    they show that reading twice that day.
 
     Minutes past 1440 run into the next day (midnight is 24:00 of its day). A reading the
     clocks skip (spring forward) is refused with `GapError` when `strict`, naming the time the
@@ -228,16 +245,16 @@ def wall(
         # The usual case, settled without converting: by PEP 495 a reading the clocks skip or
         # show twice has a different offset for each `fold`, so equal offsets mean the clocks
         # show this reading exactly once, and `first` is it.
-        return first
+        return first, False
     naive = first.replace(tzinfo=None)
     back = first.astimezone(UTC).astimezone(zone)
     if back.replace(tzinfo=None) != naive:
         if strict:
             raise _gap(naive, zone, text, said)
-        return back
+        return back, _in_fold(back)
     if first.astimezone(UTC) < now_utc <= second.astimezone(UTC):
-        return second
-    return first
+        return second, True
+    return first, True
 
 
 def _gap(naive: datetime, zone: tzinfo, text: str, said: Reading | None) -> GapError:

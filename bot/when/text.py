@@ -93,14 +93,15 @@ _NUMBER = re.compile(
 )
 # Shapes that mean one thing whatever the spacing: "o'clock", "mid-day", "12 noon", dashes.
 # Each with a piece of text every match holds: the pattern only scans text that has it, and
-# most booking text has none of them (the usual "tomorrow 3pm" skips all five scans).
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_SHAPES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
-    (tuple(_DASHES), re.compile(f"[{_DASHES}]"), "-"),
-    (("clock",), re.compile(r"\bo\s?['\u2019]?\s?clock\b"), "oclock"),
-    (("mid",), re.compile(r"\bmid[\s-]?day\b"), "midday"),
-    (("12",), re.compile(r"\b12\s*(noon|midnight)\b"), r"\1"),
-    ((":",), re.compile(r"(?<=\d)t(?=\d{2}:)"), " "),  # ISO 8601 "2026-03-25T14:00"
+# most booking text has none of them (the usual "tomorrow 3pm" skips all five scans). The
+# dashes are all outside ASCII, so for them the test is that the text is not all ASCII.
+_NOT_ASCII = ""
+_SHAPES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (_NOT_ASCII, re.compile(r"[\u2010-\u2015\u2212]"), "-"),
+    ("clock", re.compile(r"\bo\s?['\u2019]?\s?clock\b"), "oclock"),
+    ("mid", re.compile(r"\bmid[\s-]?day\b"), "midday"),
+    ("12", re.compile(r"\b12\s*(noon|midnight)\b"), r"\1"),
+    (":", re.compile(r"(?<=\d)t(?=\d{2}:)"), " "),  # ISO 8601 "2026-03-25T14:00"
 )
 # The whole words `_SPELLING` and `_NUMBER` can replace. Both patterns match only a whole run of
 # word characters (`\b` on both sides), so text whose runs of `\w` include none of these words
@@ -159,7 +160,7 @@ class Scan:
                 raise BookingTextError(_TOO_MANY)
         self._collapse_claimed()
         for needs, pattern, replacement in _SHAPES:
-            if any(piece in self.text for piece in needs):
+            if needs in self.text if needs else not self.text.isascii():
                 self.sub(pattern, lambda m, r=replacement: m.expand(r))
         # No shape makes or joins a word of either set, so the words read here still decide.
         words = set(_WORD_RUN.findall(self.text))
