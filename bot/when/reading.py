@@ -398,13 +398,20 @@ def _read_periods(scan: Scan, reading: Reading) -> None:
 # --- clock times --------------------------------------------------------------------------
 
 
+# The groups `clock` reads, fetched in one call per match (`m.group(*names)`) rather than one
+# look-up (and one name built) each.
+_CLOCK_GROUPS = ("mer", "mer1", "qa", "qb", "half", "noon", "mid", "hhmm", "h", "mc", "md", "mh")
+_GROUP_NAMES = {p: tuple(p + name for name in _CLOCK_GROUPS) for p in ("", "s_", "e_")}
+
+
 def clock(m: re.Match[str], p: str = "") -> Clock:
     """The `Clock` in a match of `grammar.atom(p)`; BookingTextError if it can't be a time."""
     text = m.group()
-    mer = m[p + "mer"] or m[p + "mer1"]
+    mer, mer1, qa, qb, half, noon, mid, hhmm, hour_text, mc, md, mh = m.group(*_GROUP_NAMES[p])
+    mer = mer or mer1
     meridiem = (mer + "m") if mer else None
-    if m[p + "qa"] or m[p + "qb"]:
-        words, side = (m[p + "qa"], "a") if m[p + "qa"] else (m[p + "qb"], "b")
+    if qa or qb:
+        words, side = (qa, "a") if qa else (qb, "b")
         minutes = 15 if words == "quarter" else 30 if words == "half" else int(words.split()[0])
         # "15 minutes from 1pm" counts forward like "past"; "to", "till", "before", "of" back.
         offset = minutes if side == "a" or m[p + "qbw"] == "from" else -minutes
@@ -416,22 +423,21 @@ def clock(m: re.Match[str], p: str = "") -> Clock:
         hour = int(m[b + "bh"])
         h24 = hour > 12 or hour == 0 or m.string[m.end(b + "bh") : m.end(b + "bh") + 1] == "h"
         return _checked(Clock(hour, 0, meridiem, h24, offset=offset, text=text))
-    if m[p + "half"]:  # British "half three": half past three
-        return _checked(Clock(int(m[p + "half"]), 0, meridiem, offset=30, text=text))
-    if m[p + "noon"]:
+    if half:  # British "half three": half past three
+        return _checked(Clock(int(half), 0, meridiem, offset=30, text=text))
+    if noon:
         return Clock(12, special="noon", text=text)
-    if m[p + "mid"]:
+    if mid:
         return Clock(0, special="midnight", text=text)
-    if m[p + "hhmm"]:
-        digits = m[p + "hhmm"]
+    if hhmm:
+        digits = hhmm
         hour, minute = divmod(int(digits), 100)
         h24 = digits.startswith("0") or hour > 12 or hour == 0
         return _checked(Clock(hour, minute, meridiem, h24, text=text))
-    hour_text = m[p + "h"]
     # TIME_UNSPACED has no such group. (Asked of the pattern: `groupdict()` would build a dict
     # of every group for one value.)
     spaced = m[p + "ms"] if p + "ms" in m.re.groupindex else None
-    minute_text = m[p + "mc"] or m[p + "md"] or m[p + "mh"] or spaced
+    minute_text = mc or md or mh or spaced
     hour = int(hour_text)
     h_sep = m.string[m.end(p + "h") : m.end(p + "h") + 1] == "h"
     h24 = hour > 12 or hour == 0 or (len(hour_text) == 2 and hour_text[0] == "0") or h_sep

@@ -406,8 +406,7 @@ def _day(
                 day += timedelta(days=1)
             return day, False
         return (today if ahead(today) else today + timedelta(days=1)), False
-    order = {"date": 0, "nth-weekday": 1, "day-of-month": 2, "offset": 3, "weekday": 4}
-    primary = min(days, key=lambda d: order[d.kind])
+    primary = days[0] if len(days) == 1 else min(days, key=lambda d: _DAY_KINDS[d.kind])
     fixed = True
     if primary.kind == "offset":
         day = today + timedelta(days=primary.offset)
@@ -435,6 +434,10 @@ def _day(
     for other in days:
         _agree(other, day, today, primary=other is primary)
     return day, fixed
+
+
+# Which day phrase decides when the text has several ("Fri, Sep 20": the date).
+_DAY_KINDS = {"date": 0, "nth-weekday": 1, "day-of-month": 2, "offset": 3, "weekday": 4}
 
 
 def _long(day: date) -> str:

@@ -17,7 +17,7 @@ the original, and the title is what is left, in the user's own spelling.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from bot.when.result import MAX_TEXT, BookingTextError
 
@@ -273,13 +273,20 @@ class Scan:
             pos = match.start() + 1
         return None
 
-    def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    def finditer(self, pattern: re.Pattern[str]) -> Iterable[re.Match[str]]:
         """Every free match, left to right; each is yielded before the next is looked for, so
         the caller may claim (or not) in between."""
-        pos = 0
-        while (match := self.search(pattern, pos)) is not None:
+        # Most patterns find nothing in a given text: answer that without making a generator.
+        first = self.search(pattern)
+        return () if first is None else self._matches_from(pattern, first)
+
+    def _matches_from(
+        self, pattern: re.Pattern[str], match: re.Match[str] | None
+    ) -> Iterator[re.Match[str]]:
+        while match is not None:
             yield match
             pos = match.end() if not self.is_free(*match.span()) else match.start() + 1
+            match = self.search(pattern, pos)
 
     def free_words(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """The non-overlapping matches of `pattern` that touch nothing claimed, left to right.
