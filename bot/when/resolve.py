@@ -340,9 +340,9 @@ def _minutes(reading: Reading) -> tuple[int, int | None]:
     if s.ambiguous and e.meridiem and not e.special:
         # A range shares its meridiem: "3-4pm"; unless that puts the start last: "11-1pm".
         end = _place(e, period)
-        start = _place(replace(s, meridiem=e.meridiem), period)
+        start = _place(s._replace(meridiem=e.meridiem), period)
         if start >= end:
-            start = _place(replace(s, meridiem="am" if e.meridiem == "pm" else "pm"), period)
+            start = _place(s._replace(meridiem="am" if e.meridiem == "pm" else "pm"), period)
     else:
         start = _place(s, period)
         if e.ambiguous:
