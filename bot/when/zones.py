@@ -38,8 +38,10 @@ _ABBR = (
 # One pattern per form: a single alternation trying "<up to three words> time" at every word
 # was the costliest scan of a long text.
 ABBREVIATION = re.compile(
-    r"(?<![\w/])\(?(?P<abbr>" + _ABBR + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?"
-    r"\)?(?![\w/])"
+    # The lookahead (the abbreviations' first letters) passes over other positions cheaply.
+    r"(?=[(abceghijkmnpsu])(?<![\w/])\(?(?P<abbr>"
+    + _ABBR
+    + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?\)?(?![\w/])"
 )
 IANA = re.compile(
     r"(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
