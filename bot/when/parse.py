@@ -64,7 +64,11 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
                 f'I don\'t know the month in "{odd[0]}". Try "{odd[1]} March 3pm".'
             )
         placed = _placed(reading, now, zone, text)
-        repeat = build_repeat(reading.series, placed.start.astimezone(placed.tz), order)
+        repeat = (
+            build_repeat(reading.series, placed.start.astimezone(placed.tz), order)
+            if reading.series.freq is not None  # no series: skip making its first start
+            else None
+        )
     except (BookingTextError, ValueError, OverflowError) as error:
         return ParsedBooking(
             title=quoted or leftover_title(scan),
