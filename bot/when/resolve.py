@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
@@ -109,10 +110,20 @@ def _place_reading(
         # Day words are read in the zone the time is read in: "friday 3pm London" is London's
         # Friday, "tomorrow" London's tomorrow.
         today = now.astimezone(zone).date()
-        day, fixed = _day(reading, today, start_min, zone, now_utc, guesses)
-        start, repeated = wall_fold(
-            day, start_min, zone, now_utc, strict=True, text=text, said=reading
-        )
+        # The start's reading on each day tried, kept: finding the day usually places the very
+        # reading the start then is (today's 3pm, still ahead), and placing costs a few zone
+        # look-ups each time.
+        tried: dict[date, tuple[datetime, bool, datetime | None]] = {}
+
+        def start_on(d: date) -> tuple[datetime, bool, datetime | None]:
+            if d not in tried:
+                tried[d] = _wall_reading(d, start_min, zone, now_utc)
+            return tried[d]
+
+        day, fixed = _day(reading, today, now_utc, guesses, start_on)
+        start, repeated, skipped = start_on(day)
+        if skipped is not None:
+            raise _gap(skipped, zone, text, reading)
         if fixed and start.astimezone(UTC) < now_utc:
             raise BookingTextError(
                 f'"{brief(text)}" is in the past. Try "tomorrow {say(start_min)}".'
@@ -236,6 +247,16 @@ def wall_fold(
     clocks jump to; otherwise (for comparisons) it is the same distance past the jump. A reading
     they show twice (fall back) is the first, unless only the second is still ahead.
     """
+    moment, repeated, skipped = _wall_reading(day, minutes, zone, now_utc)
+    if skipped is not None and strict:
+        raise _gap(skipped, zone, text, said)
+    return moment, repeated
+
+
+def _wall_reading(
+    day: date, minutes: int, zone: tzinfo, now_utc: datetime
+) -> tuple[datetime, bool, datetime | None]:
+    """`wall_fold`'s instant and answer, and the naive reading when the clocks skip it."""
     if not 0 <= minutes < _DAY:
         day += timedelta(days=minutes // _DAY)
         minutes %= _DAY
@@ -247,16 +268,14 @@ def wall_fold(
         # The usual case, settled without converting: by PEP 495 a reading the clocks skip or
         # show twice has a different offset for each `fold`, so equal offsets mean the clocks
         # show this reading exactly once, and `first` is it.
-        return first, False
+        return first, False, None
     naive = first.replace(tzinfo=None)
     back = first.astimezone(UTC).astimezone(zone)
     if back.replace(tzinfo=None) != naive:
-        if strict:
-            raise _gap(naive, zone, text, said)
-        return back, _in_fold(back)
+        return back, _in_fold(back), naive
     if first.astimezone(UTC) < now_utc <= second.astimezone(UTC):
-        return second, True
-    return first, True
+        return second, True, None
+    return first, True, None
 
 
 def _gap(naive: datetime, zone: tzinfo, text: str, said: Reading | None) -> GapError:
@@ -389,16 +408,16 @@ def _place(c: Clock, period: str | None) -> int:
 def _day(
     reading: Reading,
     today: date,
-    start_min: int,
-    zone: tzinfo,
     now_utc: datetime,
     guesses: list[str],
+    start_on: Callable[[date], tuple[datetime, bool, datetime | None]],
 ) -> tuple[date, bool]:
-    """The day the start falls on, and whether the text fixed it (so the past is an error)."""
+    """The day the start falls on, and whether the text fixed it (so the past is an error).
+    `start_on(day)` places the start's reading on a day (see `_wall_reading`)."""
     days = reading.days
 
     def ahead(d: date) -> bool:
-        return wall(d, start_min, zone, now_utc).astimezone(UTC) >= now_utc
+        return start_on(d)[0].astimezone(UTC) >= now_utc
 
     if not days:
         repeat_days = reading.series.days
