@@ -123,6 +123,7 @@ def _number(match: re.Match[str]) -> str:
 _SPANS: list[tuple[int, int]] = [(i, i + 1) for i in range(MAX_TEXT + 1)]
 
 _UNUSED = re.compile(rb"\x00+")
+_LETTER = re.compile(r"[^\W\d_]")
 _CLAIMED = re.compile(rb"\x01+")
 
 
@@ -310,6 +311,12 @@ class Scan:
         if end <= start:
             return ""
         return self.original[self.src[start][0] : self.src[end - 1][1]]
+
+    def letters_left(self) -> bool:
+        """Whether any letter of the original is unclaimed: a word the spelling checks could
+        read. (Normalising only ever swaps letters for letters or digits, so a free word of
+        the normalised text stands on unclaimed letters of the original.)"""
+        return any(_LETTER.search(piece) for piece in self.leftovers())
 
     def leftovers(self) -> list[str]:
         """The unclaimed runs of the original, in order."""
