@@ -114,12 +114,14 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
     _read_same_time(scan, reading)
     _read_range(scan, reading)
     _read_times(scan, reading)
-    # What the time and day patterns claimed, for "friday 3pm London".
-    # Claims only ever set bytes, so XOR with the state before reading leaves the new claims.
-    n = len(free)
-    times = (int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")).to_bytes(n, "big")
-    # Also with a zone already named: "3pm London Tokyo time" names two and is refused.
-    zones.read_trailing_places(scan, reading, times)
+    # A place beside a time is words nobody claimed: with no letter left there is none.
+    if scan.letters_left():
+        # What the time and day patterns claimed, for "friday 3pm London".
+        # Claims only ever set bytes, so XOR with the state before reading leaves the new ones.
+        n = len(free)
+        claims = int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")
+        # Also with a zone already named: "3pm London Tokyo time" names two and is refused.
+        zones.read_trailing_places(scan, reading, claims.to_bytes(n, "big"))
     return reading
 
 
