@@ -7,7 +7,9 @@
   at the end by attaching `ZoneInfo`, so no offset is ever carried across a DST change. Lengths
   ("for 1 hour", "in 2 hours") are real elapsed time, added in UTC.
 - Comparisons happen in UTC: Python compares two datetimes sharing a tzinfo by wall clock alone,
-  which is wrong around a DST fold.
+  which is wrong around a DST fold. An instant is compared with `now_utc` as it stands: their
+  tzinfos differ (or both are UTC), and then Python compares the instants, each side's own
+  offset subtracted, without the cost of converting first.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def _place_reading(
         start, repeated, skipped = start_on(day)
         if skipped is not None:
             raise _gap(skipped, zone, text, reading)
-        if fixed and start.astimezone(UTC) < now_utc:
+        if fixed and start < now_utc:
             raise BookingTextError(
                 f'"{brief(text)}" is in the past. Try "tomorrow {say(start_min)}".'
             )
@@ -142,7 +144,7 @@ def _place_reading(
                 f"{_zone_label(zone)}: read as the {'first' if not local.fold else 'second'} "
                 f"({local.tzname()})"
             )
-    if start.astimezone(UTC) < now_utc:
+    if start < now_utc:
         raise BookingTextError(f'"{brief(text)}" is in the past. Try "tomorrow 3pm".')
     if reading.length is not None:
         if end is not None:
@@ -417,7 +419,7 @@ def _day(
     days = reading.days
 
     def ahead(d: date) -> bool:
-        return start_on(d)[0].astimezone(UTC) >= now_utc
+        return start_on(d)[0] >= now_utc
 
     if not days:
         repeat_days = reading.series.days
