@@ -81,7 +81,7 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
             suggestion=error.suggestion if isinstance(error, GapError) else None,
             reminders=reading.series.reminders if reading else None,
         )
-    either = any(d.either_way for d in reading.days)
+    either = bool(reading.days) and any(d.either_way for d in reading.days)
     return ParsedBooking(
         placed.start,
         placed.end,

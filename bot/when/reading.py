@@ -566,7 +566,7 @@ def _read_times(scan: Scan, reading: Reading) -> None:
         found.append((c, m))
     if not found:
         return
-    if reading.start is not None or len({_key(c) for c, _ in found}) > 1:
+    if reading.start is not None or (len(found) > 1 and len({_key(c) for c, _ in found}) > 1):
         texts = [reading.time_text] if reading.start else []
         texts += [scan.original_of(*m.span()).strip() for _, m in found]
         shown = " and ".join(f'"{t}"' for t in texts[:2])
