@@ -212,7 +212,8 @@ PERIOD = re.compile(
     r"|in\s+the\s+(?P<mer>am|pm))\b"
 )
 PERIOD = gate(PERIOD, "night", "morning", "afternoon", "evening", "am", "pm")
-# "am" and "pm" only come after "in the": nearly every text has one of those two letters pairs.
+# Its "am" and "pm" come only after "in the", and nearly every text holds "am" or "pm" somewhere
+# ("3pm"): so what it needs is a period word, or "the".
 PERIOD_NEEDS = re.compile("night|morning|afternoon|evening|the")
 # "first monday of january", "last friday of the month", "2nd tuesday in march 2027".
 NTH_WEEKDAY = re.compile(

@@ -220,20 +220,21 @@ def _read_lengths(scan: Scan, reading: Reading) -> None:
             continue  # "an hour" on its own is too loose without "for"
         scan.claim(*m.span())
         found.append(m)
+    if not found:
+        return
     lengths = {amount_minutes(m) for m in found}
     if len(lengths) > 1:
         texts = " and ".join(f'"{scan.original_of(*m.span())}"' for m in found)
         raise BookingTextError(f'I found two lengths ({texts}). Give one, e.g. "for 45 min".')
-    if found:
-        minutes = lengths.pop()
-        if minutes <= 0:
-            written = scan.original_of(*found[0].span()).strip()
-            example = _without(scan, *found[0].span(), instead=" for 30 min")
-            raise BookingTextError(
-                f'A booking needs some length ("{written}" is none). Try "{example}".'
-            )
-        reading.length = timedelta(minutes=minutes)
-        reading.length_text = scan.original_of(*found[0].span())
+    minutes = lengths.pop()
+    if minutes <= 0:
+        written = scan.original_of(*found[0].span()).strip()
+        example = _without(scan, *found[0].span(), instead=" for 30 min")
+        raise BookingTextError(
+            f'A booking needs some length ("{written}" is none). Try "{example}".'
+        )
+    reading.length = timedelta(minutes=minutes)
+    reading.length_text = scan.original_of(*found[0].span())
 
 
 def _without(scan: Scan, start: int, end: int, instead: str = "") -> str:

@@ -146,6 +146,7 @@ class Scan:
         self.used = bytearray(len(original))  # original characters claimed (not title)
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
         self.candidates = 0
+        self._letters_left: bool | None = None  # known until the next claim
         self._gates: dict[int, bool] = {}  # by id of the gate; the text changes in `normalise`
         # On short text a gate costs about what the scan it saves does.
         self._gated = len(original) > GATED_LENGTH
@@ -251,6 +252,7 @@ class Scan:
         patterns. Zone names are claimed without blocking so a range may still span them."""
         if end <= start:
             return
+        self._letters_left = None
         if block:
             self.busy[start:end] = b"\x01" * (end - start)
         a, b = self.src[start][0], self.src[end - 1][1]
@@ -258,6 +260,7 @@ class Scan:
 
     def claim_original(self, start: int, end: int) -> None:
         """Mark `original[start:end]` as understood (before `normalise`: mentions, quotes)."""
+        self._letters_left = None
         self.used[start:end] = b"\x01" * (end - start)
         self.busy[start:end] = b"\x01" * (end - start)
 
@@ -316,7 +319,9 @@ class Scan:
         """Whether any letter of the original is unclaimed: a word the spelling checks could
         read. (Normalising only ever swaps letters for letters or digits, so a free word of
         the normalised text stands on unclaimed letters of the original.)"""
-        return any(_LETTER.search(piece) for piece in self.leftovers())
+        if self._letters_left is None:
+            self._letters_left = any(_LETTER.search(piece) for piece in self.leftovers())
+        return self._letters_left
 
     def leftovers(self) -> list[str]:
         """The unclaimed runs of the original, in order."""
