@@ -118,8 +118,9 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         app.worker.start()
     try:
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
-        web = create_web_app(app.intake, coviu_app, app.webhooks)
-        uvicorn.run(web, host=host, port=port, log_level="info")
+        # The access log is the app's own, written after each answer (see `bot.web`).
+        web = create_web_app(app.intake, coviu_app, app.webhooks, access_log=True)
+        uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
     finally:
         app.stop()
         services.close()
