@@ -18,6 +18,7 @@ Slack's whole wait for an ack of a few hundred µs. Same line, same redaction, j
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -100,6 +101,56 @@ async def _coviu_webhook(
         return
     status, answer = receiver.handle(body, _headers(scope))
     await _answer(send, status, answer)
+
+
+class _OneWrite:
+    """A transport that sends a response's head with its body, in one write.
+
+    uvicorn writes the status line and headers as soon as the app starts its answer, and the
+    body after: two sends, two TCP segments, and Slack's side woken twice for an answer of
+    a few hundred bytes. Here a write that ends a head (``\\r\\n\\r\\n``) waits for the
+    next one, which takes it along; a head with no body after it (an empty answer) goes out
+    at the end of the event loop's current step. Everything else is the real transport."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._head = b""
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._head:
+            data, self._head = self._head + bytes(data), b""
+        elif bytes(data[-4:]) == b"\r\n\r\n":
+            self._head = bytes(data)
+            self._loop.call_soon(self._flush)
+            return
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        if self._head:
+            head, self._head = self._head, b""
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def http_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol (``http="auto"``: httptools if installed, else h11), writing
+    each answer in one piece (`_OneWrite`). For ``uvicorn.run(..., http=http_protocol())``."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class OneWriteProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.transport = _OneWrite(transport, asyncio.get_running_loop())
+
+    return OneWriteProtocol
 
 
 def create_web_app(
