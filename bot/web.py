@@ -44,14 +44,11 @@ def _log_access(scope: Scope, status: int) -> None:
     client = scope.get("client")
     query = scope.get("query_string") or b""
     path = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")
-    access.info(
-        '%s - "%s %s HTTP/%s" %d',
-        f"{client[0]}:{client[1]}" if client else "-",
-        scope["method"],
-        path,
-        scope.get("http_version", "1.1"),
-        status,
-    )
+    who = f"{client[0]}:{client[1]}" if client else "-"
+    # Made into one string here: a record with no arguments is redacted once, as a whole,
+    # instead of argument by argument and then again as a message.
+    line = f'{who} - "{scope["method"]} {path} HTTP/{scope.get("http_version", "1.1")}" {status}'
+    access.info(line)
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any] | None) -> None:
