@@ -18,12 +18,12 @@ connections:
 
 Targets: median within 1.5× of the floor (the web process); p99 under 3 s.
 
-The servers take turns: each run is cut into slices, and every server gets one slice in turn
-(the order rotating from slice to slice) until the run is done, so the load the rest of the
-machine puts on it falls on every server alike. Measured one after another, a server that
-happened to run while something else on the machine was busy came out up to 2× slower than
-in the next run. After each slice of ``coviu-slack serve`` its bookings' lazy work is waited
-for, so it never runs during another server's turn. ``coviu-slack serve`` writes its access
+The servers take turns: each run is cut into turns, every server answering its share of
+the run in each (the order rotating from turn to turn), so the load the rest of the machine
+puts on it falls on every server alike. Measured one after another, a server that happened
+to run while something else on the machine was busy came out up to 2× slower than in the
+next run. After each turn of ``coviu-slack serve`` its bookings' lazy work is waited for, so
+it never runs during another server's turn. ``coviu-slack serve`` writes its access
 line once the answer is sent; uvicorn (the floor, bare Bolt) writes it before.
 
 Next to the times, the CPU the server process spent per request (all its threads, warm-up
