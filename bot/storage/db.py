@@ -183,7 +183,8 @@ def _pg_numbered(sql: str) -> bytes:
     )
 
 
-ADDER_NAME = "coviu-slack intake"
+ADDER_NAME = "coviu-slack intake"  # as pg_stat_activity shows the intake's connection
+CONNECT_TIMEOUT = 3  # seconds
 
 
 class _Adder:
@@ -205,6 +206,7 @@ class _Adder:
     def _connected(self) -> Any:
         import psycopg
         from psycopg import pq
+        from psycopg.conninfo import conninfo_to_dict
 
         connection = self._connection
         if connection is None or connection.pgconn.status != pq.ConnStatus.OK:
@@ -212,12 +214,12 @@ class _Adder:
                 connection.close()
             self._connection = None  # if connecting fails, the next call tries again
             self._prepared.clear()
-            connection = psycopg.connect(
-                self.url,
-                autocommit=True,
-                client_encoding="UTF8",
-                application_name=ADDER_NAME,  # as pg_stat_activity shows it
-            )
+            options: dict[str, Any] = {"client_encoding": "UTF8", "application_name": ADDER_NAME}
+            if "connect_timeout" not in conninfo_to_dict(self.url):
+                # Slack gives up on an answer after 3 s; psycopg would wait 130 s for a
+                # database that does not answer. Fail, answer 5xx, and let Slack retry.
+                options["connect_timeout"] = CONNECT_TIMEOUT
+            connection = psycopg.connect(self.url, autocommit=True, **options)
             self._connection = connection
         return connection
 
