@@ -11,9 +11,10 @@ FastAPI app behind it. Coviu's webhooks, `POST /coviu/webhooks`, are served the 
 records the event as a job).
 
 The access log (`access_log=True`, as `coviu-slack serve` runs it) is written here, once the
-answer has gone, rather than by uvicorn, which writes its line before the answer: a line costs
-~25 µs to format, and ~100 µs more through `bot.logsafe`'s redaction, which is a good part of
+answer has gone, rather than by uvicorn, which writes its line before the answer: making a
+line and passing it through `bot.logsafe`'s redaction costs tens of µs, a good part of
 Slack's whole wait for an ack of a few hundred µs. Same line, same redaction, just after.
+And `http_protocol()` is uvicorn's own HTTP protocol sending each answer in one write.
 """
 
 from __future__ import annotations
