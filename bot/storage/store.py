@@ -143,6 +143,17 @@ _PARTICIPANT_FIELDS = (
 )
 
 
+_ENQUEUE = (
+    "insert into jobs (job_key, kind, team_id, payload, status, run_after, created_at)"
+    " values (?, ?, ?, ?, 'queued', ?, ?) on conflict (job_key) do nothing"
+)
+# PostgreSQL: and wake idle workers (`LISTEN coviu_jobs`) in the same round trip.
+_ENQUEUE_PG = (
+    f"with added as ({_ENQUEUE} returning job_key)"
+    " select job_key, pg_notify('coviu_jobs', '') from added"
+)
+
+
 def _session(row: Row) -> SessionRecord:
     return SessionRecord(
         session_id=row["session_id"],
@@ -215,17 +226,13 @@ class Store:
     ) -> bool:
         """Record a request as a job, once per `key` (its Slack identity). False when it was
         already recorded: Slack retried, or someone clicked twice."""
-        sql = (
-            "insert into jobs (job_key, kind, team_id, payload, status, run_after, created_at)"
-            " values (?, ?, ?, ?, 'queued', ?, ?) on conflict (job_key) do nothing"
-            " returning job_key"
-        )
-        if self.dialect == "postgresql":  # wake idle workers in the same round trip
-            sql = f"with added as ({sql}) select job_key, pg_notify('coviu_jobs', '') from added"
         moment = to_text(now)
-        # One statement, atomic on its own: the web process's whole cost per request.
-        rows = self.db.query(sql, [key, kind, team_id, json.dumps(payload), moment, moment])
-        return bool(rows)
+        # One statement, atomic on its own, on the database's cheapest path (`Database.add`):
+        # the web process's whole cost per request.
+        return self.db.add(
+            _ENQUEUE_PG if self.dialect == "postgresql" else _ENQUEUE,
+            [key, kind, team_id, json.dumps(payload, separators=(",", ":")), moment, moment],
+        )
 
     def claim_jobs(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
         """Take up to `limit` runnable jobs under a lease held by `owner`: queued ones, and
