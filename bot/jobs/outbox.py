@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from datetime import UTC, datetime
 
 from bot.slack.notify import Sent, SlackNotifier
+from bot.slack.people import CannotDM, UnknownUser
 from bot.storage import ParticipantRecord, Store
 from bot.storage.store import Message
 
@@ -48,6 +49,14 @@ class Outbox:
     def _send(self, message: Message) -> None:
         try:
             channel, ts = self._post(message)
+        except UnknownUser as error:
+            # Nobody Slack will let us DM (someone from another organisation, a deactivated
+            # account): the booker is told; no retry, and no reminder to fail every pass.
+            why = "other_organisation" if isinstance(error, CannotDM) else "unreachable"
+            log.info("not DMing a participant (%s)", why)
+            self.store.message_failed(message.key, why)
+            if participant_id := message.args.get("participant_id"):
+                self.store.drop_reminder(participant_id)
         except Exception as error:
             log.warning("could not DM about a session (%s)", _why(error))
             self.store.message_failed(message.key, _why(error))

@@ -162,6 +162,6 @@ def register(router: Router, services: Services) -> None:
 
 def _guest(participants: list[ParticipantRecord], digest: str) -> ParticipantRecord:
     for person in participants:
-        if person.slack_user is None and blocks.guest_digest(person.participant_id) == digest:
+        if blocks.needs_forwarding(person) and blocks.guest_digest(person.participant_id) == digest:
             return person
     raise BookingError("That guest is no longer in the session.")

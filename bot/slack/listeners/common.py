@@ -169,7 +169,10 @@ def change_people(
                 external_name=who.get("name"),
                 role=who.get("role", "GUEST"),
             )
-            if added.slack_user:
+            if added.external:
+                lines.append(f":white_check_mark: Added {blocks.fit(added.display_name, 80)}.")
+                lines.append(blocks.no_dm_note(added, here=False))
+            elif added.slack_user:
                 lines.append(f":white_check_mark: Added {label}; their link is in their DMs.")
             else:
                 lines.append(
