@@ -407,6 +407,13 @@ def booked(
     return text, blocks
 
 
+def no_longer_host(session: SessionRecord, *, tz: Zone = None) -> tuple[str, list[Block]]:
+    """The booker's confirmation once they no longer host the session: no links, no
+    buttons (they could no longer use them)."""
+    text = f"You no longer host “{title_of(session)}” on {when_text(session, tz)}."
+    return text, [section(f":information_source: {text}")]
+
+
 def preview(
     title: str,
     start: datetime,
