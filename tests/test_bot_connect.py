@@ -130,3 +130,18 @@ def test_a_dm_slack_refuses_is_not_retried_and_the_booker_is_told(bot, slack, cl
     clock.advance(START - timedelta(minutes=10) - clock.now())
     assert bot.send_reminders() == 1  # Alice only: Bob's reminder was dropped, not retried
     assert bot.services.store.reminder_counts().get("dropped") == 1
+
+
+def test_booked_through_the_form_the_result_says_where_to_get_their_link(bot, slack):
+    bot.command(ALICE, "")
+    [form] = slack.view_stack(ALICE)
+
+    bot.submit(ALICE, form, {"title": "Physio review", "when": int(START.timestamp()),
+                             "guests": [BOB, ZOE]})  # fmt: skip
+
+    [done] = slack.view_stack(ALICE)
+    said = done.text_content()
+    assert done.title == "Booked"
+    assert "*Zoe Park* is in another organisation" in said
+    assert "*Copy link for Zoe Park* on your invitation" in said  # the modal has no buttons
+    assert [b.text for b in copy_buttons(slack.dms(ALICE)[0])] == ["Copy link for Zoe Park"]

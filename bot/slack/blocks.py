@@ -364,10 +364,13 @@ def booked(
     undelivered: Sequence[ParticipantRecord] = (),
     *,
     tz: Zone = None,
+    buttons: bool = True,
 ) -> tuple[str, list[Block]]:
-    """The booker's private confirmation. External guests' links are listed here to forward.
-    The last block holds the host buttons (a result modal leaves it out). Once the session
-    is cancelled it says so, with no links and no buttons (for ``replace_original``)."""
+    """The booker's private confirmation. External guests' links are listed here to forward;
+    people from another organisation get a note and a *Copy link* button. The last block
+    holds the buttons (a result modal leaves it out: pass ``buttons=False`` so the notes
+    point at the invitation's). Once the session is cancelled it says so, with no links and
+    no buttons (for ``replace_original``)."""
     title = title_of(session)
     if session.cancelled:
         text = f"“{title}” on {when_text(session, tz)} was cancelled. Everyone was told."
@@ -392,7 +395,7 @@ def booked(
         if g.slack_user is None
     ]
     blocks.extend(section(text) for text in _packed(lines, SECTION_TEXT))
-    blocks.extend(section(no_dm_note(p)) for p in outside[:COPY_LINKS])
+    blocks.extend(section(no_dm_note(p, here=buttons)) for p in outside[:COPY_LINKS])
     if missed:
         blocks.append(
             context(

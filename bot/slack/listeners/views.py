@@ -102,7 +102,9 @@ def register(router: Router, services: Services) -> None:
             return
         with answering(_show_refusal(client, view, "Not booked")):
             booked = services.booking.book(request, key=ctx.key)
-            _, body_blocks = blocks.booked(booked.session, booked.participants, booked.undelivered)
+            _, body_blocks = blocks.booked(
+                booked.session, booked.participants, booked.undelivered, buttons=False
+            )
             # The buttons stay in the DM; the result view is a place to read, not to act.
             result = blocks.result_modal("Booked", body_blocks[:-1])
             client.views_update(view_id=view["id"], view=result)
