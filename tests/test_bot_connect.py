@@ -119,16 +119,18 @@ def test_adding_someone_from_another_organisation_says_how_to_reach_them(bot, sl
 
 
 def test_a_dm_slack_refuses_is_not_retried_and_the_booker_is_told(bot, slack, clock):
-    # Bob looks like one of the clinic, but Slack finds no DM with him (as for someone whose
-    # organisation it doesn't tell us about): the booking stands, and nothing loops.
+    # Slack finds no DM with one of them (as for someone whose organisation it doesn't tell
+    # us about): the booking stands, and nothing loops. (The two DMs go out side by side:
+    # either may be the one refused.)
     slack.fail_next("chat.postMessage", "channel_not_found")
     bot.command(ALICE, 'book "Physio review" with @bob tomorrow 3pm')
 
+    [missed] = [user for user in (ALICE, BOB) if not slack.dms(user)]
     said = bot.last_reply(ALICE).text_content()
     assert "Booked “Physio review”" in said
-    assert "I couldn't DM <@U0BOB>" in said
+    assert f"I couldn't DM <@{missed}>" in said
     clock.advance(START - timedelta(minutes=10) - clock.now())
-    assert bot.send_reminders() == 1  # Alice only: Bob's reminder was dropped, not retried
+    assert bot.send_reminders() == 1  # the other one only: no retry for the refused
     assert bot.services.store.reminder_counts().get("dropped") == 1
 
 
@@ -145,3 +147,15 @@ def test_booked_through_the_form_the_result_says_where_to_get_their_link(bot, sl
     assert "*Zoe Park* is in another organisation" in said
     assert "*Copy link for Zoe Park* on your invitation" in said  # the modal has no buttons
     assert [b.text for b in copy_buttons(slack.dms(ALICE)[0])] == ["Copy link for Zoe Park"]
+
+
+def test_removing_them_asks_the_host_to_tell_them(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob @zoe tomorrow 3pm')
+
+    bot.command(ALICE, 'remove @zoe "Physio review"')
+
+    said = bot.last_reply(ALICE).text_content()
+    assert "Removed Zoe Park; their link no longer works" in said
+    assert "I couldn't tell them: please let them know" in said
+    assert dms_to(slack, ZOE) == []
+    assert copy_buttons(slack.dms(ALICE)[0]) == []  # no link left to forward

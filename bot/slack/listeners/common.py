@@ -149,7 +149,7 @@ def change_people(
         label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
         try:
             if verb == "remove":
-                services.booking.remove_person(
+                removed = services.booking.remove_person(
                     session_id,
                     team_id,
                     user_id,
@@ -157,6 +157,14 @@ def change_people(
                     slack_user=who.get("user"),
                     external_name=who.get("name"),
                 )
+                if removed.external:  # no DM reaches them: it's the host's to say
+                    name = blocks.fit(removed.display_name, blocks.NAME_SHOWN)
+                    lines.append(
+                        f":white_check_mark: Removed {name}; their link no longer works. "
+                        "They're in another organisation, so I couldn't tell them: "
+                        "please let them know."
+                    )
+                    continue
                 told = "they were told" if who.get("user") else "their link no longer works"
                 lines.append(f":white_check_mark: Removed {label}; {told}.")
                 continue
@@ -170,7 +178,8 @@ def change_people(
                 role=who.get("role", "GUEST"),
             )
             if added.external:
-                lines.append(f":white_check_mark: Added {blocks.fit(added.display_name, 80)}.")
+                name = blocks.fit(added.display_name, blocks.NAME_SHOWN)
+                lines.append(f":white_check_mark: Added {name}.")
                 lines.append(blocks.no_dm_note(added, here=False))
             elif added.slack_user:
                 lines.append(f":white_check_mark: Added {label}; their link is in their DMs.")
