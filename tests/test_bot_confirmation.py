@@ -47,6 +47,19 @@ def test_a_move_shows_in_the_confirmation(bot, slack, booking):
     assert slack.response_url_answers(url) == [(200, "ok"), (200, "ok")]
 
 
+def test_a_confirmation_booked_from_a_preview_stays_true_too(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob friday 3pm London')
+    preview = bot.last_reply(ALICE)
+    click = bot.click(ALICE, preview, "book_confirmed")
+    assert "Booked “Physio review”" in preview.text_content()  # the preview gave way
+
+    bot.command(ALICE, 'reschedule "Physio review" friday 4pm')
+
+    # Through the click's own response_url, which replaced the preview.
+    assert date_token(FRIDAY_4PM_SYDNEY) in preview.text_content()
+    assert slack.response_url_answers(click.response_url) == [(200, "ok"), (200, "ok")]
+
+
 def test_people_added_and_removed_show_in_the_confirmation(bot, booking):
     confirmation, _ = booking
 

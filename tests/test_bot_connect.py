@@ -159,3 +159,16 @@ def test_removing_them_asks_the_host_to_tell_them(bot, slack):
     assert "I couldn't tell them: please let them know" in said
     assert dms_to(slack, ZOE) == []
     assert copy_buttons(slack.dms(ALICE)[0]) == []  # no link left to forward
+
+
+def test_moving_or_cancelling_asks_the_host_to_tell_them(bot, slack):
+    bot.command(ALICE, 'book "Physio review" with @bob @zoe tomorrow 3pm')
+
+    bot.command(ALICE, 'reschedule "Physio review" friday 4pm')
+    moved = bot.last_reply(ALICE).text_content()
+    assert "Everyone else was told. Zoe Park (another organisation) can't be DMed" in moved
+
+    invitation = slack.dms(ALICE)[0]
+    bot.click(ALICE, invitation, "cancel_session", invitation.buttons()[-2].value)
+    assert "please tell them yourself" in bot.last_reply(ALICE).text_content()
+    assert dms_to(slack, ZOE) == []

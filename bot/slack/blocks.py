@@ -352,9 +352,28 @@ def changed(
     return text, blocks
 
 
-def moved(session: SessionRecord, *, tz: Zone = None) -> tuple[str, list[Block]]:
-    """The host's confirmation that a session moved."""
-    text = f"Moved “{title_of(session)}” to {when_text(session, tz)}. Everyone was told."
+def told(outside: Sequence[ParticipantRecord] = ()) -> str:
+    """Who heard of a change: everyone, or everyone but people from another organisation,
+    who are the host's to tell.
+
+    >>> told()
+    'Everyone was told.'
+    """
+    if not outside:
+        return "Everyone was told."
+    names = ", ".join(fit(p.display_name, NAME_SHOWN) for p in outside)
+    return (
+        f"Everyone else was told. {names} (another organisation) can't be DMed by this app: "
+        "please tell them yourself."
+    )
+
+
+def moved(
+    session: SessionRecord, *, tz: Zone = None, outside: Sequence[ParticipantRecord] = ()
+) -> tuple[str, list[Block]]:
+    """The host's confirmation that a session moved (`outside`: people from another
+    organisation in it, whom no DM reaches)."""
+    text = f"Moved “{title_of(session)}” to {when_text(session, tz)}. {told(outside)}"
     return text, [section(f":white_check_mark: {text}")]
 
 

@@ -90,6 +90,11 @@ def parse_text(
     return parse_booking(text, said_at.astimezone(ZoneInfo(tz)), tz)
 
 
+def outside(services: Services, session_id: str) -> list[ParticipantRecord]:
+    """The session's people from another organisation: no DM about a change reaches them."""
+    return [p for p in services.booking.participants(session_id) if p.external]
+
+
 def with_people(
     services: Services, sessions: Sequence[SessionRecord]
 ) -> dict[str, list[ParticipantRecord]]:

@@ -128,7 +128,8 @@ def register(router: Router, services: Services) -> None:
                 session_id, team_id, user_id, start, start + timedelta(minutes=minutes),
                 key=ctx.key,
             )  # fmt: skip
-            result = blocks.result_modal("Rescheduled", blocks.moved(moved)[1])
+            outside = [p for p in services.booking.participants(session_id) if p.external]
+            result = blocks.result_modal("Rescheduled", blocks.moved(moved, outside=outside)[1])
             client.views_update(view_id=view["id"], view=result)
 
     router.view("reschedule", ack=check_reschedule, work=reschedule)
