@@ -9,7 +9,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ALICE, DAVE
+from conftest import ALICE, BOB, DAVE
 
 from bot import logsafe
 
@@ -76,6 +76,17 @@ def test_a_cancelled_session_s_confirmation_says_so_and_loses_its_buttons(bot, b
     bot.click(ALICE, confirmation, "cancel_session", confirmation.buttons()[-1].value)
 
     assert "was cancelled" in confirmation.text_content()
+    assert confirmation.buttons() == []
+
+
+def test_a_booker_removed_by_another_host_keeps_no_links_or_buttons(bot):
+    bot.command(ALICE, 'book "Physio review" with host @bob @dave tomorrow 3pm')
+    confirmation = bot.last_reply(ALICE)
+    assert confirmation.buttons()
+
+    bot.command(BOB, 'remove @alice "Physio review"')
+
+    assert "You no longer host “Physio review”" in confirmation.text_content()
     assert confirmation.buttons() == []
 
 
