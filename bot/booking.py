@@ -31,7 +31,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -60,6 +60,11 @@ class BookingError(Exception):
 class Directory(Protocol):
     def display_name(self, team_id: str, user_id: str) -> str:
         """The name to show for a Slack user; LookupError if there is no such person."""
+        ...
+
+    def home_team(self, team_id: str, user_id: str) -> str | None:
+        """Another organisation's team id for a Slack Connect member (who can be booked but
+        not DMed); None for the workspace's own people."""
         ...
 
 
@@ -201,6 +206,19 @@ class BookingService:
                 field="guests",
             ) from None
 
+    def _with_home(self, participant: ParticipantRecord) -> ParticipantRecord:
+        """Marked with their organisation's team when they are from another one (from the
+        look-up their name came from: no extra call)."""
+        if not participant.slack_user:
+            return participant
+        try:
+            home = self.directory.home_team(participant.team_id, participant.slack_user)
+        except Exception:
+            # Not knowing only costs a DM attempt Slack will refuse: never the booking.
+            log.warning("could not tell which organisation a participant is from")
+            return participant
+        return replace(participant, home_team=home) if home else participant
+
     def _deliver(self, key: str) -> list[ParticipantRecord]:
         """Send what `key` owes; the people Slack would not take a DM for."""
         failed = {m.args.get("participant_id") for m in self.outbox.deliver(key)}
@@ -248,7 +266,7 @@ class BookingService:
             status="booked",
         )
         participants = [
-            _record(participant, request.team_id, request.booked_by)
+            self._with_home(_record(participant, request.team_id, request.booked_by))
             for participant in created.participants
         ]
         invitations = [_message(key, "invite", p) for p in participants if p.slack_user]
@@ -491,7 +509,7 @@ class BookingService:
                 )
             except CoviuError as error:
                 raise _coviu_refusal(error, "add them") from error
-        participant = _record(created, team_id, user_id)
+        participant = self._with_home(_record(created, team_id, user_id))
         invitation = [_message(key, "invite", participant)] if participant.slack_user else []
         try:
             self.store.add_participant(

@@ -27,7 +27,7 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
     from bot.embedded import coviu_db_path, start_embedded_coviu
     from bot.httpserve import ServerThread
     from bot.shell.console import Console
-    from bot.slackfake import DEMO_USERS, FakeSlack
+    from bot.slackfake import CONNECT_USER, DEMO_USERS, FakeSlack
     from bot.web import create_web_app
 
     # The shell's own output is the interface; the app's log lines would only get in the way.
@@ -40,8 +40,11 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
     clock = Clock()
     bot_token = "xoxb-shell-" + secrets.token_hex(8)
     signing_secret = secrets.token_hex(16)
+    # Zoe is from another organisation (Kiwi Physio), met in a Slack Connect channel: she
+    # can be booked, but the app can't DM her.
+    people = [*DEMO_USERS, CONNECT_USER]
     slack = FakeSlack(
-        bot_token=bot_token, signing_secret=signing_secret, team_id="T0CLINIC", users=DEMO_USERS
+        bot_token=bot_token, signing_secret=signing_secret, team_id="T0CLINIC", users=people
     ).start()
     # Entry links are kept between runs, so the embedded Coviu API keeps one address: $PORT
     # (3000) when it is free, any free port otherwise.
@@ -76,7 +79,7 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
         f"Data in {settings.db_path}.",
         flush=True,
     )
-    console = Console(slack, list(DEMO_USERS), idle, skip)
+    console = Console(slack, people, idle, skip)
     try:
         console.run(iter(sys.stdin), echo=not sys.stdin.isatty())
     except KeyboardInterrupt:

@@ -149,6 +149,7 @@ class Console:
         elif word == "users":
             for user in self.users.values():
                 mark = " (you)" if user is self.user else ""
+                mark += " (another organisation)" if user.external else ""
                 self.say(f"  @{user.name:<8} {user.real_name:<14} {user.tz}{mark}")
         elif word == "home":
             self.slack.open_home(self.user.id)

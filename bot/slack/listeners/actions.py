@@ -19,6 +19,7 @@ from bot.slack.listeners.common import (
     answering,
     change_people,
     open_booking_form,
+    outside,
     reply,
     team_and_user,
 )
@@ -62,7 +63,9 @@ def register(router: Router, services: Services) -> None:
         team_id, user_id = team_and_user(body)
         with answering(_refusal(ctx.respond)):
             session = services.booking.cancel(_value(body), team_id, user_id, ctx.key)
-            _private(ctx.respond, f"Cancelled “{session.title}”. Everyone in it was told.")
+            others = outside(services, session.session_id)
+            said = blocks.told(others) if others else "Everyone in it was told."
+            _private(ctx.respond, f"Cancelled “{blocks.title_of(session)}”. {said}")
 
     router.action("cancel_session", work=cancel)
 
@@ -96,7 +99,7 @@ def register(router: Router, services: Services) -> None:
             moved = services.booking.reschedule(
                 choice["session_id"], team_id, user_id, start, end, key=ctx.key
             )
-            _private(ctx.respond, *blocks.moved(moved))
+            _private(ctx.respond, *blocks.moved(moved, outside=outside(services, moved.session_id)))
 
     router.action("reschedule_to", work=reschedule_to)
 
@@ -162,6 +165,6 @@ def register(router: Router, services: Services) -> None:
 
 def _guest(participants: list[ParticipantRecord], digest: str) -> ParticipantRecord:
     for person in participants:
-        if person.slack_user is None and blocks.guest_digest(person.participant_id) == digest:
+        if blocks.needs_forwarding(person) and blocks.guest_digest(person.participant_id) == digest:
             return person
     raise BookingError("That guest is no longer in the session.")

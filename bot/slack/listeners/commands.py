@@ -19,6 +19,7 @@ from bot.slack.listeners.common import (
     change_people,
     look_up_ahead,
     open_booking_form,
+    outside,
     parse_text,
     reply,
     team_and_user,
@@ -162,7 +163,7 @@ def _reschedule(ctx: Context, command: dict[str, Any], rest: str) -> None:
     moved = services.booking.reschedule(
         sessions[0].session_id, team_id, user_id, parsed.start, parsed.end, key=ctx.key
     )
-    _reply(respond, *blocks.moved(moved))
+    _reply(respond, *blocks.moved(moved, outside=outside(services, moved.session_id)))
 
 
 def _add_or_remove(ctx: Context, command: dict[str, Any], rest: str, verb: str) -> None:
