@@ -197,6 +197,53 @@ def test_the_call_ending_sends_each_host_a_summary_with_the_attendance(
     assert summaries(slack, BOB) == []  # hosts only
 
 
+def end_the_call(bot: Any, physio: dict[str, ParticipantRecord]) -> None:
+    """Alice sees Pat for ten minutes, then both leave: the call ends."""
+    alice, pat = physio["alice"], physio["pat"]
+    page(pat, "enter")
+    page(alice, "enter")
+    let_in(alice, "Pat Smith")
+    minutes_pass(bot, 10, alice, pat)
+    page(alice, "leave")
+    page(pat, "leave")
+    bot.idle()
+
+
+def form_fields(view: Any) -> dict[str, Any]:
+    return {b["block_id"]: b["element"] for b in view.blocks if b["type"] == "input"}
+
+
+@pytest.mark.both_databases
+def test_book_a_follow_up_opens_the_form_with_the_same_people_and_title(
+    bot: Any, slack: Any, coviu: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    end_the_call(bot, physio)
+    [summary] = summaries(slack, DAVE)
+    [button] = [b for b in summary.buttons() if b.text == "Book a follow-up"]
+
+    bot.click(DAVE, summary, button.action_id, button.value)
+
+    [form] = slack.view_stack(DAVE)
+    fields = form_fields(form)
+    assert fields["title"]["initial_value"] == "Physio review"
+    assert fields["hosts"]["initial_users"] == [DAVE, ALICE]  # the clicker books it
+    assert fields["guests"]["initial_users"] == [BOB]
+    assert fields["external"]["initial_value"] == "Pat Smith"
+    assert fields["length"]["initial_option"]["value"] == "30"
+    assert "initial_date_time" not in fields["when"]  # a new time is Dave's to choose
+    assert "A follow-up to “Physio review”" in form.text_content()
+
+    next_week = bot.clock() + timedelta(days=7)
+    assert not bot.submit(DAVE, form, {"when": int(next_week.timestamp())}).errors
+    follow_up = [s for s in coviu.api.iter_sessions() if s.session_id != physio["pat"].session_id]
+    [session] = follow_up
+    assert session.session_name == "Physio review"
+    assert sorted(p.display_name for p in session.participants if p.role == "GUEST")[-1] == (
+        "Pat Smith"
+    )
+    assert "Physio review" in slack.dms(BOB)[-1].text_content()
+
+
 @pytest.mark.both_databases
 def test_a_duplicate_delivery_changes_nothing(
     bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
