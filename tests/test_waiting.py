@@ -197,6 +197,40 @@ def test_the_call_ending_sends_each_host_a_summary_with_the_attendance(
     assert summaries(slack, BOB) == []  # hosts only
 
 
+def home_line(slack: Any, user: str) -> str:
+    """The first line of "Physio review" in `user`'s App Home, as it reads now."""
+    home = slack.home(user)
+    assert home is not None, f"{user} has no App Home"
+    [line] = [ln for ln in home.text_content().splitlines() if "Physio review" in ln]
+    return line
+
+
+@pytest.mark.both_databases
+def test_app_home_shows_how_many_wait_and_follows_the_room_without_being_reopened(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    bot.open_home(ALICE)
+    assert "waiting" not in home_line(slack, ALICE)
+
+    page(physio["pat"], "enter")
+    bot.idle()
+    assert "1 waiting" in home_line(slack, ALICE)
+    assert "1 waiting" in home_line(slack, DAVE)  # a host who never opened it, too
+
+    page(physio["bob"], "enter")
+    bot.idle()
+    assert "2 waiting" in home_line(slack, ALICE)
+    # A guest never learns who else waits: Bob's Home (when he opens it) shows no count.
+    bot.open_home(BOB)
+    assert "waiting" not in home_line(slack, BOB)
+
+    page(physio["alice"], "enter")
+    let_in(physio["alice"], "Pat Smith")
+    page(physio["bob"], "leave")
+    bot.idle()
+    assert "waiting" not in home_line(slack, ALICE)
+
+
 def end_the_call(bot: Any, physio: dict[str, ParticipantRecord]) -> None:
     """Alice sees Pat for ten minutes, then both leave: the call ends."""
     alice, pat = physio["alice"], physio["pat"]
