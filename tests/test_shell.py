@@ -129,3 +129,68 @@ def test_history_persists_between_runs_unless_fresh(tmp_path):
 
     assert "Physio review" in shell(tmp_path, "/coviu list")
     assert "You have no upcoming sessions" in shell(tmp_path, "/coviu list", fresh=True)
+
+
+def test_the_waiting_room_from_a_guest_opening_their_link_to_the_follow_up(tmp_path):
+    out = shell(
+        tmp_path,
+        '/coviu book "Check-in" with @bob in 5 minutes',
+        '/coviu add "Pat Smith"',
+        "open pat's link",  # Pat, with no Slack, opens the link Alice forwarded
+        "open pat's link",  # a reload: nobody is told twice
+        "open my link",  # Alice comes in
+        "let pat in",
+        "skip 11m",  # five minutes past the start: Bob, who never came, is nudged
+        "leave",
+        "leave pat",  # the call is empty: it has ended
+        "press Book a follow-up",
+        "",  # name: keep "Check-in"
+        "2030-01-05 10:00",
+        "",  # length
+        "",  # hosts: @alice
+        "",  # guests on Slack: @bob
+        "",  # guests without Slack: Pat Smith
+        "",  # reminder
+    )
+
+    waiting = "[DM to @alice] 👋 Pat Smith is waiting in “Check-in”"
+    assert out.count(waiting) == 1
+    assert re.search(r"\[\d+\] Join now", out.split(waiting)[1].split("alice>")[0])
+    # App Home follows the room without being reopened.
+    home = out.split("[your App Home]")[1]
+    assert "Check-in  👋 1 waiting" in home.split("alice>")[0]
+    # Alice coming in turns the alert into who is with Pat; the live cards follow.
+    assert "[DM to @alice · updated] ✓ You're with Pat Smith in “Check-in”." in out
+    assert "🟢 In now: @alice (you) · Waiting: Pat Smith · Not joined yet: @bob" in out
+    assert "[DM to @bob · updated] You're invited to “Check-in” as a guest.\n      🟢 A host" in out
+    assert "[DM to @bob] ⏳ @alice is waiting for you in “Check-in”." in out
+    # The summary, after the last person left.
+    summary = out.split("[DM to @alice] Check-in has ended")[1]
+    assert "• @alice (host): 11 min" in summary and "• Pat Smith: 11 min" in summary
+    assert "Never joined\n    • @bob" in summary
+    # Book a follow-up: the form is filled in with the same people and title.
+    form = summary.split("┌ Book a Coviu session")[1]
+    assert "A follow-up to “Check-in”" in form
+    assert "Session name (optional) [Check-in]:" in form
+    assert "Hosts (names, e.g. @bob @carol) [@alice]:" in form
+    assert "Guests on Slack (optional) (names, e.g. @bob @carol) [@bob]:" in form
+    assert "Guests without Slack (optional) [Pat Smith]:" in form
+    assert "└ submitted" in form
+    assert "[DM to @bob] You're invited to “Check-in” as a guest." in form
+
+
+def test_entry_pages_answer_mistakes_with_what_works(tmp_path):
+    out = shell(
+        tmp_path,
+        "open nobody's link",
+        "leave",
+        "let pat in",
+        '/coviu book "Check-in" with @bob tomorrow 3pm',
+        "as bob",
+        "open my link",  # far too early: Coviu's own page says when it opens
+    )
+
+    assert "nobody has no session to join that is not over. Book one first" in out
+    assert "alice has no page open. `open alice's link` opens one" in out
+    assert "Only a host with their page open can let people in" in out
+    assert re.search(r"the page says: This session opens at .*, 10 minutes before it starts", out)

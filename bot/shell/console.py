@@ -74,6 +74,9 @@ class Console:
         self.renderer = Renderer({u.id: u.name for u in users})
         self._print_lock = threading.Lock()
         self._modal_seen: set[tuple[str, str]] = set()
+        # What each message and each person's App Home last showed: updates show what changed.
+        self._shown: dict[str, list[str]] = {}
+        self._homes: dict[str, list[str]] = {}
         slack.subscribe(self._on_change)
 
     # -- output -------------------------------------------------------------------------------
@@ -102,6 +105,14 @@ class Console:
             tz = (reader or self.user).tz
             updated = " · updated" if change.kind == "message_updated" else ""
             lines = self.renderer.blocks(message.blocks, tz, message, message.text)
+            before = self._shown.get(message.ts)
+            self._shown[message.ts] = lines
+            if before is not None and updated and lines and _same(before[0], lines[0]):
+                # A live card: only what changed (who is in now), not the whole card again.
+                old = {_unnumbered(line) for line in before}
+                lines = [lines[0], *(ln for ln in lines[1:] if _unnumbered(ln) not in old)]
+                if len(lines) == 1:
+                    return
             self.say(f"[{label}{updated}] " + (lines[0].strip() if lines else ""))
             if len(lines) > 1:
                 self.say(indent(lines[1:]))
@@ -109,6 +120,10 @@ class Console:
             pass  # a progress line taken away; the answer that replaces it is shown instead
         elif change.kind == "home_published" and change.view and change.user_id == self.user.id:
             lines = self.renderer.blocks(change.view.blocks, self.user.tz, change.view)
+            seen = [_unnumbered(line) for line in lines]
+            if self._homes.get(self.user.id) == seen:
+                return  # republished as it was (the room changed elsewhere): nothing to show
+            self._homes[self.user.id] = seen
             self.say("[your App Home]")
             self.say(indent(lines))
 
@@ -484,6 +499,18 @@ class Console:
         if kind == "plain_text_input" and element.get("multiline"):
             return "\n".join(part.strip() for part in line.split(","))
         return line
+
+
+BUTTON_NUMBER = re.compile(r"\[\d+\] ")
+
+
+def _unnumbered(line: str) -> str:
+    """A rendered line without its button numbers (they are new at every showing)."""
+    return BUTTON_NUMBER.sub("[] ", line)
+
+
+def _same(a: str, b: str) -> bool:
+    return _unnumbered(a) == _unnumbered(b)
 
 
 def _whose(link: Link) -> str:
