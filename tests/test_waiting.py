@@ -197,6 +197,27 @@ def test_the_call_ending_sends_each_host_a_summary_with_the_attendance(
     assert summaries(slack, BOB) == []  # hosts only
 
 
+def test_a_call_still_on_when_the_session_ends_is_summarised_too(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    """Nobody presses Leave: the session's end closes the call, and the page polling then
+    (refused: "This session has ended.") is what makes Coviu settle it and say so."""
+    alice, pat = physio["alice"], physio["pat"]
+    page(pat, "enter")
+    page(alice, "enter")
+    let_in(alice, "Pat Smith")
+    minutes_pass(bot, 34, alice, pat)  # the session ends at 35 minutes from now
+    bot.clock.advance(timedelta(minutes=1))
+
+    ended = requests.get(f"{pat.entry_url}/state")
+    assert ended.status_code == 410 and "ended" in ended.text
+    bot.idle()
+
+    [summary] = summaries(slack, ALICE)
+    assert "(35 min)" in summary.text_content()
+    assert "Pat Smith: 35 min" in summary.text_content()
+
+
 def home_line(slack: Any, user: str) -> str:
     """The first line of "Physio review" in `user`'s App Home, as it reads now."""
     home = slack.home(user)
