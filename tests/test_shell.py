@@ -136,6 +136,7 @@ def test_the_waiting_room_from_a_guest_opening_their_link_to_the_follow_up(tmp_p
         tmp_path,
         '/coviu book "Check-in" with @bob in 5 minutes',
         '/coviu add "Pat Smith"',
+        "home",
         "open pat's link",  # Pat, with no Slack, opens the link Alice forwarded
         "open pat's link",  # a reload: nobody is told twice
         "open my link",  # Alice comes in
@@ -157,8 +158,8 @@ def test_the_waiting_room_from_a_guest_opening_their_link_to_the_follow_up(tmp_p
     assert out.count(waiting) == 1
     assert re.search(r"\[\d+\] Join now", out.split(waiting)[1].split("alice>")[0])
     # App Home follows the room without being reopened.
-    home = out.split("[your App Home]")[1]
-    assert "Check-in  👋 1 waiting" in home.split("alice>")[0]
+    after_pat = out.split("alice> open pat's link")[1].split("alice>")[0]
+    assert "[your App Home]" in after_pat and "Check-in  👋 1 waiting" in after_pat
     # Alice coming in turns the alert into who is with Pat; the live cards follow.
     assert "[DM to @alice · updated] ✓ You're with Pat Smith in “Check-in”." in out
     assert "🟢 In now: @alice (you) · Waiting: Pat Smith · Not joined yet: @bob" in out

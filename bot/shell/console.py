@@ -49,6 +49,7 @@ LET_IN = re.compile(r"^let\s+(.+?)\s+in$", re.I)
 # While pages are open, `skip` moves time a minute at a time and each page polls in between:
 # Coviu counts someone silent for two minutes as gone.
 PAGE_STEP = timedelta(minutes=1)
+POLL_SECONDS = 20.0  # how often open pages poll at a terminal (Coviu's patience: 2 minutes)
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -71,6 +72,7 @@ class Console:
         self.out = out
         self.pages = pages
         self._pages_lock = threading.Lock()
+        self._stopping = threading.Event()
         self.renderer = Renderer({u.id: u.name for u in users})
         self._print_lock = threading.Lock()
         self._modal_seen: set[tuple[str, str]] = set()
@@ -121,8 +123,10 @@ class Console:
         elif change.kind == "home_published" and change.view and change.user_id == self.user.id:
             lines = self.renderer.blocks(change.view.blocks, self.user.tz, change.view)
             seen = [_unnumbered(line) for line in lines]
-            if self._homes.get(self.user.id) == seen:
-                return  # republished as it was (the room changed elsewhere): nothing to show
+            if self._homes.get(self.user.id, seen) == seen:
+                # Republished as it was (the room changed elsewhere), or by the app to a Home
+                # you have not looked at in this shell (`home`): nothing to show.
+                return
             self._homes[self.user.id] = seen
             self.say("[your App Home]")
             self.say(indent(lines))
@@ -144,9 +148,14 @@ class Console:
         self._echo = echo
         if not echo:
             import readline  # noqa: F401  (line editing and history for input())
+
+            # At a terminal real time passes while you type: open pages keep polling, as a
+            # browser's do, so Coviu does not count their people as gone.
+            threading.Thread(target=self._keep_polling, name="pages", daemon=True).start()
         while True:
             line = self._read(f"{self.user.name}> ")
             if line is None or line.strip() in ("quit", "exit"):
+                self._stopping.set()
                 return
             self.handle(line.strip())
 
@@ -193,6 +202,7 @@ class Console:
                 mark = " (you)" if user is self.user else ""
                 self.say(f"  @{user.name:<8} {user.real_name:<14} {user.tz}{mark}")
         elif word == "home":
+            self._homes[self.user.id] = []  # you look at it now: show it, and its changes
             self.slack.open_home(self.user.id)
             self.idle()
             self._forms()
@@ -368,7 +378,7 @@ class Console:
         wanted = name.strip().lower()
         if self.pages is None:
             return None
-        for link in self.pages.open.values():
+        for link in list(self.pages.open.values()):
             who = link.who.lower()
             if wanted in (who, who.split(" ")[0]):
                 return link
@@ -384,6 +394,13 @@ class Console:
             self.say(f"({_whose(link)} page for “{link.session.title}” closed: {said})")
         if closed:
             self.idle()
+
+    def _keep_polling(self) -> None:
+        while not self._stopping.wait(POLL_SECONDS):
+            try:
+                self._poll_pages()
+            except Exception as error:  # a page that can't poll is reported, never fatal
+                self.say(f"(a page could not poll: {type(error).__name__})")
 
     def _dms(self, name: str) -> None:
         user = self.users.get(name.lower())
