@@ -74,7 +74,7 @@ class Console:
         self._pages_lock = threading.Lock()
         self._stopping = threading.Event()
         self.renderer = Renderer({u.id: u.name for u in users})
-        self._print_lock = threading.Lock()
+        self._print_lock = threading.RLock()
         self._modal_seen: set[tuple[str, str]] = set()
         # What each message and each person's App Home last showed: updates show what changed.
         self._shown: dict[str, list[str]] = {}
@@ -312,8 +312,7 @@ class Console:
                 "`open pat's link`."
             )
             return
-        self.say(f"({_whose(link)} link to “{link.session.title}” opens in a browser)")
-        self._enter(link)
+        self._enter(link, f"({_whose(link)} link to “{link.session.title}” opens in a browser)")
 
     def _enter_at(self, url: str) -> None:
         """A Join button opened the page: its script enters, as in a browser."""
@@ -321,19 +320,32 @@ class Console:
         if link is not None:
             self._enter(link)
 
-    def _enter(self, link: Link) -> None:
+    def _on_page(self, act: Callable[[Pages], Any], heading: str = "") -> Any:
+        """Do something on a page and print what it says, before anything the app does about
+        it: Coviu's webhooks reach the app at once, and its DMs would otherwise interleave.
+        (The app's output waits on the print lock meanwhile; the page's call never waits on
+        the app.) None when the page refused, having said why."""
         assert self.pages is not None
-        try:
-            with self._pages_lock:
-                state = self.pages.enter(link)
-        except PageError as error:
-            self.say(f"  the page says: {error}")
-            return
-        self.say(f"  the page says: {state.get('message')}")
-        waiting = [p.get("display_name") for p in state.get("waiting") or []]
-        if waiting:
-            first = str(waiting[0]).split(" ")[0].lower()
-            self.say(f"  waiting: {', '.join(map(str, waiting))} (`let {first} in`)")
+        with self._print_lock:
+            if heading:
+                self.say(heading)
+            try:
+                with self._pages_lock:
+                    return act(self.pages)
+            except PageError as error:
+                self.say(f"  the page says: {error}")
+                return None
+
+    def _enter(self, link: Link, heading: str = "") -> None:
+        with self._print_lock:
+            state = self._on_page(lambda pages: pages.enter(link), heading)
+            if state is None:
+                return
+            self.say(f"  the page says: {state.get('message')}")
+            waiting = [p.get("display_name") for p in state.get("waiting") or []]
+            if waiting:
+                first = str(waiting[0]).split(" ")[0].lower()
+                self.say(f"  waiting: {', '.join(map(str, waiting))} (`let {first} in`)")
         self.idle()
 
     def _let_in(self, guest: str) -> None:
@@ -344,14 +356,11 @@ class Console:
                 "(as a host), then e.g. `let pat in`."
             )
             return
-        assert self.pages is not None
-        try:
-            with self._pages_lock:
-                name = self.pages.let_in(host, guest)
-        except PageError as error:
-            self.say(f"  the page says: {error}")
-            return
-        self.say(f"  the page says: {name} is in the session with you.")
+        with self._print_lock:
+            name = self._on_page(lambda pages: pages.let_in(host, guest))
+            if name is None:
+                return
+            self.say(f"  the page says: {name} is in the session with you.")
         self.idle()
 
     def _leave(self, name: str) -> None:
@@ -362,15 +371,12 @@ class Console:
                 "`leave` alone closes yours."
             )
             return
-        assert self.pages is not None
-        try:
-            with self._pages_lock:
-                state = self.pages.leave(link)
-        except PageError as error:
-            self.say(f"  the page says: {error}")
-            return
-        said = state.get("message")
-        self.say(f"({link.who} leaves “{link.session.title}”) the page says: {said}")
+        with self._print_lock:
+            heading = f"({link.who} leaves “{link.session.title}”)"
+            state = self._on_page(lambda pages: pages.leave(link), heading)
+            if state is None:
+                return
+            self.say(f"  the page says: {state.get('message')}")
         self.idle()
 
     def _open_of(self, name: str) -> Link | None:
@@ -388,10 +394,11 @@ class Console:
         """Every open page polls Coviu, as browsers do; say which closed (the call ended)."""
         if self.pages is None or not self.pages.open:
             return
-        with self._pages_lock:
-            closed = self.pages.heartbeat()
-        for link, said in closed:
-            self.say(f"({_whose(link)} page for “{link.session.title}” closed: {said})")
+        with self._print_lock:  # the closing said before what the app does about it
+            with self._pages_lock:
+                closed = self.pages.heartbeat()
+            for link, said in closed:
+                self.say(f"({_whose(link)} page for “{link.session.title}” closed: {said})")
         if closed:
             self.idle()
 
