@@ -195,3 +195,24 @@ def test_entry_pages_answer_mistakes_with_what_works(tmp_path):
     assert "alice has no page open. `open alice's link` opens one" in out
     assert "Only a host with their page open can let people in" in out
     assert re.search(r"the page says: This session opens at .*, 10 minutes before it starts", out)
+
+
+def test_pages_left_open_poll_through_a_skip_until_the_session_ends_it(tmp_path):
+    out = shell(
+        tmp_path,
+        '/coviu book "Check-in" with @bob in 5 minutes',
+        "as bob",
+        "press Join",  # a Join button opens the page, as a browser would: Bob waits
+        "as alice",
+        "open my link",
+        "let bob in",
+        "skip 1h",  # nobody presses Leave; each page polls every minute, so nobody times out
+    )
+
+    assert "the page says: You're in the waiting room." in out
+    assert "(alice's page for “Check-in” closed: This session has ended.)" in out
+    assert "(bob's page for “Check-in” closed: This session has ended.)" in out
+    summary = out.split("[DM to @alice] Check-in has ended")[1]
+    # In from their entry to the session's end: half an hour or so each, nobody timed out.
+    assert re.search(r"• @alice \(host\): 3\d min", summary)
+    assert re.search(r"• @bob: 3\d min", summary)
