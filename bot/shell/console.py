@@ -77,7 +77,7 @@ class Console:
         self._print_lock = threading.RLock()
         self._modal_seen: set[tuple[str, str]] = set()
         # What each message and each person's App Home last showed: updates show what changed.
-        self._shown: dict[str, list[str]] = {}
+        self._shown: dict[tuple[str, str], list[str]] = {}
         self._homes: dict[str, list[str]] = {}
         slack.subscribe(self._on_change)
 
@@ -107,8 +107,8 @@ class Console:
             tz = (reader or self.user).tz
             updated = " · updated" if change.kind == "message_updated" else ""
             lines = self.renderer.blocks(message.blocks, tz, message, message.text)
-            before = self._shown.get(message.ts)
-            self._shown[message.ts] = lines
+            before = self._shown.get((message.channel, message.ts))
+            self._shown[(message.channel, message.ts)] = lines
             if before is not None and updated and lines and _same(before[0], lines[0]):
                 # A live card: only what changed (who is in now), not the whole card again.
                 old = {_unnumbered(line) for line in before}
