@@ -237,6 +237,8 @@ def test_app_home_shows_how_many_wait_and_follows_the_room_without_being_reopene
     bot.idle()
     assert "1 waiting" in home_line(slack, ALICE)
     assert "1 waiting" in home_line(slack, DAVE)  # a host who never opened it, too
+    bot.command(ALICE, "list")
+    assert "Physio review*  :wave: *1 waiting*" in bot.last_reply(ALICE).text_content()
 
     page(physio["bob"], "enter")
     bot.idle()
