@@ -17,6 +17,7 @@ import requests
 from conftest import ALICE, BOB, DAVE, WEBHOOK_SECRET
 
 from bot.httpserve import ServerThread
+from bot.slackfake import payloads
 from bot.storage import ParticipantRecord
 from bot.waiting.webhooks import SECRET_HEADER, WebhookReceiver
 from bot.web import create_web_app
@@ -299,6 +300,39 @@ def test_book_a_follow_up_opens_the_form_with_the_same_people_and_title(
         "Pat Smith"
     )
     assert "Physio review" in slack.dms(BOB)[-1].text_content()
+
+
+def test_only_a_sessions_host_can_book_a_follow_up_from_it(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    """Bob only attended. Slack shows the summary to hosts alone, so this is a click built
+    by hand (signed as Slack signs): the button of Alice's summary, pressed as Bob."""
+    end_the_call(bot, physio)
+    [summary] = summaries(slack, ALICE)
+    [block] = [b for b in summary.blocks if b["type"] == "actions"]
+    bob_dm = slack.im_channel(BOB)
+    payload = payloads.block_actions(
+        user=slack.users[BOB],
+        team_id=slack.team_id,
+        team_domain=slack.team_domain,
+        api_app_id=slack.app_id,
+        token=slack.verification_token,
+        trigger_id=slack.new_trigger_id(BOB),
+        actions=[payloads.action(block["elements"][0], block["block_id"], None, "1.0", {})],
+        container={"type": "message", "message_ts": "1.0", "channel_id": bob_dm},
+        channel={"id": bob_dm, "name": "directmessage"},
+        response_url=slack.issue_response_url(BOB, bob_dm),
+    )
+
+    sent = slack.post_signed(
+        payloads.interactive_body(payload), "application/x-www-form-urlencoded"
+    )
+    bot.idle()
+
+    assert sent.status == 200
+    assert slack.view_stack(BOB) == []  # no form
+    refusal = bot.last_reply(BOB).text_content()
+    assert "Only a host of “Physio review” can book a follow-up from it." in refusal
 
 
 @pytest.mark.both_databases
