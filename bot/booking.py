@@ -369,6 +369,38 @@ class BookingService:
             )
         return session
 
+    def follow_up(self, session_id: str, team_id: str, user_id: str) -> BookingRequest:
+        """What a follow-up to a session starts from: the same title, length, reminder and
+        people (the hosts, the guests on Slack, the guests without Slack), with no time yet.
+        Only the session's hosts may book one from it: the after-call summary goes to them.
+        The returned request's `start`/`end` are the original's: the form asks for a new time.
+        """
+        session = self.store.session(session_id)
+        if session is None or session.team_id != team_id:
+            raise BookingError(f"I can't find that session. Book a new one with {EXAMPLE}.")
+        me = self.own_participant(session_id, team_id, user_id)
+        if me is None or not me.is_host:
+            raise BookingError(
+                f"Only a host of “{session.title}” can book a follow-up from it. "
+                f"Book a new one with {EXAMPLE}."
+            )
+        people = self.store.participants(session_id)
+        slack_hosts = [p.slack_user for p in people if p.is_host and p.slack_user]
+        return BookingRequest(
+            team_id=team_id,
+            booked_by=user_id,
+            title=session.title,
+            start=session.start,
+            end=session.end,
+            # The clicker first: the form lists the booker as a host, as a new booking would.
+            hosts=tuple(dict.fromkeys([user_id, *slack_hosts])),
+            guests=tuple(p.slack_user for p in people if not p.is_host and p.slack_user),
+            external_guests=tuple(
+                p.display_name for p in people if not p.slack_user and not p.is_host
+            ),
+            reminder_minutes=session.reminder_minutes,
+        )
+
     def _told(
         self, key: str, change: str, by: str, people: Sequence[ParticipantRecord]
     ) -> list[Message]:

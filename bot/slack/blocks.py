@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -262,9 +262,15 @@ def host_buttons(session: SessionRecord) -> list[Block]:
 
 
 def session_summary(
-    session: SessionRecord, participants: Sequence[ParticipantRecord], tz: Zone = None
+    session: SessionRecord,
+    participants: Sequence[ParticipantRecord],
+    tz: Zone = None,
+    waiting: int = 0,
 ) -> Block:
-    head = f"*{title_of(session)}*\n{when_text(session, tz)}\nWith "
+    """The session's title, time and people; with `waiting`, how many guests are waiting in
+    it now (shown to its hosts: a guest never learns who else waits)."""
+    now = f"  :wave: *{waiting} waiting*" if waiting else ""
+    head = f"*{title_of(session)}*{now}\n{when_text(session, tz)}\nWith "
     return section(head + people_text(participants, SECTION_TEXT - len(head)))
 
 
@@ -574,9 +580,11 @@ def session_list(
     heading: str | None = None,
     limit: int = 15,
     tz: Zone = None,
+    waiting: Mapping[str, int] | None = None,
 ) -> list[Block]:
     """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
-    in a view) and each session takes three, so past `limit` the rest are counted, not shown."""
+    in a view) and each session takes three, so past `limit` the rest are counted, not shown.
+    `waiting`: guests waiting now, by session id, shown on the sessions the viewer hosts."""
     if not sessions:
         return [section(empty)]
     blocks: list[Block] = [section(heading or f"*Your upcoming sessions* ({len(sessions)})")]
@@ -584,7 +592,8 @@ def session_list(
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)
         blocks.append({"type": "divider"})
-        blocks.append(session_summary(session, people, tz))
+        count = (waiting or {}).get(session.session_id, 0) if me and me.is_host else 0
+        blocks.append(session_summary(session, people, tz, count))
         buttons: list[Block] = []
         if me is not None:
             buttons.append(
@@ -837,6 +846,7 @@ def home(
     viewer: str,
     *,
     tz: Zone = None,
+    waiting: Mapping[str, int] | None = None,
 ) -> Block:
     return {
         "type": "home",
@@ -845,7 +855,7 @@ def home(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
-            *session_list(sessions, participants, viewer, limit=30, tz=tz),
+            *session_list(sessions, participants, viewer, limit=30, tz=tz, waiting=waiting),
             context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

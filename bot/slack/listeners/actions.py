@@ -25,6 +25,7 @@ from bot.slack.listeners.common import (
 )
 from bot.slack.listeners.texts import book_text, from_button, open_form_from_text
 from bot.storage import ParticipantRecord
+from bot.waiting.render import FOLLOW_UP
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -146,6 +147,27 @@ def register(router: Router, services: Services) -> None:
         open_form_from_text(ctx, body, *from_button(_value(body)))
 
     router.action("change_booking", work=change)
+
+    def follow_up(body: dict[str, Any], ctx: Context) -> None:
+        """*Book a follow-up* on the after-call summary: the form, with the same people."""
+        team_id, user_id = team_and_user(body)
+        with answering(_refusal(ctx.respond)):
+            was = services.booking.follow_up(_value(body), team_id, user_id)
+            ctx.client.views_open(
+                trigger_id=body["trigger_id"],
+                view=blocks.booking_modal(
+                    title=was.title,
+                    minutes=max(1, int((was.end - was.start).total_seconds() // 60)),
+                    hosts=was.hosts,
+                    guests=was.guests,
+                    external=was.external_guests,
+                    reminder_minutes=was.reminder_minutes,
+                    note=f"A follow-up to “{blocks.fit(was.title, blocks.TITLE_SHOWN)}”: "
+                    "pick its date and time.",
+                ),
+            )
+
+    router.action(FOLLOW_UP, work=follow_up)
 
     def copy_link(body: dict[str, Any], ctx: Context) -> None:
         """A guest's link again, for a host: ephemeral answers don't last across devices."""

@@ -26,6 +26,7 @@ from bot.slack.listeners.common import (
     with_people,
 )
 from bot.slack.listeners.texts import book_text
+from bot.waiting.store import RoomStore
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -94,7 +95,9 @@ def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
     services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     sessions = services.booking.upcoming(team_id, user_id)
-    body = blocks.session_list(sessions, with_people(services, sessions), user_id)
+    # As on App Home: how many guests wait now in each session the asker hosts.
+    waiting = RoomStore(services.store).waiting_counts(s.session_id for s in sessions)
+    body = blocks.session_list(sessions, with_people(services, sessions), user_id, waiting=waiting)
     tz = services.people.timezone(team_id, user_id)
     _reply(respond, blocks.session_list_text(sessions, tz), body)
 
