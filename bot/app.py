@@ -31,6 +31,7 @@ from bot.jobs.outbox import Outbox
 from bot.jobs.reminders import Reminders
 from bot.jobs.worker import Worker
 from bot.slack import listeners
+from bot.slack.confirmations import Confirmations
 from bot.slack.context import job_runner
 from bot.slack.intake import Intake, Router
 from bot.slack.notify import SlackNotifier
@@ -59,6 +60,7 @@ class Services:
     reminders: Reminders
     fanout: ThreadPoolExecutor
     clock: Callable[[], datetime]
+    confirmations: Confirmations
     # Set by `build_app`: wakes the worker when the schedule changes.
     schedule_changed: Callable[[], None] = lambda: None
 
@@ -83,7 +85,8 @@ class Services:
         fanout = ThreadPoolExecutor(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
         notifier = SlackNotifier(slack, store)
-        outbox = Outbox(store, notifier, fanout, clock)
+        confirmations = Confirmations(store, people, clock)
+        outbox = Outbox(store, notifier, fanout, clock, confirmations)
         services = cls(
             settings=settings,
             store=store,
@@ -94,6 +97,7 @@ class Services:
             reminders=Reminders(store, notifier, fanout, clock, people=people),
             fanout=fanout,
             clock=clock,
+            confirmations=confirmations,
         )
         services.booking.schedule_changed = lambda: services.schedule_changed()
         return services

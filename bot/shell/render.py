@@ -32,6 +32,10 @@ EMOJI = {
     ":zzz:": "💤",
     ":arrow_forward:": "▶",
     ":sunrise:": "🌅",
+    ":wave:": "👋",
+    ":large_green_circle:": "🟢",
+    ":white_circle:": "⚪",
+    ":clock3:": "🕒",
 }
 
 

@@ -94,7 +94,20 @@ MIGRATIONS: list[list[str]] = [
         """create table live_cards (
             message_key text primary key, line text not null, updated_at text not null)""",
     ],
-    # 5: several reminders per person, snooze, "starting now" and the morning list. A
+    # 5: Slack Connect and confirmations that stay true. `home_team` is set for someone from
+    # another organisation (their own team id): the app can't DM them. `confirmations` are
+    # the bookers' private "Booked" answers, kept by the job whose response_url posted them
+    # (the URL itself stays in that job's payload: no second copy of a secret), with how
+    # many of Slack's 5 posts it has had.
+    [
+        "alter table participants add column home_team text",
+        "alter table slack_users add column home_team text",
+        """create table confirmations (
+            session_id text primary key, team_id text not null, user_id text not null,
+            job_key text not null, uses integer not null, status text not null,
+            created_at text not null)""",
+    ],
+    # 6: several reminders per person, snooze, "starting now" and the morning list. A
     # reminder is one row per person and lead time (`lead_minutes`; 0 is the "Starting now" DM
     # at the start), keyed `<participant id>:<lead>`; `snoozed` means its DM, already sent,
     # is to be updated in place when it falls due again. A session may carry its own lead

@@ -118,7 +118,7 @@ class PersonalStore:
             left join slack_users u on u.team_id = p.team_id and u.user_id = p.slack_user
             left join user_settings us on us.team_id = p.team_id and us.user_id = p.slack_user
             where s.status = 'booked' and p.status = 'active' and p.slack_user is not null
-              and s.end_at > ? and s.start_at < ?
+              and p.home_team is null and s.end_at > ? and s.start_at < ?
             order by s.start_at, s.session_id
             """,
             [to_text(since), to_text(until)],
