@@ -403,6 +403,7 @@ class BookingService:
                 p.display_name for p in people if not p.slack_user and not p.is_host
             ),
             reminder_minutes=session.reminder_minutes,
+            reminders=session.reminders,
         )
 
     def _told(

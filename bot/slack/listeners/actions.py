@@ -161,7 +161,7 @@ def register(router: Router, services: Services) -> None:
                     hosts=was.hosts,
                     guests=was.guests,
                     external=was.external_guests,
-                    reminder_minutes=was.reminder_minutes,
+                    reminders=was.reminders,
                     note=f"A follow-up to “{blocks.fit(was.title, blocks.TITLE_SHOWN)}”: "
                     "pick its date and time.",
                 ),
