@@ -131,7 +131,8 @@ def test_a_dm_slack_refuses_is_not_retried_and_the_booker_is_told(bot, slack, cl
     assert f"I couldn't DM <@{missed}>" in said
     clock.advance(START - timedelta(minutes=10) - clock.now())
     assert bot.send_reminders() == 1  # the other one only: no retry for the refused
-    assert bot.services.store.reminder_counts().get("dropped") == 1
+    # Neither of the refused person's reminders is kept: 10 minutes before, and "Starting now".
+    assert bot.services.store.reminder_counts().get("dropped") == 2
 
 
 def test_booked_through_the_form_the_result_says_where_to_get_their_link(bot, slack):

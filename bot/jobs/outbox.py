@@ -60,7 +60,7 @@ class Outbox:
             log.info("not DMing a participant (%s)", why)
             self.store.message_failed(message.key, why)
             if participant_id := message.args.get("participant_id"):
-                self.store.drop_reminder(participant_id)
+                self.store.drop_reminders_of_participant(participant_id)
         except Exception as error:
             log.warning("could not DM about a session (%s)", _why(error))
             self.store.message_failed(message.key, _why(error))

@@ -737,6 +737,16 @@ class Store:
                 [status, reminder_id],
             )
 
+    def drop_reminders_of_participant(self, participant_id: str) -> None:
+        """Never send any of this person's reminders for this session: Slack won't let us DM
+        them (another organisation, a deactivated account)."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update reminders set status = 'dropped', lease_until = null"
+                " where participant_id = ? and status = 'pending'",
+                [participant_id],
+            )
+
     def reminder(self, reminder_id: str) -> Row | None:
         """One reminder's row: its status, when it is due, where its DM went."""
         rows = self.db.query("select * from reminders where reminder_id = ?", [reminder_id])
