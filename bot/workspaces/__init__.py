@@ -1,0 +1,89 @@
+"""Which workspace the work in hand is for: many clinics, each its own Slack token and Coviu
+account.
+
+A workspace is an (enterprise, team) pair: a plain workspace has no enterprise; under
+Enterprise Grid an org-wide install is the enterprise with no team. While a job runs, the
+workspace it came from is *current* (a context variable), and the clients that reach out (the
+Slack Web API client, the Coviu client) pick that workspace's token and account themselves, so
+the rules in `bot.booking` stay unaware of it::
+
+    >>> with using(Workspace(None, "T1")):
+    ...     current()
+    Workspace(enterprise_id=None, team_id='T1')
+    >>> current() is None
+    True
+
+Work handed to another thread keeps its workspace: `ContextPool` runs each call in a copy of
+the submitter's context.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Workspace:
+    enterprise_id: str | None
+    team_id: str | None
+
+    @property
+    def label(self) -> str:
+        """How to name it to an operator (logs, the CLI): ids only, never a secret."""
+        return "/".join(part for part in (self.enterprise_id, self.team_id) if part) or "?"
+
+
+_current: contextvars.ContextVar[Workspace | None] = contextvars.ContextVar(
+    "workspace", default=None
+)
+
+
+def current() -> Workspace | None:
+    return _current.get()
+
+
+@contextmanager
+def using(workspace: Workspace | None) -> Iterator[Workspace | None]:
+    mark = _current.set(workspace)
+    try:
+        yield workspace
+    finally:
+        _current.reset(mark)
+
+
+def of_payload(payload: dict[str, Any]) -> Workspace | None:
+    """The workspace a Slack payload came from: commands, interactions and events alike."""
+    enterprise = payload.get("enterprise_id")
+    if enterprise is None:
+        value = payload.get("enterprise")
+        enterprise = value.get("id") if isinstance(value, dict) else value
+    team = payload.get("team_id")
+    if team is None:
+        value = payload.get("team")
+        team = value.get("id") if isinstance(value, dict) else value
+    if team is None:
+        team = (
+            (payload.get("user") or {}).get("team_id")
+            if isinstance(payload.get("user"), dict)
+            else None
+        )
+    if enterprise is None:  # events name the enterprise in their authorizations
+        auths = payload.get("authorizations") or [{}]
+        enterprise = auths[0].get("enterprise_id") if isinstance(auths[0], dict) else None
+    if not (enterprise or team):
+        return None
+    return Workspace(enterprise or None, team or None)
+
+
+class ContextPool(ThreadPoolExecutor):
+    """A thread pool whose calls run in the submitter's context: the current workspace
+    travels with the work."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        context = contextvars.copy_context()
+        return super().submit(context.run, fn, *args, **kwargs)
