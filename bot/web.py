@@ -17,9 +17,11 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
 
 from bot.slack.intake import MAX_BODY_BYTES, Intake
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, OAuthPages
 from bot.waiting import webhooks as coviu_webhooks
 
 Scope = MutableMapping[str, Any]
@@ -83,12 +85,38 @@ def create_web_app(
     intake: Intake,
     coviu_app: Any | None = None,
     webhooks: coviu_webhooks.WebhookReceiver | None = None,
+    oauth: OAuthPages | None = None,
 ) -> ASGIApp:
     web = FastAPI(title="coviu-slack", docs_url=None, redoc_url=None, openapi_url=None)
 
     @web.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    if oauth is not None:
+        # Multi-workspace mode: the landing page and Bolt's install flow. Declared before
+        # the embedded Coviu API is mounted at `/`, so they come first; its paths (/v1/...,
+        # /session/...) are unchanged.
+        def page(answer: tuple[int, list[tuple[str, str]], str]) -> Response:
+            status, headers, body = answer
+            response = HTMLResponse(body, status_code=status)
+            for name, value in headers:
+                if name == "content-type":
+                    continue
+                response.headers.append(name, value)
+            return response
+
+        @web.get("/", include_in_schema=False)
+        def landing() -> Response:
+            return page(oauth.landing())
+
+        @web.get(INSTALL_PATH, include_in_schema=False)
+        def install(request: Request) -> Response:
+            return page(oauth.install(request.url.query, dict(request.headers)))
+
+        @web.get(REDIRECT_PATH, include_in_schema=False)
+        def redirect(request: Request) -> Response:
+            return page(oauth.redirect(request.url.query, dict(request.headers)))
 
     if coviu_app is not None:
         web.mount("/", coviu_app)

@@ -29,6 +29,7 @@ from bot.slack.notify import SlackNotifier
 from bot.slack.people import UnknownUser
 from bot.storage import Store
 from bot.storage.store import DueReminder
+from bot.workspaces import for_team, using
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ class Reminders:
         return sent
 
     def _send(self, due: DueReminder, now: datetime) -> bool:
+        # Reminders of every workspace come due together: each goes with its own's token.
+        with using(for_team(due.session.team_id)):
+            return self._send_in_workspace(due, now)
+
+    def _send_in_workspace(self, due: DueReminder, now: datetime) -> bool:
         participant_id = due.participant.participant_id
         # A reminder is for one start time: one moved later is another reminder.
         mark = f"reminder:{participant_id}:{due.session.start.isoformat()}"

@@ -56,6 +56,14 @@ def using(workspace: Workspace | None) -> Iterator[Workspace | None]:
         _current.reset(mark)
 
 
+def for_team(team_id: str) -> Workspace:
+    """The workspace of a team's stored work (a reminder, a Coviu event): the current one
+    when it is that team (it knows the enterprise), else the team alone (its installation
+    is found through the enterprise it was last seen in)."""
+    here = current()
+    return here if here is not None and here.team_id == team_id else Workspace(None, team_id)
+
+
 def of_payload(payload: dict[str, Any]) -> Workspace | None:
     """The workspace a Slack payload came from: commands, interactions and events alike."""
     enterprise = payload.get("enterprise_id")

@@ -10,6 +10,7 @@ from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
 from bot.slack.listeners.common import team_and_user, with_people
+from bot.workspaces import Workspace, of_payload
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -42,3 +43,28 @@ def register(router: Router, services: Services) -> None:
             services.store.drop_reminders_of(team_id, user["id"])
 
     router.event("user_change", work=user_changed)
+
+    def uninstalled(body: dict[str, Any], ctx: Context) -> None:
+        """The app was removed (or its bot token revoked): the workspace's installation,
+        Coviu connection, cached people and future reminders go. Sessions already booked at
+        Coviu stay as they are."""
+        if services.workspaces is None:
+            return
+        event = body["event"]
+        if event["type"] == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # only people's tokens (the app keeps none): the install stands
+        services.workspaces.forget(uninstalled_workspace(body))
+
+    # Bolt's token revocation listeners, as our own jobs: durable, and with our clean-up.
+    router.event("app_uninstalled", work=uninstalled)
+    router.event("tokens_revoked", work=uninstalled)
+
+
+def uninstalled_workspace(body: dict[str, Any]) -> Workspace:
+    """Which installation an uninstall event is about: an org-wide install is keyed by its
+    enterprise alone."""
+    workspace = of_payload(body) or Workspace(None, None)
+    auths = body.get("authorizations") or [{}]
+    if body.get("is_enterprise_install") or auths[0].get("is_enterprise_install"):
+        return Workspace(workspace.enterprise_id, None)
+    return workspace
