@@ -26,6 +26,8 @@ class FakeUser:
     real_name: str
     tz: str
     is_bot: bool = False
+    # A workspace admin (`users.info`'s ``is_admin``): may connect the clinic's Coviu account.
+    is_admin: bool = False
 
     @property
     def display_name(self) -> str:
@@ -116,7 +118,7 @@ def user_object(user: FakeUser, team_id: str, now: float) -> dict[str, Any]:
         "real_name": user.real_name,
         **tz_fields(user.tz, now),
         "profile": profile,
-        "is_admin": False,
+        "is_admin": user.is_admin,
         "is_owner": False,
         "is_primary_owner": False,
         "is_restricted": False,
