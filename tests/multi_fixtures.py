@@ -1,13 +1,13 @@
 """Two clinics on one app: the app in multi-workspace (OAuth) mode, for real.
 
-- `coviu`: one local Coviu Session API with two API clients, each its own Coviu team: the
+- `accounts`: one local Coviu Session API with two API clients, each its own Coviu team: the
   Coviu Clinic's account and Kiwi Physio's;
-- `slack`: the Slack stand-in with two workspaces (T0CLINIC: alice, bob...; T0KIWI: zoe and
-  yusuf), the app installed in neither until a test goes through the OAuth flow;
+- `clinic` and `kiwi`: the Slack stand-in with two workspaces (T0CLINIC: alice, bob...;
+  T0KIWI: zoe and yusuf), the app installed in neither until a test goes through OAuth;
 - `multi`: the app as `coviu-slack serve` runs it with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET
   and no bot token, on the test's database (SQLite, or PostgreSQL for `both_databases`).
 
-    multi.install(slack, ALICE)           # Add to Slack → Allow → back to the app
+    multi.install(clinic, ALICE)           # Add to Slack → Allow → back to the app
     multi.install(kiwi, ZOE)
     multi.connect(CLINIC, CLINIC_KEY, CLINIC_SECRET)
 """
@@ -55,7 +55,7 @@ class TwoAccounts:
 
 
 @pytest.fixture
-def coviu(tmp_path: Path, clock: Clock) -> Iterator[TwoAccounts]:
+def accounts(tmp_path: Path, clock: Clock) -> Iterator[TwoAccounts]:
     apps: list[Any] = []
 
     def make(url: str) -> Any:
@@ -85,7 +85,7 @@ def coviu(tmp_path: Path, clock: Clock) -> Iterator[TwoAccounts]:
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
+def clinic() -> Iterator[FakeSlack]:
     with FakeSlack(
         bot_token=None,
         signing_secret=SIGNING_SECRET,
@@ -97,8 +97,8 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def kiwi(slack: FakeSlack) -> FakeSlack:
-    return slack.add_workspace(
+def kiwi(clinic: FakeSlack) -> FakeSlack:
+    return clinic.add_workspace(
         "T0KIWI", [ZOE, YUSUF], team_name="Kiwi Physio", channels=[Channel("C0KIWI", "kiwi")]
     )
 
@@ -184,8 +184,8 @@ class MultiBot:
 
 @pytest.fixture
 def multi(
-    slack: FakeSlack, kiwi: FakeSlack, coviu: TwoAccounts, database: str, clock: Clock
+    clinic: FakeSlack, kiwi: FakeSlack, accounts: TwoAccounts, database: str, clock: Clock
 ) -> Iterator[MultiBot]:
-    running = MultiBot(slack, coviu, database, clock)
+    running = MultiBot(clinic, accounts, database, clock)
     yield running
     running.stop()

@@ -16,48 +16,46 @@ from multi_fixtures import (
     YUSUF,
     ZOE,
     MultiBot,
-    coviu,  # noqa: F401  (fixtures)
-    kiwi,  # noqa: F401
-    multi,  # noqa: F401
-    slack,  # noqa: F401
 )
 
 pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
-def both(multi: MultiBot, slack, kiwi) -> MultiBot:
-    assert "Coviu is installed" in multi.install(slack, ALICE).text
+def both(multi: MultiBot, clinic, kiwi) -> MultiBot:
+    assert "Coviu is installed" in multi.install(clinic, ALICE).text
     assert "Kiwi Physio" in multi.install(kiwi, ZOE.id).text
     multi.connect(CLINIC, CLINIC_KEY, CLINIC_SECRET)
     multi.connect(KIWI, KIWI_KEY, KIWI_SECRET)
     return multi
 
 
-def book_in_both(multi: MultiBot, slack, kiwi) -> None:
-    multi.command(slack, ALICE, 'book "Physio review" with @bob tomorrow 3pm')
-    multi.command(kiwi, ZOE.id, 'book "Kiwi check-in" with @yusuf tomorrow 10am', channel_id="C0KIWI")
+def book_in_both(multi: MultiBot, clinic, kiwi) -> None:
+    multi.command(clinic, ALICE, 'book "Physio review" with @bob tomorrow 3pm')
+    multi.command(
+        kiwi, ZOE.id, 'book "Kiwi check-in" with @yusuf tomorrow 10am', channel_id="C0KIWI"
+    )
 
 
 def test_each_workspace_books_with_its_own_token_and_its_own_coviu_account(
-    both: MultiBot, slack, kiwi, coviu
+    both: MultiBot, clinic, kiwi, accounts
 ) -> None:
-    book_in_both(both, slack, kiwi)
+    book_in_both(both, clinic, kiwi)
 
     # Each invitation reached its person: sent with that workspace's own bot token (the
     # stand-in answers a token only in its own workspace).
-    assert "Physio review" in slack.dms(BOB)[-1].text_content()
+    assert "Physio review" in clinic.dms(BOB)[-1].text_content()
     assert "Kiwi check-in" in kiwi.dms(YUSUF.id)[-1].text_content()
     assert {c.method for c in kiwi.calls} >= {"oauth.v2.access", "chat.postMessage"}
-    for workspace in (slack, kiwi):
+    for workspace in (clinic, kiwi):
         refused = [c.response.get("error") for c in workspace.calls if not c.ok]
         assert "invalid_auth" not in refused and "not_authed" not in refused
     # Each clinic's Coviu account holds its own session only.
-    assert [s.session_name for s in coviu.clinic.iter_sessions()] == ["Physio review"]
-    assert [s.session_name for s in coviu.kiwi.iter_sessions()] == ["Kiwi check-in"]
+    assert [s.session_name for s in accounts.clinic.iter_sessions()] == ["Physio review"]
+    assert [s.session_name for s in accounts.kiwi.iter_sessions()] == ["Kiwi check-in"]
 
 
-def test_the_install_pages_say_what_happened(multi: MultiBot, slack) -> None:
+def test_the_install_pages_say_what_happened(multi: MultiBot, clinic) -> None:
     landing = requests.get(multi.url + "/")
     assert "Add to Slack" in landing.text and "Privacy" in landing.text
     assert 'href="/slack/install"' in landing.text
