@@ -31,6 +31,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
 from bot.coviu.server import ClientRegistration, create_app
+from bot.embedded import workspace_accounts
 from bot.httpserve import ServerThread
 from bot.slackfake import DEMO_USERS, Channel, FakeSlack, FakeUser
 from bot.web import create_web_app
@@ -49,6 +50,7 @@ CLINIC, KIWI = Workspace(None, "T0CLINIC"), Workspace(None, "T0KIWI")
 @dataclass
 class TwoAccounts:
     url: str
+    app: Any  # the local Coviu API itself: where an embedded default registers clients
     clinic: CoviuClient  # each clinic's own view of Coviu: what is really booked in it
     kiwi: CoviuClient
     webhooks: Any
@@ -80,7 +82,7 @@ def accounts(tmp_path: Path, clock: Clock) -> Iterator[TwoAccounts]:
         CoviuClient(CLINIC_KEY, CLINIC_SECRET, server.url + "/v1") as clinic,
         CoviuClient(KIWI_KEY, KIWI_SECRET, server.url + "/v1") as kiwi,
     ):
-        yield TwoAccounts(server.url, clinic, kiwi, hooks)
+        yield TwoAccounts(server.url, apps[0], clinic, kiwi, hooks)
     hooks.close()
 
 
@@ -104,7 +106,17 @@ def kiwi(clinic: FakeSlack) -> FakeSlack:
 
 
 class MultiBot:
-    def __init__(self, slack: FakeSlack, coviu: TwoAccounts, database: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        slack: FakeSlack,
+        coviu: TwoAccounts,
+        database: str,
+        clock: Clock,
+        *,
+        embedded: bool = False,
+    ) -> None:
+        """`embedded`: no Coviu account is configured, so each workspace gets a local Coviu
+        team of its own on the local API, as `coviu-slack serve` does by default."""
         self.slack = slack
         self.coviu = coviu
         self.settings = Settings(
@@ -118,7 +130,12 @@ class MultiBot:
             coviu_webhook_secret=WEBHOOK_SECRET,
         )
         assert self.settings.multi_workspace
-        self.services = Services.create(self.settings, None, clock=clock)
+        provision = register = None
+        if embedded:
+            provision, register = workspace_accounts(coviu.app, coviu.url)
+        self.services = Services.create(
+            self.settings, None, clock=clock, provision=provision, register=register
+        )
         self.app = build_app(self.services, send_reminders=False)
         self.server = ServerThread(
             create_web_app(self.app.intake, None, self.app.webhooks, self.app.oauth)
@@ -187,5 +204,14 @@ def multi(
     clinic: FakeSlack, kiwi: FakeSlack, accounts: TwoAccounts, database: str, clock: Clock
 ) -> Iterator[MultiBot]:
     running = MultiBot(clinic, accounts, database, clock)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def multi_embedded(
+    clinic: FakeSlack, kiwi: FakeSlack, accounts: TwoAccounts, database: str, clock: Clock
+) -> Iterator[MultiBot]:
+    running = MultiBot(clinic, accounts, database, clock, embedded=True)
     yield running
     running.stop()

@@ -3,6 +3,8 @@ its own Coviu account, booking side by side; uninstalling one leaves the other w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 from conftest import ALICE, BOB
@@ -17,6 +19,8 @@ from multi_fixtures import (
     ZOE,
     MultiBot,
 )
+
+from bot.coviu.client import CoviuClient
 
 pytestmark = pytest.mark.both_databases
 
@@ -66,3 +70,69 @@ def test_the_install_pages_say_what_happened(multi: MultiBot, clinic) -> None:
     # Cancelled on Slack's page.
     cancelled = requests.get(multi.url + "/slack/oauth_redirect?error=access_denied")
     assert "cancelled" in cancelled.text
+
+
+def test_uninstalling_one_workspace_removes_its_data_and_leaves_the_other_working(
+    both: MultiBot, clinic, kiwi, accounts, clock
+) -> None:
+    book_in_both(both, clinic, kiwi)
+    store, workspaces = both.services.store, both.services.workspaces
+    [kiwi_session] = both.services.booking.upcoming("T0KIWI", ZOE.id)
+    assert store.cached_user("T0KIWI", YUSUF.id) is not None
+
+    clinic.uninstall("T0KIWI")  # Slack tells the app: tokens_revoked, app_uninstalled
+    both.idle()
+
+    assert workspaces.installations.find_bot(enterprise_id=None, team_id="T0KIWI") is None
+    assert workspaces.accounts.find(KIWI) is None
+    assert store.cached_user("T0KIWI", YUSUF.id) is None
+    assert store.cached_user("T0KIWI", ZOE.id) is None
+    left = store.db.query(
+        "select count(*) as n from reminders where session_id = ?", [kiwi_session.session_id]
+    )
+    assert left[0]["n"] == 0
+    # The session booked at Coviu is left as it is (the README says so).
+    assert not accounts.kiwi.get_session(kiwi_session.session_id).canceled
+
+    # The clinic carries on: it books, and its reminders (only its own) go out.
+    both.command(clinic, ALICE, 'book "Follow-up" with @bob friday 3pm')
+    assert "Follow-up" in clinic.dms(BOB)[-1].text_content()
+    kiwi_dms = len(kiwi.dms(YUSUF.id))
+    clock.advance(datetime(2030, 3, 19, 3, 50, tzinfo=UTC) - clock.now())
+    assert both.services.reminders.send_due() == 2
+    assert "Reminder" in clinic.dms(BOB)[-1].text_content()
+    assert len(kiwi.dms(YUSUF.id)) == kiwi_dms
+
+
+def test_a_workspace_without_a_coviu_account_is_told_who_can_connect_it(
+    multi: MultiBot, kiwi
+) -> None:
+    multi.install(kiwi, ZOE.id)
+
+    multi.command(kiwi, ZOE.id, 'book "Kiwi check-in" with @yusuf 10am', channel_id="C0KIWI")
+
+    reply = kiwi.ephemerals(ZOE.id)[-1].text_content()
+    assert "isn't connected to a Coviu account" in reply
+    assert "Home tab" in reply and "connect-coviu --team T0KIWI" in reply
+    assert kiwi.dms(YUSUF.id) == []
+
+
+def test_the_embedded_default_gives_each_workspace_its_own_coviu_team(
+    multi_embedded: MultiBot, clinic, kiwi
+) -> None:
+    multi_embedded.install(clinic, ALICE)
+    multi_embedded.install(kiwi, ZOE.id)
+
+    book_in_both(multi_embedded, clinic, kiwi)
+
+    assert "Physio review" in clinic.dms(BOB)[-1].text_content()
+    assert "Kiwi check-in" in kiwi.dms(YUSUF.id)[-1].text_content()
+    found = multi_embedded.services.workspaces.accounts
+    mine, theirs = found.find(CLINIC), found.find(KIWI)
+    assert mine.embedded and theirs.embedded and mine.api_key != theirs.api_key
+    with (
+        CoviuClient(mine.api_key, mine.api_secret, mine.api_url) as clinic_view,
+        CoviuClient(theirs.api_key, theirs.api_secret, theirs.api_url) as kiwi_view,
+    ):
+        assert [s.session_name for s in clinic_view.iter_sessions()] == ["Physio review"]
+        assert [s.session_name for s in kiwi_view.iter_sessions()] == ["Kiwi check-in"]
