@@ -3,6 +3,7 @@ its own Coviu account, booking side by side; uninstalling one leaves the other w
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -136,3 +137,45 @@ def test_the_embedded_default_gives_each_workspace_its_own_coviu_team(
     ):
         assert [s.session_name for s in clinic_view.iter_sessions()] == ["Physio review"]
         assert [s.session_name for s in kiwi_view.iter_sessions()] == ["Kiwi check-in"]
+
+
+def test_an_admin_connects_coviu_from_app_home_checked_first_and_the_secret_never_shown(
+    multi: MultiBot, clinic, kiwi, accounts
+) -> None:
+    multi.install(kiwi, ZOE.id)
+    multi.install(clinic, ALICE)
+    multi.open_home(kiwi, ZOE.id)
+    assert "not connected yet" in json.dumps(kiwi.home(ZOE.id).spec)
+    # Not an admin: Alice is told who can.
+    multi.open_home(clinic, ALICE)
+    multi.click(clinic, ALICE, clinic.home(ALICE), "connect_coviu")
+    assert "Only a workspace admin" in clinic.dms(ALICE)[-1].text_content()
+    assert clinic.modal(ALICE) is None
+
+    # Zoe is an admin: a wrong secret is refused after asking Coviu, and nothing is kept.
+    multi.click(kiwi, ZOE.id, kiwi.home(ZOE.id), "connect_coviu")
+    form = kiwi.modal(ZOE.id)
+    multi.submit(kiwi, ZOE.id, form, {"key": KIWI_KEY, "secret": "wrong-secret",
+                                      "url": accounts.url + "/v1"})  # fmt: skip
+    refusal = json.dumps(kiwi.calls_to("views.update")[-1].params)
+    assert "Coviu refused that key and secret" in refusal and "wrong-secret" not in refusal
+    assert multi.services.workspaces.accounts.find(KIWI) is None
+
+    multi.open_home(kiwi, ZOE.id)
+    multi.click(kiwi, ZOE.id, kiwi.home(ZOE.id), "connect_coviu")
+    form = kiwi.modal(ZOE.id)
+    assert KIWI_SECRET not in json.dumps(form.spec)
+    multi.submit(kiwi, ZOE.id, form, {"key": KIWI_KEY, "secret": KIWI_SECRET,
+                                      "url": accounts.url + "/v1"})  # fmt: skip
+    done = json.dumps(kiwi.calls_to("views.update")[-1].params)
+    assert "Connected to the Coviu account" in done and KIWI_SECRET not in done
+    # The secret is in the database sealed only (the job's payload included).
+    rows = multi.services.store.db.query("select payload from jobs")
+    assert all(KIWI_SECRET not in row["payload"] for row in rows)
+
+    multi.command(kiwi, ZOE.id, 'book "Kiwi check-in" with @yusuf 10am', channel_id="C0KIWI")
+    assert "Kiwi check-in" in kiwi.dms(YUSUF.id)[-1].text_content()
+    assert [s.session_name for s in accounts.kiwi.iter_sessions()] == ["Kiwi check-in"]
+    multi.open_home(kiwi, ZOE.id)
+    shown = json.dumps(kiwi.home(ZOE.id).spec)
+    assert f"`{KIWI_KEY}`" in shown and KIWI_SECRET not in shown

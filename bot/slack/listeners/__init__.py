@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.intake import Router
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import account, actions, commands, events, views
 from bot.waiting import alerts
 
 if TYPE_CHECKING:
@@ -18,4 +18,5 @@ def register(router: Router, services: Services) -> None:
     actions.register(router, services)
     views.register(router, services)
     events.register(router, services)
+    account.register(router, services)  # multi-workspace mode: each clinic's Coviu account
     alerts.register(router, services)  # Coviu's webhooks: the waiting room

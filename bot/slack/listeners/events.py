@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.slack import blocks
+from bot.slack import account_blocks, blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
 from bot.slack.listeners.common import team_and_user, with_people
-from bot.workspaces import Workspace, of_payload
+from bot.workspaces import Workspace, current, of_payload
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -18,9 +18,13 @@ if TYPE_CHECKING:
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     sessions = services.booking.upcoming(team_id, user_id)
-    client.views_publish(
-        user_id=user_id, view=blocks.home(sessions, with_people(services, sessions), user_id)
-    )
+    view = blocks.home(sessions, with_people(services, sessions), user_id)
+    if services.settings.multi_workspace and services.workspaces is not None:
+        # Which Coviu account this workspace books with, and the admin's way to connect one.
+        account = services.workspaces.accounts.find(current() or Workspace(None, team_id))
+        default = getattr(services.coviu, "default", None) is not None
+        view["blocks"][1:1] = account_blocks.home_section(account, default)
+    client.views_publish(user_id=user_id, view=view)
 
 
 def register(router: Router, services: Services) -> None:
