@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     connect.add_argument("--url", default=None, help="Coviu API URL (default: production)")
 
+    commands.add_parser(
+        "rotate-key",
+        help="re-encrypt stored secrets under the first key of COVIU_SLACK_SECRET_KEY",
+        description="Key rotation: put the new key first in COVIU_SLACK_SECRET_KEY (the old "
+        "one after it, comma-separated), restart, run this, then drop the old key.",
+    )
+
     shell = commands.add_parser("shell", help="the whole product offline, in this terminal")
     shell.add_argument("--fresh", action="store_true", help="start from an empty database")
 
@@ -211,8 +218,36 @@ def _connect_coviu_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_key_command() -> int:
+    from bot.config import ConfigError, Settings
+    from bot.secretbox import SecretKeyError
+    from bot.storage import Store
+    from bot.workspaces.registry import secret_box
+    from bot.workspaces.store import reseal
+
+    try:
+        settings = Settings.from_env()
+        if not settings.secret_key:
+            raise ConfigError("set COVIU_SLACK_SECRET_KEY to the new key, then the old one")
+        store = Store.open(settings.database)
+    except (ConfigError, SecretKeyError) as error:
+        print(f"coviu-slack rotate-key: {error}", file=sys.stderr)
+        return 2
+    try:
+        count = reseal(store.db, secret_box(settings))
+    except SecretKeyError as error:
+        print(f"coviu-slack rotate-key: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"Re-encrypted {count} stored secrets under the first key; the others can go.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "rotate-key":
+        return _rotate_key_command()
     if args.command == "parse":
         return _parse_command(args)
     if args.command == "connect-coviu":

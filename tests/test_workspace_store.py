@@ -13,7 +13,14 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.secretbox import SecretBox, SecretKeyError
 from bot.storage import Store
 from bot.workspaces import Workspace
-from bot.workspaces.store import CoviuAccount, CoviuAccounts, Installations, OAuthStates, forget
+from bot.workspaces.store import (
+    CoviuAccount,
+    CoviuAccounts,
+    Installations,
+    OAuthStates,
+    forget,
+    reseal,
+)
 
 pytestmark = pytest.mark.both_databases
 
@@ -158,3 +165,18 @@ def test_forgetting_a_workspace_leaves_the_others(store: Store) -> None:
     assert installs.find_bot(enterprise_id=None, team_id="T0CLINIC") is not None
     assert accounts.find(Workspace(None, "T0CLINIC")) is not None
     assert store.cached_user("T0CLINIC", "U1") is not None
+
+
+def test_after_resealing_the_old_key_can_go(store: Store) -> None:
+    old, new = KEY, Fernet.generate_key().decode()
+    Installations(store.db, SecretBox.from_keys(old)).save(installation("T0KIWI", "xoxb-k"))
+    CoviuAccounts(store.db, SecretBox.from_keys(old)).connect(
+        CoviuAccount(Workspace(None, "T0KIWI"), "https://c.test/v1", "k", "coviu-s")
+    )
+
+    assert reseal(store.db, SecretBox.from_keys(f"{new},{old}")) == 2
+
+    only_new = SecretBox.from_keys(new)
+    bot = Installations(store.db, only_new).find_bot(enterprise_id=None, team_id="T0KIWI")
+    assert bot.bot_token == "xoxb-k"
+    assert CoviuAccounts(store.db, only_new).find(Workspace(None, "T0KIWI")).api_secret == "coviu-s"

@@ -317,3 +317,24 @@ def forget(db: Database, workspace: Workspace) -> dict[str, int]:
             )
             drop("workspace_teams", "delete from workspace_teams where team_id = ?", [team])
     return gone
+
+
+def reseal(db: Database, box: SecretBox) -> int:
+    """Every stored secret sealed again under the first key (after a new key was put first in
+    COVIU_SLACK_SECRET_KEY): afterwards the old key can be dropped. Returns how many."""
+    count = 0
+    with db.transaction() as tx:
+        for row in tx.execute("select enterprise_id, team_id, sealed from installations"):
+            tx.execute(
+                "update installations set sealed = ? where enterprise_id = ? and team_id = ?",
+                [box.rotate(row["sealed"]), row["enterprise_id"], row["team_id"]],
+            )
+            count += 1
+        for row in tx.execute("select enterprise_id, team_id, sealed_secret from coviu_accounts"):
+            tx.execute(
+                "update coviu_accounts set sealed_secret = ?"
+                " where enterprise_id = ? and team_id = ?",
+                [box.rotate(row["sealed_secret"]), row["enterprise_id"], row["team_id"]],
+            )
+            count += 1
+    return count
