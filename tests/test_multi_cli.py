@@ -3,11 +3,19 @@
 
 from __future__ import annotations
 
+import html
+import re
+import subprocess
+import sys
+
+import requests
+from conftest import ALICE, BOB, SIGNING_SECRET
 from cryptography.fernet import Fernet
 from multi_fixtures import KIWI, KIWI_KEY, KIWI_SECRET
-from test_cli import coviu_slack
+from test_cli import clean_env, coviu_slack, free_port
 
 from bot.config import Settings
+from bot.slackfake import FakeSlack
 from bot.storage import Store
 from bot.workspaces.registry import Workspaces
 
@@ -62,3 +70,58 @@ def test_multi_workspace_mode_without_a_secret_key_says_how_to_make_one(tmp_path
                        SLACK_SIGNING_SECRET="x")  # fmt: skip
     assert done.returncode == 2
     assert "COVIU_SLACK_SECRET_KEY" in done.stderr and "Fernet.generate_key" in done.stderr
+
+
+def test_with_oauth_credentials_coviu_slack_serves_many_workspaces_beside_the_embedded_coviu(
+    tmp_path,
+) -> None:
+    """`coviu-slack` with no arguments, in its own process: the landing page and install flow
+    at `/`, the embedded Coviu API's paths still served, and a workspace installed through
+    OAuth booking on a local Coviu team of its own."""
+    slack = FakeSlack(bot_token=None, signing_secret=SIGNING_SECRET).start()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=clean_env(
+            SLACK_CLIENT_ID=slack.client_id,
+            SLACK_CLIENT_SECRET=slack.client_secret,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.api_url,
+            COVIU_SLACK_SECRET_KEY=KEY,
+            PORT=str(port),
+        ),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    said = process.stderr.readline()
+    assert "serving HTTP for many workspaces" in said, said
+    for line in process.stderr:
+        if "Uvicorn running on" in line:
+            break
+    slack.app_url = url + "/slack/events"
+    try:
+        assert "Add to Slack" in requests.get(url + "/", timeout=10).text
+        assert requests.get(url + "/healthz", timeout=10).json() == {"status": "ok"}
+        assert requests.get(url + "/openapi.json", timeout=10).json()["info"]["title"]
+
+        browser = requests.Session()
+        page = browser.get(url + "/slack/install", timeout=10).text
+        link = html.unescape(re.search(r'href="(https://slack\.com/oauth/v2/[^"]+)"', page)[1])
+        for cookie in browser.cookies:
+            cookie.secure = False  # see multi_fixtures.MultiBot.install
+        back = slack.oauth_redirect(
+            link, "T0CLINIC", ALICE, redirect_uri=url + "/slack/oauth_redirect"
+        )
+        assert "Coviu is installed" in browser.get(back, timeout=10).text
+
+        slack.slash_command(ALICE, "/coviu", 'book "Physio review" with @bob tomorrow 3pm')
+        invite = slack.wait_for(lambda: slack.dms(BOB), what="Bob's invitation DM")[-1]
+        [join] = [b for b in invite.buttons() if b.action_id == "join"]
+        assert join.url.startswith(url + "/session/")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        slack.stop()
