@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from conftest import ALICE, BOB
+from conftest import ALICE, BOB, SIGNING_SECRET
 from multi_fixtures import (
     CLINIC,
     CLINIC_KEY,
@@ -22,6 +22,7 @@ from multi_fixtures import (
 )
 
 from bot.coviu.client import CoviuClient
+from bot.slackfake import DEMO_USERS, FakeSlack
 
 pytestmark = pytest.mark.both_databases
 
@@ -179,3 +180,36 @@ def test_an_admin_connects_coviu_from_app_home_checked_first_and_the_secret_neve
     multi.open_home(kiwi, ZOE.id)
     shown = json.dumps(kiwi.home(ZOE.id).spec)
     assert f"`{KIWI_KEY}`" in shown and KIWI_SECRET not in shown
+
+
+def test_with_token_rotation_expiring_tokens_are_refreshed_and_kept(
+    accounts, database, clock
+) -> None:
+    # Tokens that last 5 minutes: inside the app's 10-minute margin, so it refreshes first.
+    with FakeSlack(
+        bot_token=None,
+        signing_secret=SIGNING_SECRET,
+        team_id="T0CLINIC",
+        users=DEMO_USERS,
+        token_rotation=True,
+        token_ttl=300,
+    ) as slack:
+        multi = MultiBot(slack, accounts, database, clock)
+        try:
+            multi.install(slack, ALICE)
+            multi.connect(CLINIC, CLINIC_KEY, CLINIC_SECRET)
+            installs = multi.services.workspaces.installations
+            first = installs.find_bot(enterprise_id=None, team_id="T0CLINIC")
+            assert first.bot_refresh_token and first.bot_token_expires_at
+
+            multi.command(slack, ALICE, 'book "Physio review" with @bob tomorrow 3pm')
+
+            assert "Physio review" in slack.dms(BOB)[-1].text_content()
+            refreshes = [c for c in slack.calls_to("oauth.v2.access")
+                         if c.params.get("grant_type") == "refresh_token"]  # fmt: skip
+            assert refreshes and all(c.ok for c in refreshes)
+            now = installs.find_bot(enterprise_id=None, team_id="T0CLINIC")
+            assert now.bot_token != first.bot_token
+            assert now.bot_token == slack.bot_token  # the one Slack holds as current
+        finally:
+            multi.stop()
