@@ -180,3 +180,26 @@ def test_after_resealing_the_old_key_can_go(store: Store) -> None:
     bot = Installations(store.db, only_new).find_bot(enterprise_id=None, team_id="T0KIWI")
     assert bot.bot_token == "xoxb-k"
     assert CoviuAccounts(store.db, only_new).find(Workspace(None, "T0KIWI")).api_secret == "coviu-s"
+
+
+def test_an_org_wide_uninstall_forgets_every_workspace_of_the_enterprise(store: Store) -> None:
+    box = SecretBox.from_keys(KEY)
+    installs, accounts = Installations(store.db, box), CoviuAccounts(store.db, box)
+    installs.save(
+        installation("T0ANY", "xoxb-org", enterprise_id="E0GRID", is_enterprise_install=True)
+    )
+    installs.save(installation("T0ELSE", "xoxb-else"))
+    for team in ("T0ONE", "T0TWO"):
+        installs.learn_team(Workspace("E0GRID", team))
+        accounts.connect(CoviuAccount(Workspace("E0GRID", team), "https://c.test/v1", team, "s"))
+        store.cache_user(team, "U1", name="Someone", tz="UTC")
+    store.cache_user("T0ELSE", "U1", name="Else", tz="UTC")
+
+    forget(store.db, Workspace("E0GRID", None))
+
+    assert installs.find_bot(enterprise_id="E0GRID", team_id="T0ONE") is None
+    for team in ("T0ONE", "T0TWO"):
+        assert accounts.find(Workspace("E0GRID", team)) is None
+        assert store.cached_user(team, "U1") is None
+    assert installs.find_bot(enterprise_id=None, team_id="T0ELSE") is not None
+    assert store.cached_user("T0ELSE", "U1") is not None

@@ -290,33 +290,47 @@ def forget(db: Database, workspace: Workspace) -> dict[str, int]:
             "delete from installations where enterprise_id = ? and team_id = ?",
             [enterprise, team],
         )
-        drop(
+        drop(  # an org-wide uninstall takes its workspaces' own accounts too
             "coviu_accounts",
-            "delete from coviu_accounts where enterprise_id = ? and team_id = ?",
-            [enterprise, team],
+            "delete from coviu_accounts where enterprise_id = ? and (team_id = ? or ? = '')",
+            [enterprise, team, team],
         )
-        if team:
-            drop("slack_users", "delete from slack_users where team_id = ?", [team])
-            drop(
-                "reminders",
-                "delete from reminders where status in ('pending', 'sending') and session_id in"
-                " (select session_id from sessions where team_id = ?)",
-                [team],
+        # An org-wide install covers every workspace of its enterprise seen so far.
+        teams = [team] if team else [
+            row["team_id"]
+            for row in tx.execute(
+                "select team_id from workspace_teams where enterprise_id = ?", [enterprise]
             )
-            drop(
-                "messages",
-                "update messages set status = 'failed', error = 'uninstalled'"
-                " where team_id = ? and status in ('pending', 'sending')",
-                [team],
-            )
-            drop(
-                "room_messages",
-                "update room_messages set status = 'failed', error = 'uninstalled'"
-                " where team_id = ? and status in ('pending', 'sending')",
-                [team],
-            )
-            drop("workspace_teams", "delete from workspace_teams where team_id = ?", [team])
+        ]
+        for each in teams:
+            _forget_team(tx, each, gone)
     return gone
+
+
+def _forget_team(tx: Any, team: str, gone: dict[str, int]) -> None:
+    def drop(name: str, sql: str, params: list[Any]) -> None:
+        gone[name] = gone.get(name, 0) + len(tx.execute(sql + " returning 1 as one", params))
+
+    drop("slack_users", "delete from slack_users where team_id = ?", [team])
+    drop(
+        "reminders",
+        "delete from reminders where status in ('pending', 'sending') and session_id in"
+        " (select session_id from sessions where team_id = ?)",
+        [team],
+    )
+    drop(
+        "messages",
+        "update messages set status = 'failed', error = 'uninstalled'"
+        " where team_id = ? and status in ('pending', 'sending')",
+        [team],
+    )
+    drop(
+        "room_messages",
+        "update room_messages set status = 'failed', error = 'uninstalled'"
+        " where team_id = ? and status in ('pending', 'sending')",
+        [team],
+    )
+    drop("workspace_teams", "delete from workspace_teams where team_id = ?", [team])
 
 
 def reseal(db: Database, box: SecretBox) -> int:
