@@ -165,3 +165,17 @@ def test_the_home_tab_shows_only_the_workspaces_own_sessions(multi, kiwi, accoun
     multi.open_home(kiwi, ZOE.id)
     home = json.dumps(kiwi.home(ZOE.id).spec)
     assert "Kiwi check-in" in home and "Physio review" not in home
+
+
+def test_the_same_event_id_from_two_workspaces_is_two_requests(multi, clinic, kiwi) -> None:
+    """Slack's ids are its own per workspace to us: one workspace's request never stands in
+    for (or is swallowed as a retry of) another's."""
+    multi.install(clinic, ALICE)
+    multi.install(kiwi, ZOE.id)
+    first, second = clinic.event_envelope({}), kiwi.event_envelope({})
+    assert first["event_id"] == second["event_id"]  # the stand-in numbers them per workspace
+
+    multi.open_home(clinic, ALICE)
+    multi.open_home(kiwi, ZOE.id)
+
+    assert clinic.home(ALICE) is not None and kiwi.home(ZOE.id) is not None
