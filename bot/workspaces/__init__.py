@@ -64,25 +64,27 @@ def for_team(team_id: str) -> Workspace:
     return here if here is not None and here.team_id == team_id else Workspace(None, team_id)
 
 
+def _id(value: Any) -> str | None:
+    """An id given as itself or as an object with an ``id`` (Slack does both)."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
 def of_payload(payload: dict[str, Any]) -> Workspace | None:
-    """The workspace a Slack payload came from: commands, interactions and events alike."""
-    enterprise = payload.get("enterprise_id")
-    if enterprise is None:
-        value = payload.get("enterprise")
-        enterprise = value.get("id") if isinstance(value, dict) else value
-    team = payload.get("team_id")
-    if team is None:
-        value = payload.get("team")
-        team = value.get("id") if isinstance(value, dict) else value
-    if team is None:
-        team = (
-            (payload.get("user") or {}).get("team_id")
-            if isinstance(payload.get("user"), dict)
-            else None
-        )
-    if enterprise is None:  # events name the enterprise in their authorizations
-        auths = payload.get("authorizations") or [{}]
-        enterprise = auths[0].get("enterprise_id") if isinstance(auths[0], dict) else None
+    """The workspace a Slack payload came from: commands, interactions and events alike.
+
+    >>> of_payload({"team_id": "T1", "enterprise_id": "E1", "command": "/coviu"})
+    Workspace(enterprise_id='E1', team_id='T1')
+    >>> of_payload({"type": "block_actions", "team": {"id": "T1"}, "enterprise": None})
+    Workspace(enterprise_id=None, team_id='T1')
+    """
+    enterprise = payload.get("enterprise_id") or _id(payload.get("enterprise"))
+    team = payload.get("team_id") or _id(payload.get("team"))
+    user = payload.get("user")
+    if team is None and isinstance(user, dict):
+        team = user.get("team_id")
+    auths = payload.get("authorizations")
+    if enterprise is None and isinstance(auths, list) and auths and isinstance(auths[0], dict):
+        enterprise = auths[0].get("enterprise_id")  # events name it in their authorizations
     if not (enterprise or team):
         return None
     return Workspace(enterprise or None, team or None)
