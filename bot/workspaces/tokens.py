@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -61,8 +62,9 @@ class WorkspaceTokens:
     def __call__(self) -> str:
         workspace = current()
         bot = self.bot(workspace)
-        if bot.bot_refresh_token:
-            bot = self._fresh(workspace, bot)
+        expires = bot.bot_token_expires_at
+        if bot.bot_refresh_token and expires and expires < time.time() + REFRESH_MINUTES * 60:
+            bot = self._fresh(workspace, bot)  # only then the lock: calls stay side by side
         return bot.bot_token
 
     def _fresh(self, workspace: Workspace | None, bot: Bot) -> Bot:
