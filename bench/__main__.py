@@ -8,7 +8,8 @@ Sections: ``ack`` (1. Slack acknowledgement), ``e2e`` (2. booking end to end), `
 (3. the booking-text parser, `bench/parser.py`), ``coviu`` (4. the local Coviu API),
 ``memory`` (5. peak RSS of `coviu-slack serve`), ``throughput`` (6. bookings/s with 1, 2
 and 4 workers on PostgreSQL, when ``COVIU_TEST_DATABASE_URL`` names one), ``network``
-(7. bookings and reminders at 100 ms Slack / 150 ms Coviu latency). Each prints a
+(7. bookings and reminders at 100 ms Slack / 150 ms Coviu latency), ``tokens`` (8. the cost
+of taking each workspace's token from the store per Web API call). Each prints a
 markdown table whose figures stand next to a reference measured in the same run, since
 absolute times drift between machines and runs. Everything listens on loopback only.
 """
@@ -74,6 +75,12 @@ def _throughput() -> str:
     return throughput.run()
 
 
+def _tokens() -> str:
+    from bench import tokens
+
+    return tokens.run()
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "ack": _ack,
     "e2e": _e2e,
@@ -82,6 +89,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "memory": _memory,
     "throughput": _throughput,
     "network": _network,
+    "tokens": _tokens,
 }
 
 

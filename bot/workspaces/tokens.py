@@ -28,6 +28,9 @@ from bot.workspaces.store import Installations
 log = logging.getLogger(__name__)
 
 REFRESH_MINUTES = 10
+# How long a token read from the store is used without reading it again: a burst of calls
+# (a booking's DMs) reads it once. An uninstall revokes the token at Slack at once anyway.
+CACHE_SECONDS = 30.0
 
 
 class NotInstalled(LookupError):
@@ -50,13 +53,19 @@ class WorkspaceTokens:
             client=WebClient(base_url=api_url),
         )
         self._refreshing = threading.Lock()
+        self._cache: dict[Workspace, tuple[float, Bot]] = {}
 
-    def bot(self, workspace: Workspace | None) -> Bot:
+    def bot(self, workspace: Workspace | None, *, fresh: bool = False) -> Bot:
+        if workspace is not None and not fresh:
+            cached = self._cache.get(workspace)
+            if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+                return cached[1]
         found = workspace and self.installations.find_bot(
             enterprise_id=workspace.enterprise_id, team_id=workspace.team_id
         )
         if not found:
             raise NotInstalled(workspace)
+        self._cache[workspace] = (time.monotonic(), found)
         return found
 
     def __call__(self) -> str:
@@ -69,7 +78,8 @@ class WorkspaceTokens:
 
     def _fresh(self, workspace: Workspace | None, bot: Bot) -> Bot:
         with self._refreshing:  # one refresh per process at a time: the token is good once
-            bot = self.bot(workspace)  # another thread may have refreshed it meanwhile
+            # Read afresh: another thread or process may have refreshed it meanwhile.
+            bot = self.bot(workspace, fresh=True)
             try:
                 refreshed = self.rotator.perform_bot_token_rotation(
                     bot=bot, minutes_before_expiration=REFRESH_MINUTES
@@ -77,8 +87,10 @@ class WorkspaceTokens:
             except SlackApiError as error:
                 # Another process used the refresh token first: its new token is stored.
                 log.warning("refreshing a bot token failed (%s)", error.response.get("error"))
-                return self.bot(workspace)
+                return self.bot(workspace, fresh=True)
             if refreshed is None:
                 return bot
             self.installations.save_bot(refreshed)
+            if workspace is not None:
+                self._cache[workspace] = (time.monotonic(), refreshed)
             return refreshed
