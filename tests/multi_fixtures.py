@@ -114,9 +114,11 @@ class MultiBot:
         clock: Clock,
         *,
         embedded: bool = False,
+        default: tuple[str, str] | None = None,
     ) -> None:
         """`embedded`: no Coviu account is configured, so each workspace gets a local Coviu
-        team of its own on the local API, as `coviu-slack serve` does by default."""
+        team of its own on the local API, as `coviu-slack serve` does by default. `default`:
+        the operator's account (COVIU_API_KEY, COVIU_API_SECRET) for workspaces without one."""
         self.slack = slack
         self.coviu = coviu
         self.settings = Settings(
@@ -133,8 +135,11 @@ class MultiBot:
         provision = register = None
         if embedded:
             provision, register = workspace_accounts(coviu.app, coviu.url)
+        operator = None
+        if default is not None:
+            operator = CoviuClient(*default, coviu.url + "/v1")
         self.services = Services.create(
-            self.settings, None, clock=clock, provision=provision, register=register
+            self.settings, operator, clock=clock, provision=provision, register=register
         )
         self.app = build_app(self.services, send_reminders=False)
         self.server = ServerThread(

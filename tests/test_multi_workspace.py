@@ -213,3 +213,30 @@ def test_with_token_rotation_expiring_tokens_are_refreshed_and_kept(
             assert now.bot_token == slack.bot_token  # the one Slack holds as current
         finally:
             multi.stop()
+
+
+def test_the_operators_account_serves_workspaces_that_have_not_connected_their_own(
+    accounts, clinic, kiwi, database, clock
+) -> None:
+    multi = MultiBot(clinic, accounts, database, clock, default=(CLINIC_KEY, CLINIC_SECRET))
+    try:
+        multi.install(clinic, ALICE)
+        multi.install(kiwi, ZOE.id)
+        multi.connect(KIWI, KIWI_KEY, KIWI_SECRET)
+
+        book_in_both(multi, clinic, kiwi)
+
+        # The clinic connected nothing: its session is in the operator's (default) account.
+        assert [s.session_name for s in accounts.clinic.iter_sessions()] == ["Physio review"]
+        assert [s.session_name for s in accounts.kiwi.iter_sessions()] == ["Kiwi check-in"]
+    finally:
+        multi.stop()
+
+
+def test_revoking_only_a_persons_token_leaves_the_installation(multi: MultiBot, kiwi) -> None:
+    multi.install(kiwi, ZOE.id)
+    kiwi.send_event({"type": "tokens_revoked", "tokens": {"oauth": [ZOE.id], "bot": []}})
+    multi.idle()
+
+    installs = multi.services.workspaces.installations
+    assert installs.find_bot(enterprise_id=None, team_id="T0KIWI") is not None
