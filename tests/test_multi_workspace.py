@@ -240,3 +240,20 @@ def test_revoking_only_a_persons_token_leaves_the_installation(multi: MultiBot, 
 
     installs = multi.services.workspaces.installations
     assert installs.find_bot(enterprise_id=None, team_id="T0KIWI") is not None
+
+
+def test_coviu_events_reach_the_sessions_own_workspace(both: MultiBot, clinic, kiwi) -> None:
+    """The waiting room in many workspaces: a guest entering Kiwi Physio's session alerts its
+    host, with Kiwi Physio's token; the clinic hears nothing."""
+    both.command(kiwi, ZOE.id, 'book "Kiwi check-in" with @yusuf in 5 minutes', channel_id="C0KIWI")
+    [session] = both.services.booking.upcoming("T0KIWI", ZOE.id)
+    [yusuf] = [p for p in both.services.store.participants(session.session_id)
+               if p.slack_user == YUSUF.id]  # fmt: skip
+
+    entered = requests.post(yusuf.entry_url + "/enter", timeout=10)
+    assert entered.status_code == 200, entered.text
+    both.idle()
+
+    alerts = [m for m in kiwi.dms(ZOE.id) if "waiting" in m.text]
+    assert alerts and f"<@{YUSUF.id}> is waiting" in alerts[-1].text
+    assert clinic.messages() == []
