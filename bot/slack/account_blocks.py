@@ -22,7 +22,13 @@ def home_section(account: CoviuAccount | None, default: bool) -> list[Block]:
     if account is not None and not account.embedded:
         line = f"*Coviu account*: connected (API key `{account.api_key}` at {account.api_url})."
         label = "Change Coviu account"
-    elif account is not None or default:
+    elif account is not None:
+        line = (
+            "*Coviu account*: a local trial Coviu team, made for this workspace (its links open "
+            "only on the app's own machine) until an admin connects the clinic's account."
+        )
+        label = "Connect Coviu"
+    elif default:
         line = "*Coviu account*: using the app's shared account until an admin connects yours."
         label = "Connect Coviu"
     else:
