@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
 def _setup_problem(settings: Settings, slack: list[str]) -> str | None:
     """What is missing to run connected to Slack: the `slack` variables, and the Coviu
     account's key and secret if one is configured."""
-    if settings.multi_workspace:
-        # Many workspaces: the app's OAuth credentials instead of one bot token, and a key to
-        # seal their tokens with.
+    if settings.multi_workspace and "SLACK_APP_TOKEN" not in slack:
+        # Many workspaces (HTTP only: Socket Mode serves one): the app's OAuth credentials
+        # instead of one bot token, and a key to seal their tokens with.
         slack = ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"]
         if not settings.secret_key:
             return (
@@ -133,6 +133,7 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
 
         # Each workspace its own local Coviu team, rather than all sharing the embedded one.
         provision, register = workspace_accounts(coviu_app, f"http://127.0.0.1:{port}")
+        client.close()
         client = None
     services = Services.create(settings, client, provision=provision, register=register)
     app = build_app(services)
