@@ -121,7 +121,16 @@ Home tab in Slack.</p>
         )
 
     def install(self, query: str, headers: Mapping[str, str]) -> Page:
-        return _translate(self.flow.handle_installation(self._request(query, headers)))
+        try:
+            return _translate(self.flow.handle_installation(self._request(query, headers)))
+        except Exception:  # the database away, say: a page that says so, not a traceback
+            log.exception("starting an install failed")
+            return _page(
+                "Coviu can't be installed just now",
+                f'<p>Something went wrong on our side. <a href="{INSTALL_PATH}">Try again</a> '
+                "in a minute.</p>",
+                503,
+            )
 
     def redirect(self, query: str, headers: Mapping[str, str]) -> Page:
         try:
