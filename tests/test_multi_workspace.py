@@ -93,6 +93,12 @@ def test_uninstalling_one_workspace_removes_its_data_and_leaves_the_other_workin
         "select count(*) as n from reminders where session_id = ?", [kiwi_session.session_id]
     )
     assert left[0]["n"] == 0
+    # Nothing the app kept of Kiwi Physio is left: its session, people and their links, the
+    # requests it sent (the uninstall's own job ran on: its payload emptied).
+    assert store.session(kiwi_session.session_id) is None
+    assert store.participants(kiwi_session.session_id, include_removed=True) == []
+    payloads = store.db.query("select payload from jobs where team_id = 'T0KIWI'")
+    assert all(row["payload"] == "{}" for row in payloads)
     # The session booked at Coviu is left as it is (the README says so).
     assert not accounts.kiwi.get_session(kiwi_session.session_id).canceled
 

@@ -73,9 +73,9 @@ sent, and each participant's display name and time zone as Slack reports them.</
 <p><strong>For how long</strong>: cached names and time zones are read again after a day;
 reminders go when they are sent; the rest stays while the app is installed.</p>
 <p><strong>How to remove it</strong>: remove the app from your workspace (Slack: <em>Apps →
-Coviu → Remove app</em>). Its token, Coviu connection, cached people and future reminders are
-deleted at once. Sessions already booked at Coviu are left as they are: cancel them in Coviu
-if they should not happen.</p>"""
+Coviu → Remove app</em>). Its token, Coviu connection and everything above are deleted at
+once, and reminders not yet sent never go. Sessions already booked at Coviu are left as they
+are there: cancel them in Coviu if they should not happen.</p>"""
 
 
 @dataclass

@@ -274,10 +274,10 @@ class CoviuAccounts:
 
 
 def forget(db: Database, workspace: Workspace) -> dict[str, int]:
-    """An uninstall: the workspace's installation, Coviu account, cached people, future
-    reminders and DMs not yet sent go, in one transaction. Sessions already booked at Coviu
-    are left as they are (and our record of them, for the clinic's own books). Returns how
-    many rows of each went."""
+    """An uninstall: the workspace's installation, Coviu account and everything the app kept
+    about it (people, sessions and their entry links, reminders, DMs, requests) go, in one
+    transaction. Sessions already booked at Coviu are left as they are there. Returns how many
+    rows of each went."""
     enterprise, team = workspace.enterprise_id or "", workspace.team_id or ""
     gone: dict[str, int] = {}
     with db.transaction() as tx:
@@ -308,28 +308,37 @@ def forget(db: Database, workspace: Workspace) -> dict[str, int]:
 
 
 def _forget_team(tx: Any, team: str, gone: dict[str, int]) -> None:
+    """Everything the app keeps about one team: its people, sessions (with participants and
+    their entry links), reminders, DMs owed and sent, waiting-room records and the requests
+    it sent. Nothing at Coviu is touched."""
+
     def drop(name: str, sql: str, params: list[Any]) -> None:
         gone[name] = gone.get(name, 0) + len(tx.execute(sql + " returning 1 as one", params))
 
+    sessions = "(select session_id from sessions where team_id = ?)"
     drop("slack_users", "delete from slack_users where team_id = ?", [team])
+    drop("reminders", f"delete from reminders where session_id in {sessions}", [team])
     drop(
-        "reminders",
-        "delete from reminders where status in ('pending', 'sending') and session_id in"
-        " (select session_id from sessions where team_id = ?)",
+        "live_cards",
+        "delete from live_cards where message_key in"
+        " (select message_key from messages where team_id = ?)",
         [team],
     )
+    drop("messages", "delete from messages where team_id = ?", [team])
+    drop("room_messages", "delete from room_messages where team_id = ?", [team])
+    drop("presence", f"delete from presence where session_id in {sessions}", [team])
+    drop("participants", f"delete from participants where session_id in {sessions}", [team])
+    drop("sessions", "delete from sessions where team_id = ?", [team])
+    # Requests already done or waiting go with their payloads; one being run (the uninstall
+    # itself, say) is finished by its worker, its payload emptied now.
     drop(
-        "messages",
-        "update messages set status = 'failed', error = 'uninstalled'"
-        " where team_id = ? and status in ('pending', 'sending')",
+        "job_steps",
+        "delete from job_steps where job_key in"
+        " (select job_key from jobs where team_id = ? and status <> 'running')",
         [team],
     )
-    drop(
-        "room_messages",
-        "update room_messages set status = 'failed', error = 'uninstalled'"
-        " where team_id = ? and status in ('pending', 'sending')",
-        [team],
-    )
+    drop("jobs", "delete from jobs where team_id = ? and status <> 'running'", [team])
+    tx.execute("update jobs set payload = '{}' where team_id = ? and status = 'running'", [team])
     drop("workspace_teams", "delete from workspace_teams where team_id = ?", [team])
 
 
