@@ -179,3 +179,21 @@ def test_the_same_event_id_from_two_workspaces_is_two_requests(multi, clinic, ki
     multi.open_home(kiwi, ZOE.id)
 
     assert clinic.home(ALICE) is not None and kiwi.home(ZOE.id) is not None
+
+
+def test_an_event_from_one_workspace_about_anothers_person_changes_nothing_there(
+    multi, kiwi, booked
+) -> None:
+    """`user_change` names a person: Kiwi Physio's event naming the clinic's Alice as
+    deactivated drops none of the clinic's reminders."""
+    store = multi.services.store
+    before = store.reminder_counts()
+    assert before.get("pending")  # Alice's and Bob's
+    assert store.cached_user("T0CLINIC", ALICE).fetched_at is not None
+
+    kiwi.send_event({"type": "user_change",
+                     "user": {"id": ALICE, "team_id": "T0CLINIC", "deleted": True}})  # fmt: skip
+    multi.idle()
+
+    assert store.reminder_counts() == before
+    assert store.cached_user("T0CLINIC", ALICE).fetched_at is not None  # not marked stale
