@@ -50,8 +50,8 @@ def register(router: Router, services: Services) -> None:
 
     def uninstalled(body: dict[str, Any], ctx: Context) -> None:
         """The app was removed (or its bot token revoked): the workspace's installation,
-        Coviu connection, cached people and future reminders go. Sessions already booked at
-        Coviu stay as they are."""
+        Coviu connection and everything kept about it go (`bot.workspaces.store.forget`).
+        Sessions already booked at Coviu stay as they are there."""
         if services.workspaces is None:
             return
         event = body["event"]
