@@ -1,4 +1,5 @@
-"""Events: the App Home tab shows the viewer's upcoming sessions and the Book button."""
+"""Events: the App Home tab (upcoming sessions, the Book button, and in multi-workspace mode
+the Coviu account line), people changing, and uninstalls."""
 
 from __future__ import annotations
 
