@@ -31,6 +31,7 @@ from bot.jobs.outbox import Outbox
 from bot.jobs.reminders import Reminders
 from bot.jobs.worker import Worker
 from bot.slack import listeners
+from bot.slack.confirmations import Confirmations
 from bot.slack.context import job_runner
 from bot.slack.intake import Intake, Router
 from bot.slack.notify import SlackNotifier
@@ -66,6 +67,7 @@ class Services:
     reminders: Reminders
     fanout: ThreadPoolExecutor
     clock: Callable[[], datetime]
+    confirmations: Confirmations
     workspaces: Workspaces | None = None
     # Set by `build_app`: wakes the worker when the schedule changes.
     schedule_changed: Callable[[], None] = lambda: None
@@ -113,7 +115,8 @@ class Services:
         fanout = ContextPool(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
         notifier = SlackNotifier(slack, store)
-        outbox = Outbox(store, notifier, fanout, clock)
+        confirmations = Confirmations(store, people, clock)
+        outbox = Outbox(store, notifier, fanout, clock, confirmations)
         services = cls(
             settings=settings,
             store=store,
@@ -125,6 +128,7 @@ class Services:
             fanout=fanout,
             clock=clock,
             workspaces=workspaces,
+            confirmations=confirmations,
         )
         services.booking.schedule_changed = lambda: services.schedule_changed()
         return services

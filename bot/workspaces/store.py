@@ -328,6 +328,7 @@ def _forget_team(tx: Any, team: str, gone: dict[str, int]) -> None:
     drop("room_messages", "delete from room_messages where team_id = ?", [team])
     drop("presence", f"delete from presence where session_id in {sessions}", [team])
     drop("participants", f"delete from participants where session_id in {sessions}", [team])
+    drop("confirmations", "delete from confirmations where team_id = ?", [team])
     drop("sessions", "delete from sessions where team_id = ?", [team])
     # Requests already done or waiting go with their payloads; one being run (the uninstall
     # itself, say) is finished by its worker, its payload emptied now.

@@ -1,5 +1,6 @@
-"""Events: the App Home tab (upcoming sessions, the Book button, and in multi-workspace mode
-the Coviu account line), people changing, and uninstalls."""
+"""Events: the App Home tab (upcoming sessions, with how many guests wait in each they host,
+the Book button, and in multi-workspace mode the Coviu account line), people changing, and
+uninstalls."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.slack import account_blocks, blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
 from bot.slack.listeners.common import team_and_user, with_people
+from bot.waiting.store import RoomStore
 from bot.workspaces import Workspace, current, of_payload
 
 if TYPE_CHECKING:
@@ -18,8 +20,11 @@ if TYPE_CHECKING:
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """The viewer's App Home: their upcoming sessions, with how many guests wait in each they
+    host. Published when they open it, and again by the waiting room when a room changes."""
     sessions = services.booking.upcoming(team_id, user_id)
-    view = blocks.home(sessions, with_people(services, sessions), user_id)
+    waiting = RoomStore(services.store).waiting_counts(s.session_id for s in sessions)
+    view = blocks.home(sessions, with_people(services, sessions), user_id, waiting=waiting)
     if services.settings.multi_workspace and services.workspaces is not None:
         # Which Coviu account this workspace books with, and the admin's way to connect one.
         account = services.workspaces.accounts.find(current() or Workspace(None, team_id))
