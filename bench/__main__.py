@@ -9,7 +9,8 @@ Sections: ``ack`` (1. Slack acknowledgement), ``e2e`` (2. booking end to end), `
 ``memory`` (5. peak RSS of `coviu-slack serve`), ``throughput`` (6. bookings/s with 1, 2
 and 4 workers on PostgreSQL, when ``COVIU_TEST_DATABASE_URL`` names one), ``network``
 (7. bookings and reminders at 100 ms Slack / 150 ms Coviu latency), ``mornings`` (8. the
-morning-list pass each worker runs once a minute). Each prints a
+morning-list pass each worker runs once a minute), ``tokens`` (9. the cost of taking each
+workspace's token from the store per Web API call). Each prints a
 markdown table whose figures stand next to a reference measured in the same run, since
 absolute times drift between machines and runs. Everything listens on loopback only.
 """
@@ -81,6 +82,12 @@ def _throughput() -> str:
     return throughput.run()
 
 
+def _tokens() -> str:
+    from bench import tokens
+
+    return tokens.run()
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "ack": _ack,
     "e2e": _e2e,
@@ -90,6 +97,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "throughput": _throughput,
     "network": _network,
     "mornings": _mornings,
+    "tokens": _tokens,
 }
 
 

@@ -35,10 +35,16 @@ from bot.slack.confirmations import Confirmations
 from bot.slack.context import job_runner
 from bot.slack.intake import Intake, Router
 from bot.slack.notify import SlackNotifier
+from bot.slack.oauth import OAuthPages
 from bot.slack.pacing import PacedWebClient, Pacer
 from bot.slack.people import SlackPeople
 from bot.storage import Store
 from bot.waiting.webhooks import WebhookReceiver
+from bot.workspaces import ContextPool, Workspace
+from bot.workspaces.coviu import WorkspaceCoviu
+from bot.workspaces.registry import Workspaces
+from bot.workspaces.store import CoviuAccount
+from bot.workspaces.tokens import WorkspaceTokens
 
 # DMs and look-ups in flight at once for one process: Slack's per-minute tiers, not this,
 # are what bound a burst (see the Web API client's rate-limit handler).
@@ -53,7 +59,8 @@ def utc_now() -> datetime:
 class Services:
     settings: Settings
     store: Store
-    coviu: CoviuClient
+    # In multi-workspace mode a `WorkspaceCoviu`: the current workspace's account's client.
+    coviu: CoviuClient | WorkspaceCoviu
     slack: WebClient
     people: SlackPeople
     booking: BookingService
@@ -61,6 +68,7 @@ class Services:
     fanout: ThreadPoolExecutor
     clock: Callable[[], datetime]
     confirmations: Confirmations
+    workspaces: Workspaces | None = None
     # Set by `build_app`: wakes the worker when the schedule changes.
     schedule_changed: Callable[[], None] = lambda: None
 
@@ -68,13 +76,34 @@ class Services:
     def create(
         cls,
         settings: Settings,
-        coviu: CoviuClient,
+        coviu: CoviuClient | None,
         store: Store | None = None,
         clock: Callable[[], datetime] = utc_now,
+        *,
+        provision: Callable[[Workspace], CoviuAccount] | None = None,
+        register: Callable[[CoviuAccount], None] | None = None,
     ) -> Services:
+        """`coviu`: the operator's account (None: none configured). In multi-workspace mode
+        it is only the default; `provision` and `register` give workspaces embedded local
+        Coviu teams (see `bot.workspaces.coviu`)."""
         store = store or Store.open(settings.database)
+        workspaces = Workspaces.open(settings, store)
+        tokens = None
+        if settings.multi_workspace:
+            tokens = WorkspaceTokens(
+                workspaces.installations,
+                settings.slack_client_id or "",
+                settings.slack_client_secret or "",
+                settings.slack_api_url,
+            )
+            coviu = WorkspaceCoviu(
+                workspaces.accounts, default=coviu, provision=provision, register=register
+            )
+        elif coviu is None:
+            raise ValueError("a single-workspace app needs its Coviu account")
         slack = PacedWebClient(
             token=settings.slack_bot_token,
+            tokens=tokens,
             base_url=settings.slack_api_url,
             # Our own pace keeps bursts under Slack's tiers; should a 429 come anyway (other
             # processes share the workspace's budget), its Retry-After is waited out: waiting
@@ -82,7 +111,8 @@ class Services:
             pacer=Pacer(),
             retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(3)],
         )
-        fanout = ThreadPoolExecutor(max_workers=FANOUT, thread_name_prefix="fanout")
+        # The current workspace travels with the work handed to these threads.
+        fanout = ContextPool(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
         notifier = SlackNotifier(slack, store)
         confirmations = Confirmations(store, people, clock)
@@ -97,6 +127,7 @@ class Services:
             reminders=Reminders(store, notifier, fanout, clock, people=people),
             fanout=fanout,
             clock=clock,
+            workspaces=workspaces,
             confirmations=confirmations,
         )
         services.booking.schedule_changed = lambda: services.schedule_changed()
@@ -116,6 +147,9 @@ class SlackApp:
     services: Services
     # Coviu's webhook calls (`POST /coviu/webhooks`), recorded as jobs for the worker.
     webhooks: WebhookReceiver | None = None
+    # Multi-workspace mode: the landing page and the install flow (`/`, `/slack/install`,
+    # `/slack/oauth_redirect`).
+    oauth: OAuthPages | None = None
 
     def stop(self) -> None:
         self.worker.stop()
@@ -149,4 +183,8 @@ def build_app(
         on_queued=worker.wake,
         clock=services.clock,
     )
-    return SlackApp(router, intake, worker, services, webhooks)
+    oauth = None
+    if services.settings.multi_workspace and services.workspaces is not None:
+        workspaces = services.workspaces
+        oauth = OAuthPages.create(services.settings, workspaces.installations, workspaces.states)
+    return SlackApp(router, intake, worker, services, webhooks, oauth)

@@ -29,6 +29,28 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
 
+    connect = commands.add_parser(
+        "connect-coviu",
+        help="connect a workspace to its clinic's Coviu account",
+        description="Checks the key and secret by getting a token from the Coviu API, then "
+        "keeps them for the workspace (the secret encrypted with COVIU_SLACK_SECRET_KEY). "
+        "Workspace admins can do the same from the app's Home tab in Slack.",
+    )
+    connect.add_argument("--team", required=True, help="the workspace's team id, e.g. T0KIWI")
+    connect.add_argument("--enterprise", default=None, help="its Enterprise Grid org id, if any")
+    connect.add_argument("--key", required=True, help="the clinic's Coviu API key")
+    connect.add_argument(
+        "--secret", required=True, help="its secret; '-' reads it from standard input"
+    )
+    connect.add_argument("--url", default=None, help="Coviu API URL (default: production)")
+
+    commands.add_parser(
+        "rotate-key",
+        help="re-encrypt stored secrets under the first key of COVIU_SLACK_SECRET_KEY",
+        description="Key rotation: put the new key first in COVIU_SLACK_SECRET_KEY (the old "
+        "one after it, comma-separated), restart, run this, then drop the old key.",
+    )
+
     shell = commands.add_parser("shell", help="the whole product offline, in this terminal")
     shell.add_argument("--fresh", action="store_true", help="start from an empty database")
 
@@ -168,10 +190,68 @@ def _coviu_server_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connect_coviu_command(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, Settings
+    from bot.secretbox import SecretKeyError
+    from bot.storage import Store
+    from bot.workspaces import Workspace
+    from bot.workspaces.connect import ConnectError, connect
+    from bot.workspaces.registry import Workspaces
+
+    secret = sys.stdin.readline().strip() if args.secret == "-" else args.secret
+    try:
+        settings = Settings.from_env()
+        store = Store.open(settings.database)
+    except ConfigError as error:
+        print(f"coviu-slack: {error}", file=sys.stderr)
+        return 2
+    workspace = Workspace(args.enterprise or None, args.team.strip() or None)
+    try:
+        accounts = Workspaces.open(settings, store).accounts
+        account = connect(accounts, workspace, args.key, secret, args.url, by="cli")
+    except (ConnectError, SecretKeyError) as error:
+        print(f"coviu-slack connect-coviu: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"Connected {workspace.label} to Coviu account {account.api_key} at {account.api_url}.")
+    return 0
+
+
+def _rotate_key_command() -> int:
+    from bot.config import ConfigError, Settings
+    from bot.secretbox import SecretKeyError
+    from bot.storage import Store
+    from bot.workspaces.registry import secret_box
+    from bot.workspaces.store import reseal
+
+    try:
+        settings = Settings.from_env()
+        if not settings.secret_key:
+            raise ConfigError("set COVIU_SLACK_SECRET_KEY to the new key, then the old one")
+        store = Store.open(settings.database)
+    except (ConfigError, SecretKeyError) as error:
+        print(f"coviu-slack rotate-key: {error}", file=sys.stderr)
+        return 2
+    try:
+        count = reseal(store.db, secret_box(settings))
+    except SecretKeyError as error:
+        print(f"coviu-slack rotate-key: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"Re-encrypted {count} stored secrets under the first key; the others can go.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "rotate-key":
+        return _rotate_key_command()
     if args.command == "parse":
         return _parse_command(args)
+    if args.command == "connect-coviu":
+        return _connect_coviu_command(args)
     if args.command == "coviu-server":
         return _coviu_server_command(args)
     from bot import runner

@@ -64,6 +64,13 @@ class Settings:
     # Checked against the X-Coviu-Webhook-Secret header of Coviu's webhook calls; None refuses
     # them all. The embedded default fills it in (see `bot.embedded.with_webhooks`).
     coviu_webhook_secret: str | None = field(default=None, repr=False)
+    # Multi-workspace (OAuth) mode: the app's credentials, and where Slack sends the browser
+    # back after an install (optional when the app has one redirect URL configured).
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
+    # Fernet keys, comma-separated (the first seals): see `bot.secretbox`.
+    secret_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +93,10 @@ class Settings:
             reminder_minutes=_int(env, "COVIU_REMINDER_MINUTES", 10),
             default_minutes=_int(env, "COVIU_DEFAULT_MINUTES", 30, minimum=1),
             coviu_webhook_secret=text("COVIU_WEBHOOK_SECRET"),
+            slack_client_id=text("SLACK_CLIENT_ID"),
+            slack_client_secret=text("SLACK_CLIENT_SECRET"),
+            slack_redirect_uri=text("SLACK_REDIRECT_URI"),
+            secret_key=text("COVIU_SLACK_SECRET_KEY"),
         )
 
     @property
@@ -93,8 +104,26 @@ class Settings:
         """Where the app's store lives: the PostgreSQL URL, or the SQLite file."""
         return self.database_url or str(self.db_path)
 
+    @property
+    def multi_workspace(self) -> bool:
+        """OAuth mode: installable into many workspaces, each with its own token.
+
+        >>> Settings(slack_client_id="1.2", slack_client_secret="s",
+        ...          slack_signing_secret="x").multi_workspace
+        True
+        """
+        return bool(
+            self.slack_client_id
+            and self.slack_client_secret
+            and self.slack_signing_secret
+            and not self.slack_bot_token
+        )
+
     def mode(self) -> str:
-        """Which way `coviu-slack` with no arguments runs: "socket", "http" or "shell"."""
+        """Which way `coviu-slack` with no arguments runs: "socket", "http", "oauth" (HTTP,
+        many workspaces) or "shell"."""
+        if self.multi_workspace:
+            return "oauth"
         if self.slack_bot_token and self.slack_app_token:
             return "socket"
         if self.slack_bot_token and self.slack_signing_secret:

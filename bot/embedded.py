@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
 from bot.httpserve import ServerThread
+from bot.workspaces import Workspace
+from bot.workspaces.store import CoviuAccount
 
 TEAM = "embedded"
 
@@ -110,3 +113,25 @@ def start_embedded_coviu(
 
     server = ServerThread.build(make, port=port).start()
     return server, clients[0]
+
+
+def workspace_accounts(
+    coviu_app: Any, public_url: str
+) -> tuple[Callable[[Workspace], CoviuAccount], Callable[[CoviuAccount], None]]:
+    """Multi-workspace mode on the embedded API: each workspace gets a local Coviu team of
+    its own on first use (`provision`: a new API client, its secret kept sealed with the
+    workspace), registered again on the local API in each process before first use
+    (`register`: the local API revokes, at start, clients it was not started with)."""
+    from bot.coviu.server import ClientRegistration
+    from bot.coviu.server.app import register_client
+
+    def provision(workspace: Workspace) -> CoviuAccount:
+        key = "slack-" + workspace.label.replace("/", "-")
+        return CoviuAccount(workspace, public_url + "/v1", key, secrets.token_urlsafe(24), True)
+
+    def register(account: CoviuAccount) -> None:
+        register_client(
+            coviu_app, ClientRegistration(account.api_key, account.api_secret, account.api_key)
+        )
+
+    return provision, register

@@ -30,10 +30,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     command = args.command
     if command is None:
-        command = {"socket": "socket", "http": "serve", "shell": "shell"}[settings.mode()]
+        mode = settings.mode()
+        command = {"socket": "socket", "http": "serve", "oauth": "serve", "shell": "shell"}[mode]
         reasons = {
             "socket": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set: running in Socket Mode.",
-            "serve": "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set: serving HTTP.",
+            "serve": "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET are set "
+            "(no SLACK_BOT_TOKEN): serving HTTP for many workspaces, installed at /slack/install."
+            if mode == "oauth"
+            else "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set: serving HTTP.",
             "shell": "No Slack credentials set: starting the offline shell "
             "(Slack credentials in the environment connect it to Slack; see the README).",
         }
@@ -58,6 +62,17 @@ def run(args: argparse.Namespace) -> int:
 def _setup_problem(settings: Settings, slack: list[str]) -> str | None:
     """What is missing to run connected to Slack: the `slack` variables, and the Coviu
     account's key and secret if one is configured."""
+    if settings.multi_workspace and "SLACK_APP_TOKEN" not in slack:
+        # Many workspaces (HTTP only: Socket Mode serves one): the app's OAuth credentials
+        # instead of one bot token, and a key to seal their tokens with.
+        slack = ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"]
+        if not settings.secret_key:
+            return (
+                "coviu-slack: multi-workspace mode keeps every workspace's token encrypted: "
+                "set COVIU_SLACK_SECRET_KEY to a Fernet key, e.g. "
+                "COVIU_SLACK_SECRET_KEY=$(python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
     absent = [name for name in slack if not getattr(settings, name.lower())]
     if absent:
         return (
@@ -112,14 +127,24 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         # The embedded Coviu API's webhooks come to this server: accept them with its secret.
         settings = with_webhooks(settings)
     coviu_app, client = _coviu(settings, port)
-    services = Services.create(settings, client)
+    provision = register = None
+    if settings.multi_workspace and coviu_app is not None:
+        from bot.embedded import workspace_accounts
+
+        # Each workspace its own local Coviu team, rather than all sharing the embedded one.
+        provision, register = workspace_accounts(coviu_app, f"http://127.0.0.1:{port}")
+        client.close()
+        client = None
+    services = Services.create(settings, client, provision=provision, register=register)
     app = build_app(services)
     if not web_only:
         app.worker.start()
     try:
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
         # The access log is the app's own, written after each answer (see `bot.web`).
-        web = create_web_app(app.intake, coviu_app, app.webhooks, access_log=True)
+        web = create_web_app(
+            app.intake, coviu_app, app.webhooks, app.oauth, access_log=True
+        )
         uvicorn.run(
             web, host=host, port=port, log_level="info", access_log=False, http=http_protocol()
         )
@@ -131,11 +156,14 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
 
 def worker(settings: Settings) -> int:
     """A worker process: runs queued work and due reminders from the shared database."""
-    from bot.app import Services, build_app
+    from bot.app import Services
 
     if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN"]):
         print(problem, file=sys.stderr)
         return 2
+    if settings.multi_workspace and not settings.coviu_api_url:
+        # Workspaces' own Coviu accounts only (connected from App Home or the CLI).
+        return _run_worker(Services.create(settings, None))
     if not settings.coviu_api_url:
         print(
             "coviu-slack: a worker needs COVIU_API_URL, COVIU_API_KEY and COVIU_API_SECRET "
@@ -144,7 +172,12 @@ def worker(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    services = Services.create(settings, _coviu_account(settings))
+    return _run_worker(Services.create(settings, _coviu_account(settings)))
+
+
+def _run_worker(services: Any) -> int:
+    from bot.app import build_app
+
     app = build_app(services)
     stopped = threading.Event()
     _stop_on_sigterm(stopped.set)

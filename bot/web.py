@@ -25,9 +25,11 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
 
 from bot.slack.intake import MAX_BODY_BYTES, Intake
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, OAuthPages
 from bot.waiting import webhooks as coviu_webhooks
 
 Scope = MutableMapping[str, Any]
@@ -155,6 +157,7 @@ def create_web_app(
     intake: Intake,
     coviu_app: Any | None = None,
     webhooks: coviu_webhooks.WebhookReceiver | None = None,
+    oauth: OAuthPages | None = None,
     *,
     access_log: bool = False,
 ) -> ASGIApp:
@@ -165,6 +168,31 @@ def create_web_app(
     @web.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    if oauth is not None:
+        # Multi-workspace mode: the landing page and Bolt's install flow. Declared before
+        # the embedded Coviu API is mounted at `/`, so they come first; its paths (/v1/...,
+        # /session/...) are unchanged.
+        def page(answer: tuple[int, list[tuple[str, str]], str]) -> Response:
+            status, headers, body = answer
+            response = HTMLResponse(body, status_code=status)
+            for name, value in headers:
+                if name == "content-type":
+                    continue
+                response.headers.append(name, value)
+            return response
+
+        @web.get("/", include_in_schema=False)
+        def landing() -> Response:
+            return page(oauth.landing())
+
+        @web.get(INSTALL_PATH, include_in_schema=False)
+        def install(request: Request) -> Response:
+            return page(oauth.install(request.url.query, dict(request.headers)))
+
+        @web.get(REDIRECT_PATH, include_in_schema=False)
+        def redirect(request: Request) -> Response:
+            return page(oauth.redirect(request.url.query, dict(request.headers)))
 
     if coviu_app is not None:
         web.mount("/", coviu_app)

@@ -34,7 +34,8 @@ from bot.httpserve import ServerThread
 from bot.slackfake import DEMO_USERS, FakeSlack
 from bot.web import create_web_app
 
-pytest_plugins = ["pg_fixtures"]
+# Two clinics on one app (multi-workspace mode): `multi`, `clinic`, `kiwi`, `accounts`.
+pytest_plugins = ["pg_fixtures", "multi_fixtures"]
 
 NOW = datetime(2030, 3, 18, 9, 0, tzinfo=UTC)
 BOT_TOKEN = "xoxb-test-bot-token"

@@ -26,7 +26,22 @@ def test_requests_go_to_the_one_endpoint_the_app_serves():
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "user_change",
+        "app_uninstalled",  # clean-up on uninstall (Marketplace review asks for it)
+        "tokens_revoked",
+    ]
+
+
+def test_the_install_flow_comes_back_to_the_apps_redirect_path_with_the_manifests_scopes():
+    from bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
+
+    config = manifest()["oauth_config"]
+    [redirect] = config["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)
+    assert sorted(BOT_SCOPES) == sorted(config["scopes"]["bot"])
+    assert "im:write" not in BOT_SCOPES
 
 
 def test_the_app_asks_for_the_least_scopes_that_work():

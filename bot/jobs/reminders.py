@@ -47,6 +47,7 @@ from bot.storage import Store
 from bot.storage.personal import Attendance, PersonalStore
 from bot.storage.store import RETRY_AFTER, DueReminder
 from bot.waiting.store import RoomStore
+from bot.workspaces import for_team, using
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,11 @@ class Reminders:
         return sent
 
     def _send(self, due: DueReminder, now: datetime) -> bool:
+        # Reminders of every workspace come due together: each goes with its own's token.
+        with using(for_team(due.session.team_id)):
+            return self._send_in_workspace(due, now)
+
+    def _send_in_workspace(self, due: DueReminder, now: datetime) -> bool:
         participant_id = due.participant.participant_id
         if due.lead_minutes == 0 and self._present(due):
             self.store.drop_reminder(due.reminder_id, "skipped")
@@ -171,14 +177,17 @@ class MorningLists:
             if seen.morning == "off":
                 continue
             if who not in zones:
-                zones[who] = self._zone(*who, seen.tz)
+                with using(for_team(who[0])):  # users.info asks with its workspace's token
+                    zones[who] = self._zone(*who, seen.tz)
             day = _due_day(seen, zones[who], now)
             if day is not None and (*who, day) not in taken:
                 owed.setdefault((*who, day), []).append(seen)
         sent = 0
         for (team_id, user_id, day), today in owed.items():
             try:
-                sent += self._send(team_id, user_id, day, today, zones[(team_id, user_id)], now)
+                # Each list goes with its own workspace's token (many workspaces in one pass).
+                with using(for_team(team_id)):
+                    sent += self._send(team_id, user_id, day, today, zones[(team_id, user_id)], now)
             except Exception:
                 log.warning("a morning list was not sent; trying again later")
         return sent

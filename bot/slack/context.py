@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 
 from bot.slack.intake import Router
 from bot.storage.store import Job
+from bot.workspaces import Workspace, of_payload, using
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -100,6 +101,16 @@ def job_runner(router: Router, services: Services) -> Any:
             log.warning("no listener for a job of kind %s; dropped", job.kind)
             return
         payload = job.payload
+        # The job's workspace is current while it runs: its token, its Coviu account.
+        workspace = of_payload(payload)
+        if workspace is None and job.team_id:
+            workspace = Workspace(None, job.team_id)
+        if workspace is not None and services.workspaces is not None:
+            services.workspaces.installations.learn_team(workspace)
+        with using(workspace):
+            _run(route, job, payload)
+
+    def _run(route: Any, job: Job, payload: dict[str, Any]) -> None:
         responder = Responder(
             services.slack,
             payload.get("response_url") or _first_response_url(payload),

@@ -110,7 +110,8 @@ def route_name(payload: Payload) -> str | None:
 
 
 def job_key(payload: Payload) -> str:
-    """Slack's identity of a request: the same for its retries and a double click."""
+    """Slack's identity of a request: the same for its retries and a double click. Always
+    within its workspace: one workspace's ids never stand in for another's request."""
     if "command" in payload:
         return f"command:{payload['team_id']}:{payload['user_id']}:{payload['trigger_id']}"
     kind = payload.get("type")
@@ -119,9 +120,9 @@ def job_key(payload: Payload) -> str:
         team = (payload.get("team") or {}).get("id")
         return f"action:{team}:{payload['user']['id']}:{action['action_ts']}"
     if kind == "view_submission":
-        return f"view:{payload['view']['id']}"
+        return f"view:{team_of(payload)}:{payload['view']['id']}"
     if kind == "event_callback":
-        return f"event:{payload['event_id']}"
+        return f"event:{team_of(payload)}:{payload['event_id']}"
     raise KeyError(kind)
 
 

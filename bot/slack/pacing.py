@@ -24,6 +24,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
+from bot.workspaces import current
+
 # Calls a minute, by Slack's tier (api.slack.com/docs/rate-limits).
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIERS = {
@@ -94,13 +96,35 @@ class Pacer:
 
 
 class PacedWebClient(WebClient):
-    """A `WebClient` whose every call first waits its turn with a shared `Pacer`."""
+    """A `WebClient` whose every call first waits its turn with a shared `Pacer`.
 
-    def __init__(self, *args: Any, pacer: Pacer, team: str = "", **kwargs: Any) -> None:
+    With `tokens` (multi-workspace mode) each call asks it for the token to use: the current
+    workspace's (`bot.workspaces.tokens`), and is paced within that workspace's budget."""
+
+    def __init__(
+        self,
+        *args: Any,
+        pacer: Pacer,
+        team: str = "",
+        tokens: Callable[[], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.pacer = pacer
         self.team = team
+        self.tokens = tokens
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
-        self.pacer.wait(self.team, api_method)
+        team = self.team
+        if self.tokens is not None:
+            token = self.tokens()
+            workspace = current()
+            team = workspace.label if workspace else team
+            # slack_sdk takes a per-call token from the JSON body or the query (and sends it
+            # as the Authorization header): the client is shared by every workspace's work.
+            if kwargs.get("json") is not None:
+                kwargs["json"] = {**kwargs["json"], "token": token}
+            else:
+                kwargs["params"] = {**(kwargs.get("params") or {}), "token": token}
+        self.pacer.wait(team, api_method)
         return super().api_call(api_method, **kwargs)

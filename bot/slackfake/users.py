@@ -38,6 +38,8 @@ class FakeUser:
     home_team: str | None = None
     stranger: bool = False
     enterprise_id: str | None = None
+    # A workspace admin (`users.info`'s ``is_admin``): may connect the clinic's Coviu account.
+    is_admin: bool = False
 
     @property
     def external(self) -> bool:
@@ -142,7 +144,7 @@ def user_object(user: FakeUser, team_id: str, now: float) -> dict[str, Any]:
         "real_name": user.real_name,
         **tz_fields(user.tz, now),
         "profile": profile,
-        "is_admin": False,
+        "is_admin": user.is_admin,
         "is_owner": False,
         "is_primary_owner": False,
         "is_restricted": False,

@@ -149,6 +149,25 @@ MIGRATIONS: list[list[str]] = [
             primary key (team_id, user_id, day))""",
         "create index idx_morning_lists_status on morning_lists (status, lease_until)",
     ],
+    # 7: many workspaces. Each installation (keyed by enterprise and team, '' for none: an
+    # org-wide install has team ''), sealed whole with the secret key; the install flow's
+    # one-time states; each workspace's own Coviu account (its secret sealed); and which
+    # enterprise a team belongs to, learnt from its requests, so work without a payload (a
+    # reminder) finds an org-wide install's token.
+    [
+        """create table installations (
+            enterprise_id text not null, team_id text not null,
+            is_enterprise_install integer not null, bot_user_id text,
+            bot_token_expires_at text, sealed text not null, installed_at text not null,
+            primary key (enterprise_id, team_id))""",
+        "create table oauth_states (state text primary key, expires_at text not null)",
+        """create table coviu_accounts (
+            enterprise_id text not null, team_id text not null, api_url text not null,
+            api_key text not null, sealed_secret text not null,
+            embedded integer not null default 0, connected_by text,
+            connected_at text not null, primary key (enterprise_id, team_id))""",
+        "create table workspace_teams (team_id text primary key, enterprise_id text not null)",
+    ],
 ]
 
 

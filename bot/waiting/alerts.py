@@ -19,6 +19,7 @@ from bot.slack.notify import SlackNotifier
 from bot.storage import ParticipantRecord
 from bot.waiting.room import NUDGE_KIND, WaitingRoom
 from bot.waiting.webhooks import JOB_PREFIX
+from bot.workspaces import current, for_team, using
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -85,7 +86,19 @@ def register(router: Router, services: Services) -> None:
     def nudge(payload: dict[str, Any], ctx: Context) -> None:
         room.nudge(payload["sessionId"], key=ctx.key)
 
-    router.routes[NUDGE_KIND] = Route(NUDGE_KIND, lambda _: ACCEPT, nudge)
+    def in_its_workspace(work: Any) -> Any:
+        """Coviu's events name a session, not a workspace: the session's workspace is current
+        while its event is handled (its Slack token, its Coviu account)."""
+
+        def run(event: dict[str, Any], ctx: Context) -> None:
+            session_id = (event.get("payload") or event).get("sessionId")
+            session = services.store.session(session_id) if session_id else None
+            with using(for_team(session.team_id) if session else current()):
+                work(event, ctx)
+
+        return run
+
+    router.routes[NUDGE_KIND] = Route(NUDGE_KIND, lambda _: ACCEPT, in_its_workspace(nudge))
     for kind, work in (
         ("participant:join", joined),
         ("waitingarea:answer", answered),
@@ -93,4 +106,4 @@ def register(router: Router, services: Services) -> None:
         ("call:end", call_ended),
     ):
         name = JOB_PREFIX + kind
-        router.routes[name] = Route(name, lambda _: ACCEPT, work)
+        router.routes[name] = Route(name, lambda _: ACCEPT, in_its_workspace(work))

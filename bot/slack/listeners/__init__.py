@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.intake import Router
-from bot.slack.listeners import actions, commands, events, reminders, views
+from bot.slack.listeners import account, actions, commands, events, reminders, views
 from bot.waiting import alerts
 
 if TYPE_CHECKING:
@@ -19,4 +19,5 @@ def register(router: Router, services: Services) -> None:
     views.register(router, services)
     events.register(router, services)
     reminders.register(router, services)
+    account.register(router, services)  # multi-workspace mode: each clinic's Coviu account
     alerts.register(router, services)  # Coviu's webhooks: the waiting room
