@@ -32,7 +32,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.coviu.client import CoviuClient
@@ -85,6 +85,12 @@ class BookingRequest:
     external_guests: tuple[str, ...] = ()
     reminder_minutes: int = 10
     booker_is_host: bool = True
+    # An occurrence of a series (`bot.recurring`): the series and the date it stands for.
+    series_id: str | None = None
+    occurrence: date | None = None
+    # Whether everyone is DMed an invitation: a series invites once, with its first session;
+    # each later one comes with its reminder's Join button.
+    invite: bool = True
 
 
 @dataclass(frozen=True)
@@ -246,12 +252,16 @@ class BookingService:
             booked_by=request.booked_by,
             reminder_minutes=request.reminder_minutes,
             status="booked",
+            series_id=request.series_id,
+            occurrence=request.occurrence,
         )
         participants = [
             _record(participant, request.team_id, request.booked_by)
             for participant in created.participants
         ]
-        invitations = [_message(key, "invite", p) for p in participants if p.slack_user]
+        invitations = [
+            _message(key, "invite", p) for p in participants if p.slack_user and request.invite
+        ]
         try:
             self.store.add_session(
                 session,

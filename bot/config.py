@@ -45,6 +45,17 @@ def _database_url(url: str | None) -> str | None:
     return url
 
 
+def _public_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(
+            "COVIU_SLACK_PUBLIC_URL must be the app's web address, e.g. "
+            "COVIU_SLACK_PUBLIC_URL=https://coviu-slack.example.com"
+        )
+    return url.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -64,6 +75,9 @@ class Settings:
     # Checked against the X-Coviu-Webhook-Secret header of Coviu's webhook calls; None refuses
     # them all. The embedded default fills it in (see `bot.embedded.with_webhooks`).
     coviu_webhook_secret: str | None = field(default=None, repr=False)
+    # The app's own address as people's calendars reach it (calendar files are served from
+    # it); None: http://127.0.0.1:$PORT, right for the shell and trying it out.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +100,7 @@ class Settings:
             reminder_minutes=_int(env, "COVIU_REMINDER_MINUTES", 10),
             default_minutes=_int(env, "COVIU_DEFAULT_MINUTES", 30, minimum=1),
             coviu_webhook_secret=text("COVIU_WEBHOOK_SECRET"),
+            public_url=_public_url(text("COVIU_SLACK_PUBLIC_URL")),
         )
 
     @property

@@ -118,7 +118,7 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         app.worker.start()
     try:
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
-        web = create_web_app(app.intake, coviu_app, app.webhooks)
+        web = create_web_app(app.intake, coviu_app, app.webhooks, services.calendar)
         uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
         app.stop()

@@ -8,17 +8,22 @@ one request, as fast as it can be. Everything else (`/healthz`, and without `COV
 the local Coviu Session API under `/v1/...` and the entry pages: "the embedded default") is a
 FastAPI app behind it. Coviu's webhooks, `POST /coviu/webhooks`, are served the same bare way
 (at most `bot.waiting.webhooks.MAX_BODY_BYTES`, then the receiver checks the shared secret and
-records the event as a job).
+records the event as a job). People's calendar files, `GET /calendar/...ics`, are served the
+same way too (`bot.calendar`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI
 
+from bot.calendar import PATH_PREFIX as CALENDAR_PREFIX
+from bot.calendar import Calendar
 from bot.slack.intake import MAX_BODY_BYTES, Intake
 from bot.waiting import webhooks as coviu_webhooks
 
@@ -79,10 +84,40 @@ async def _coviu_webhook(
     await _answer(send, status, answer)
 
 
+async def _calendar_file(calendar: Calendar | None, scope: Scope, send: Send) -> None:
+    """``GET /calendar/<team>/<user>/<scope>/<token>.ics``: a person's calendar file. Any
+    path, token or method that doesn't fit is the same plain 404: nothing to learn from it."""
+    parts = scope["path"][len(CALENDAR_PREFIX) :].split("/")
+    found = None
+    if (
+        calendar is not None
+        and scope["method"] in ("GET", "HEAD")
+        and len(parts) == 4
+        and parts[3].endswith(".ics")
+        and all(0 < len(part) <= 200 for part in parts)
+    ):
+        team, user, which, token = (unquote(part) for part in parts)
+        found = await asyncio.to_thread(calendar.file, team, user, which, token[: -len(".ics")])
+    if found is None:
+        await _answer(send, 404, {"error": "no such calendar"})
+        return
+    headers = [
+        (b"content-type", b"text/calendar; charset=utf-8"),
+        (b"content-length", str(len(found)).encode()),
+        (b"content-disposition", b'attachment; filename="coviu-session.ics"'),
+        # The file holds a Join link: no shared cache may keep it.
+        (b"cache-control", b"private, no-store"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": found if scope["method"] == "GET" else b""})
+
+
 def create_web_app(
     intake: Intake,
     coviu_app: Any | None = None,
     webhooks: coviu_webhooks.WebhookReceiver | None = None,
+    calendar: Calendar | None = None,
 ) -> ASGIApp:
     web = FastAPI(title="coviu-slack", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -96,6 +131,9 @@ def create_web_app(
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == coviu_webhooks.PATH:
             await _coviu_webhook(webhooks, scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"].startswith(CALENDAR_PREFIX):
+            await _calendar_file(calendar, scope, send)
             return
         if scope["type"] != "http" or scope["path"] != SLACK_PATH:
             await web(scope, receive, send)

@@ -59,13 +59,16 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
     services = Services.create(settings, coviu, clock=clock)
     # Reminders go out when `skip` moves the clock, so the transcript shows them in order.
     app = build_app(services, send_reminders=False)
-    app_server = ServerThread(create_web_app(app.intake)).start()
+    app_server = ServerThread(create_web_app(app.intake, calendar=services.calendar)).start()
     slack.app_url = app_server.url + "/slack/events"
+    # Calendar files come from this server, wherever it found a port.
+    services.calendar.base_url = app_server.url
     app.worker.start()
     services.reminders.send_due()  # whatever fell due while the shell was closed
 
     def skip(delta: timedelta) -> int:
         clock.advance(delta)
+        services.series.top_up()  # a series' next sessions, as the worker makes them hourly
         return services.reminders.send_due()
 
     def idle() -> None:

@@ -30,8 +30,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import series as rules
 from bot.booking import BookingError
+from bot.calendar import CalendarLinks
 from bot.storage import ParticipantRecord, SessionRecord
+from bot.storage.store import SeriesRecord
 
 Block = dict[str, Any]
 Zone = str | tzinfo | None  # an IANA name, a tzinfo, or None for UTC
@@ -42,6 +45,7 @@ MAX_VIEW_BLOCKS = 100
 SECTION_TEXT = 3000
 CONTEXT_TEXT = 3000
 BUTTON_VALUE = 2000
+BUTTON_URL = 3000
 CONFIRM_TEXT = 300
 MODAL_TITLE = 24
 TEXT_INPUT = 3000
@@ -236,12 +240,33 @@ def cancel_button(session: SessionRecord, tz: Zone = None) -> Block:
     )
 
 
+def cancel_following_button(session: SessionRecord) -> Block:
+    tail = " on this date and every later one will be cancelled for everyone; earlier ones stay."
+    title = fit(session.title, CONFIRM_TEXT - len(tail) - 2)
+    return _button(
+        "Cancel this and following",
+        "cancel_following",
+        session.session_id,
+        style="danger",
+        confirm={
+            "title": {"type": "plain_text", "text": "Cancel the rest of the series?"},
+            "text": {"type": "mrkdwn", "text": f"“{title}”{tail}"},
+            "confirm": {"type": "plain_text", "text": "Cancel them"},
+            "deny": {"type": "plain_text", "text": "Keep them"},
+            "style": "danger",
+        },
+    )
+
+
 def host_buttons(session: SessionRecord) -> list[Block]:
-    return [
+    buttons = [
         _button("Reschedule", "reschedule_session", session.session_id),
         _button("Add person", "add_person", session.session_id),
         cancel_button(session),
     ]
+    if session.series_id:
+        buttons.append(cancel_following_button(session))
+    return buttons
 
 
 def session_summary(
@@ -254,12 +279,39 @@ def session_summary(
 # -- messages -------------------------------------------------------------------------------
 
 
+def repeats(series: SeriesRecord | None) -> str | None:
+    """How a series repeats, for its invitation: "Repeats every Tuesday at 15:00
+    (Australia/Sydney time), 6 sessions." None for a session on its own."""
+    if series is None:
+        return None
+    rule = series.rule
+    end = (
+        f", {rule.count} sessions"
+        if rule.count
+        else (f", until {rule.until:%a %-d %b %Y}" if rule.until else "")
+    )
+    return f"Repeats {rules.describe(rule)} at {rule.time} ({rule.zone} time){end}."
+
+
+def calendar_buttons(links: CalendarLinks) -> Block:
+    """*Add to calendar* (the reader's own .ics), Google and Outlook; a link past Slack's
+    3,000 characters for a button's URL (a very long title) is left out."""
+    buttons = [
+        ("Add to calendar", "calendar_ics", links.ics),
+        ("Google Calendar", "calendar_google", links.google),
+        ("Outlook", "calendar_outlook", links.outlook),
+    ]
+    return _actions(*(_button(t, a, url=u) for t, a, u in buttons if len(u) <= BUTTON_URL))
+
+
 def invite(
     session: SessionRecord,
     to: ParticipantRecord,
     everyone: Sequence[ParticipantRecord],
     *,
     tz: Zone = None,
+    repeats: str | None = None,
+    calendar: CalendarLinks | None = None,
 ) -> tuple[str, list[Block]]:
     """The DM that gives a participant their own entry link. `tz` is the reader's zone.
 
@@ -279,14 +331,19 @@ def invite(
         buttons += host_buttons(session)
     # A host keeps a way to the links of guests without Slack, which they forward.
     copies = copy_link_buttons(everyone) if to.is_host else []
+    series_line = ""
+    if repeats:
+        text += " " + repeats
+        series_line = f"\n{repeats} Each session's Join button comes with its reminder."
     return text, [
-        section(f"You're invited to “{title}” as a {role}.\n*{title}*\n{when}"),
+        section(f"You're invited to “{title}” as a {role}.\n*{title}*\n{when}{series_line}"),
         context(
             f"With {people_text(others, 2500) or 'nobody else yet'}. "
             "This Join link is yours alone: please don't share it."
         ),
         _actions(*buttons),
         *([_actions(*copies)] if copies else []),
+        *([calendar_buttons(calendar)] if calendar else []),
     ]
 
 
@@ -317,6 +374,8 @@ def reminder(
 
 CHANGES = {
     "cancelled": "“{title}” on {when} was cancelled by <@{by}>. There's nothing to join.",
+    "series_cancelled": "<@{by}> cancelled “{title}” from {when} on: this session and every "
+    "later one in the series. There's nothing to join.",
     "rescheduled": "<@{by}> moved “{title}” to {when}. Your Join link stays the same.",
     "removed": "<@{by}> removed you from “{title}” on {when}. Your link no longer works.",
 }
@@ -382,6 +441,41 @@ def booked(
     blocks.append(context("Everyone on Slack has been sent their own Join link by DM."))
     blocks.append(_actions(*host_buttons(session)))
     return text, blocks
+
+
+def booked_series(
+    session: SessionRecord,
+    participants: Sequence[ParticipantRecord],
+    series: SeriesRecord,
+    created: int,
+    undelivered: Sequence[ParticipantRecord] = (),
+    *,
+    tz: Zone = None,
+) -> tuple[str, list[Block]]:
+    """The booker's confirmation of a series: its first session, how it repeats, and how many
+    sessions exist at Coviu so far (the rest are made as they come within the window)."""
+    text, body = booked(session, participants, undelivered, tz=tz)
+    if session.cancelled:
+        return text, body
+    how = repeats(series) or ""
+    weeks = rules.WINDOW.days // 7
+    line = (
+        f":repeat: {how} {created} booked so far; the next are booked as they come within "
+        f"{weeks} weeks. Each session's reminder brings its Join button."
+    )
+    text = f"Booked the series “{title_of(session)}”, first {when_text(session, tz)}. {how}"
+    body[0] = section(f":white_check_mark: Booked the series “{title_of(session)}”.")
+    body.insert(2, context(line))
+    return text, body
+
+
+def series_cut(session: SessionRecord, count: int, *, tz: Zone = None) -> tuple[str, list[Block]]:
+    """The host's confirmation that the rest of a series is cancelled."""
+    text = (
+        f"Cancelled “{title_of(session)}” from {when_text(session, tz)} on: {count} "
+        f"session{'s' if count != 1 else ''}. The earlier ones stay. Everyone in them was told."
+    )
+    return text, [section(f":white_check_mark: {text}")]
 
 
 def preview(
@@ -508,9 +602,12 @@ def session_list(
     heading: str | None = None,
     limit: int = 15,
     tz: Zone = None,
+    series: dict[str, str] | None = None,
 ) -> list[Block]:
-    """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
-    in a view) and each session takes three, so past `limit` the rest are counted, not shown."""
+    """The viewer's sessions, soonest first. A series shows once, by its next session, with
+    the line `series` has for that session ("Repeats every Tuesday..."). Slack takes at most
+    50 blocks in a message (100 in a view) and each session takes three, so past `limit` the
+    rest are counted, not shown."""
     if not sessions:
         return [section(empty)]
     blocks: list[Block] = [section(heading or f"*Your upcoming sessions* ({len(sessions)})")]
@@ -518,7 +615,11 @@ def session_list(
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)
         blocks.append({"type": "divider"})
-        blocks.append(session_summary(session, people, tz))
+        summary = session_summary(session, people, tz)
+        if note := (series or {}).get(session.session_id):
+            # In the same block: each session keeps to three, within Slack's 50.
+            summary["text"]["text"] = shorten(summary["text"]["text"] + "\n" + note, SECTION_TEXT)
+        blocks.append(summary)
         buttons: list[Block] = []
         if me is not None:
             buttons.append(
@@ -771,6 +872,7 @@ def home(
     viewer: str,
     *,
     tz: Zone = None,
+    series: dict[str, str] | None = None,
 ) -> Block:
     return {
         "type": "home",
@@ -779,7 +881,7 @@ def home(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
-            *session_list(sessions, participants, viewer, limit=30, tz=tz),
+            *session_list(sessions, participants, viewer, limit=30, tz=tz, series=series),
             context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

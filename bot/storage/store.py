@@ -6,7 +6,7 @@ work Slack has been told is accepted (jobs)::
 
     >>> store = Store.open(":memory:")
     >>> store.schema_version()
-    4
+    5
     >>> store.enqueue("command:T1:U1:trigger", "command", "T1", {"text": "list"},
     ...               datetime(2030, 1, 1, tzinfo=UTC))
     True
@@ -24,12 +24,13 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.storage.db import Database, Row, Tx, connect
 from bot.storage.migrations import migrate, schema_version
+from bot.when.result import Repeat
 
 
 def to_text(moment: datetime) -> str:
@@ -57,10 +58,32 @@ class SessionRecord:
     booked_by: str
     reminder_minutes: int
     status: str
+    # An occurrence of a series: the series, and the date (on the series' calendar) it stands
+    # for, which stays the same when this one occurrence is moved.
+    series_id: str | None = None
+    occurrence: date | None = None
+    # How often the session changed: calendar files' SEQUENCE.
+    sequence: int = 0
 
     @property
     def cancelled(self) -> bool:
         return self.status == "cancelled"
+
+
+@dataclass(frozen=True)
+class SeriesRecord:
+    """A recurring series: its rule (wall-clock time and zone), and who is in every session."""
+
+    series_id: str
+    team_id: str
+    title: str
+    booked_by: str
+    rule: Repeat
+    minutes: int
+    first: date
+    reminder_minutes: int
+    people: tuple[tuple[str, str], ...]  # (Slack user, role)
+    status: str = "active"
 
 
 @dataclass(frozen=True)
@@ -135,7 +158,8 @@ class Message:
 
 
 _SESSION_FIELDS = (
-    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status"
+    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status,"
+    " series_id, occurrence, sequence"
 )
 _PARTICIPANT_FIELDS = (
     "participant_id, session_id, team_id, slack_user, display_name, role, entry_url, added_by,"
@@ -152,6 +176,32 @@ def _session(row: Row) -> SessionRecord:
         end=from_text(row["end_at"]),
         booked_by=row["booked_by"],
         reminder_minutes=row["reminder_minutes"],
+        status=row["status"],
+        series_id=row.get("series_id"),
+        occurrence=date.fromisoformat(row["occurrence"]) if row.get("occurrence") else None,
+        sequence=row.get("sequence") or 0,
+    )
+
+
+def _series(row: Row) -> SeriesRecord:
+    return SeriesRecord(
+        series_id=row["series_id"],
+        team_id=row["team_id"],
+        title=row["title"],
+        booked_by=row["booked_by"],
+        rule=Repeat(
+            row["freq"],
+            time=row["wall_time"],
+            zone=row["zone"],
+            interval=row["step"],
+            days=tuple(code for code in row["days"].split(",") if code),
+            count=row["count"],
+            until=date.fromisoformat(row["until_date"]) if row["until_date"] else None,
+        ),
+        minutes=row["minutes"],
+        first=date.fromisoformat(row["first_date"]),
+        reminder_minutes=row["reminder_minutes"],
+        people=tuple((user, role) for user, role in json.loads(row["people"])),
         status=row["status"],
     )
 
@@ -330,7 +380,7 @@ class Store:
         with self._change(now, messages, step) as tx:
             tx.execute(
                 f"insert into sessions ({_SESSION_FIELDS}, created_at)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     session.session_id,
                     session.team_id,
@@ -340,6 +390,9 @@ class Store:
                     session.booked_by,
                     session.reminder_minutes,
                     session.status,
+                    session.series_id,
+                    session.occurrence.isoformat() if session.occurrence else None,
+                    session.sequence,
                     to_text(now),
                 ],
             )
@@ -363,6 +416,7 @@ class Store:
                 [session.session_id],
             )[0]["n"]
             _insert_participant(tx, participant, session, count)
+            _changed(tx, session.session_id)
 
     def session(self, session_id: str) -> SessionRecord | None:
         rows = self.db.query(
@@ -423,7 +477,8 @@ class Store:
     ) -> None:
         with self._change(now, messages, step) as tx:
             tx.execute(
-                "update sessions set status = 'cancelled', cancelled_at = ? where session_id = ?",
+                "update sessions set status = 'cancelled', cancelled_at = ?,"
+                " sequence = sequence + 1 where session_id = ?",
                 [to_text(now), session_id],
             )
             tx.execute(
@@ -445,7 +500,8 @@ class Store:
         """Move a session; its active participants' reminders fall due again at the new time."""
         with self._change(now, messages, step) as tx:
             tx.execute(
-                "update sessions set start_at = ?, end_at = ? where session_id = ?",
+                "update sessions set start_at = ?, end_at = ?, sequence = sequence + 1"
+                " where session_id = ?",
                 [to_text(start), to_text(end), session_id],
             )
             minutes = tx.execute(
@@ -475,10 +531,120 @@ class Store:
                 [participant_id],
             )
             tx.execute(
+                "update sessions set sequence = sequence + 1 where session_id ="
+                " (select session_id from participants where participant_id = ?)",
+                [participant_id],
+            )
+            tx.execute(
                 "update reminders set status = 'cancelled' where participant_id = ?"
                 " and status in ('pending', 'sending')",
                 [participant_id],
             )
+
+    # -- series ---------------------------------------------------------------------------------
+
+    def add_series(
+        self, series: SeriesRecord, now: datetime, *, step: tuple[str, str, Any] | None = None
+    ) -> None:
+        rule = series.rule
+        with self._change(now, (), step) as tx:
+            tx.execute(
+                "insert into series (series_id, team_id, title, booked_by, freq, step, days,"
+                " wall_time, zone, minutes, first_date, count, until_date, reminder_minutes,"
+                " people, status, created_at) values"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    series.series_id,
+                    series.team_id,
+                    series.title,
+                    series.booked_by,
+                    rule.freq,
+                    rule.interval,
+                    ",".join(rule.days),
+                    rule.time,
+                    rule.zone,
+                    series.minutes,
+                    series.first.isoformat(),
+                    rule.count,
+                    rule.until.isoformat() if rule.until else None,
+                    series.reminder_minutes,
+                    json.dumps([list(person) for person in series.people]),
+                    series.status,
+                    to_text(now),
+                ],
+            )
+
+    def series(self, series_id: str) -> SeriesRecord | None:
+        rows = self.db.query("select * from series where series_id = ?", [series_id])
+        return _series(rows[0]) if rows else None
+
+    def active_series(self) -> list[SeriesRecord]:
+        rows = self.db.query(
+            "select * from series where status = 'active' order by created_at, series_id"
+        )
+        return [_series(row) for row in rows]
+
+    def occurrences(self, series_id: str) -> list[SessionRecord]:
+        """Every session created for the series, cancelled ones too, by the date each is for."""
+        rows = self.db.query(
+            f"select {_SESSION_FIELDS} from sessions where series_id = ?"
+            " order by occurrence, session_id",
+            [series_id],
+        )
+        return [_session(row) for row in rows]
+
+    def end_series(
+        self,
+        series_id: str,
+        last: date | None,
+        cancelled: Sequence[str],
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
+        """The series stops after `last` (None: before its first date, so it is off); the
+        sessions in `cancelled` (those from the cut on) are cancelled with their reminders."""
+        with self._change(now, messages, step) as tx:
+            if last is None:
+                tx.execute(
+                    "update series set status = 'cancelled' where series_id = ?", [series_id]
+                )
+            else:
+                tx.execute(
+                    "update series set until_date = ? where series_id = ?"
+                    " and (until_date is null or until_date > ?)",
+                    [last.isoformat(), series_id, last.isoformat()],
+                )
+            for session_id in cancelled:
+                tx.execute(
+                    "update sessions set status = 'cancelled', cancelled_at = ?,"
+                    " sequence = sequence + 1 where session_id = ? and status = 'booked'",
+                    [to_text(now), session_id],
+                )
+                tx.execute(
+                    "update reminders set status = 'cancelled'"
+                    " where session_id = ? and status in ('pending', 'sending')",
+                    [session_id],
+                )
+
+    def finish_series(self, series_id: str) -> None:
+        """Every occurrence is created: nothing more for the worker to do for it."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update series set status = 'complete' where series_id = ? and status = 'active'",
+                [series_id],
+            )
+
+    def app_key(self, name: str, make: Any) -> str:
+        """A secret the app keeps for itself (`make()` makes it the first time): the same in
+        every process sharing the database."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "insert into app_keys (name, secret) values (?, ?) on conflict (name) do nothing",
+                [name, make()],
+            )
+            return tx.execute("select secret from app_keys where name = ?", [name])[0]["secret"]
 
     # -- the outbox: DMs owed, and where they went --------------------------------------------
 
@@ -689,6 +855,11 @@ class Store:
                 f" on conflict (team_id, user_id) {conflict}",
                 [team_id, user_id, *(facts[name] for name in names)],
             )
+
+
+def _changed(tx: Tx, session_id: str) -> None:
+    """The session changed for someone's calendar: its SEQUENCE goes up."""
+    tx.execute("update sessions set sequence = sequence + 1 where session_id = ?", [session_id])
 
 
 def _insert_participant(

@@ -21,6 +21,7 @@ from bot.slack.listeners.common import (
     open_booking_form,
     parse_text,
     reply,
+    series_once,
     team_and_user,
     with_people,
 )
@@ -92,8 +93,8 @@ def _book(ctx: Context, command: dict[str, Any], text: str) -> None:
 def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
     services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
-    sessions = services.booking.upcoming(team_id, user_id)
-    body = blocks.session_list(sessions, with_people(services, sessions), user_id)
+    sessions, series = series_once(services, services.booking.upcoming(team_id, user_id))
+    body = blocks.session_list(sessions, with_people(services, sessions), user_id, series=series)
     tz = services.people.timezone(team_id, user_id)
     _reply(respond, blocks.session_list_text(sessions, tz), body)
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.booking import BookingError
+from bot.recurring import first_of
+from bot.series import describe
 from bot.slack import blocks
 from bot.storage import ParticipantRecord, SessionRecord
 from bot.when import ParsedBooking, parse_booking
@@ -88,6 +90,27 @@ def parse_text(
     crash)."""
     tz = services.people.timezone(team_id, user_id)
     return parse_booking(text, said_at.astimezone(ZoneInfo(tz)), tz)
+
+
+def series_once(
+    services: Services, sessions: Sequence[SessionRecord]
+) -> tuple[list[SessionRecord], dict[str, str]]:
+    """The list as people see it: each series once, by its next session, with a line saying
+    how it repeats and how many of its sessions are still to come."""
+    shown, counts = first_of(list(sessions))
+    notes: dict[str, str] = {}
+    for session in shown:
+        if session.series_id is None:
+            continue
+        series = services.store.series(session.series_id)
+        if series is None:
+            continue
+        count = counts.get(session.session_id, 1)
+        notes[session.session_id] = (
+            f":repeat: Repeats {describe(series.rule)} at {series.rule.time} "
+            f"({series.rule.zone} time). Next of {count} booked so far."
+        )
+    return shown, notes
 
 
 def with_people(

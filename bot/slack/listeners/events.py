@@ -9,16 +9,17 @@ from slack_sdk import WebClient
 from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
-from bot.slack.listeners.common import team_and_user, with_people
+from bot.slack.listeners.common import series_once, team_and_user, with_people
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    sessions = services.booking.upcoming(team_id, user_id)
+    sessions, series = series_once(services, services.booking.upcoming(team_id, user_id))
     client.views_publish(
-        user_id=user_id, view=blocks.home(sessions, with_people(services, sessions), user_id)
+        user_id=user_id,
+        view=blocks.home(sessions, with_people(services, sessions), user_id, series=series),
     )
 
 

@@ -1,0 +1,235 @@
+"""Booking a recurring series, keeping it topped up, and cancelling the rest of it.
+
+A series is a row of its own (the rule as wall-clock time + zone, who is in it) and one
+booked session per occurrence, each made by `BookingService.book` under a key of its own
+(``series:<id>:<date>``), so every occurrence is as durable and resumable as any booking: a
+rerun after a crash creates none twice. Only occurrences within `bot.series.WINDOW` of
+today are created; `top_up` (the worker calls it as time goes on) creates the next ones::
+
+    series = SeriesService(booking)
+    booked = series.book(request, rule, key="command:T1:U1:trigger")
+    series.top_up()                       # create what has come within the window
+    series.cancel_following(session_id, team_id, user_id, key=...)
+
+Everyone is invited once, with the first session (the DM says how it repeats); each later
+session's Join button comes with its reminder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import series as rules
+from bot.booking import (
+    Booked,
+    BookingError,
+    BookingRequest,
+    BookingService,
+    _coviu_refusal,
+    _message,
+    _once,
+    _people,
+    problems,
+)
+from bot.coviu.errors import CoviuError, NotFound
+from bot.storage import Store
+from bot.storage.store import SeriesRecord, SessionRecord
+from bot.when.result import Repeat
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BookedSeries:
+    series: SeriesRecord
+    first: Booked  # the first occurrence, with its people and anyone not reached
+    created: int  # occurrences created at Coviu so far (the rest come within the window)
+
+
+TOP_UP_KIND = "series:top-up"
+
+
+def queue_series_top_up(store: Store, now: datetime) -> bool:
+    """Queue this hour's top-up job, once however many workers ask (the key is the hour)."""
+    return store.enqueue(f"{TOP_UP_KIND}:{now:%Y-%m-%dT%H}", TOP_UP_KIND, None, {}, now)
+
+
+def occurrence_key(series_id: str, day: object) -> str:
+    return f"series:{series_id}:{day}"
+
+
+class SeriesService:
+    def __init__(self, booking: BookingService) -> None:
+        self.booking = booking
+        self.store = booking.store
+
+    def book(self, request: BookingRequest, rule: Repeat, key: str) -> BookedSeries:
+        """Book the series once per `key`: its row, then every occurrence within the window."""
+        if request.external_guests:
+            raise BookingError(
+                "Guests without Slack can't be in a series yet: each session would give them "
+                "a new link. Book the series with people on Slack "
+                '(e.g. `/coviu book "Physio review" with @alice every tuesday 3pm for 6 '
+                "weeks`) and add the guest to each session with `/coviu add`.",
+                field="external",
+            )
+        series_id = self.store.step(key, "series")
+        if series_id is None:
+            if found := problems(request, self.booking.clock()):
+                field, message = next(iter(found.items()))
+                raise BookingError(message, field=field)
+            # From the key, so a rerun names the same series.
+            series_id = "ser_" + hashlib.sha256(key.encode()).hexdigest()[:20]
+            series = SeriesRecord(
+                series_id=series_id,
+                team_id=request.team_id,
+                title=request.title,
+                booked_by=request.booked_by,
+                rule=rule,
+                minutes=int((request.end - request.start).total_seconds() // 60),
+                first=request.start.astimezone(ZoneInfo(rule.zone)).date(),
+                reminder_minutes=request.reminder_minutes,
+                people=tuple(_people(request)),
+            )
+            self.store.add_series(series, self.booking.clock(), step=(key, "series", series_id))
+        series = self.store.series(series_id)
+        assert series is not None  # recorded with the step
+        self._create_due(series)
+        occurrences = self.store.occurrences(series_id)
+        first = self.booking.book(self._request(series, series.first), occurrence_key(
+            series_id, series.first
+        ))  # fmt: skip
+        return BookedSeries(series, first, len(occurrences))
+
+    def _request(self, series: SeriesRecord, day: object) -> BookingRequest:
+        start = rules.starts_at(series.rule, day)  # type: ignore[arg-type]
+        return BookingRequest(
+            team_id=series.team_id,
+            booked_by=series.booked_by,
+            title=series.title,
+            start=start,
+            end=start + timedelta(minutes=series.minutes),
+            hosts=tuple(user for user, role in series.people if role == "HOST"),
+            guests=tuple(user for user, role in series.people if role != "HOST"),
+            reminder_minutes=series.reminder_minutes,
+            booker_is_host=False,  # the people were settled when the series was booked
+            series_id=series.series_id,
+            occurrence=day,  # type: ignore[arg-type]
+            invite=day == series.first,
+        )
+
+    def _create_due(self, series: SeriesRecord) -> int:
+        """Create the occurrences that have come within the window; how many were made."""
+        now = self.booking.clock()
+        today = now.astimezone(ZoneInfo(series.rule.zone)).date()
+        have = {s.occurrence for s in self.store.occurrences(series.series_id)}
+        due = rules.due_within(series.rule, series.first, today)
+        made = 0
+        for day in due:
+            if day in have:
+                continue
+            request = self._request(series, day)
+            if request.start <= now:
+                continue  # the worker was away past this one: too late to book it
+            self.booking.book(request, occurrence_key(series.series_id, day))
+            made += 1
+        if due and due[-1] == _last(series):
+            self.store.finish_series(series.series_id)
+        return made
+
+    def top_up(self) -> int:
+        """Create, for every series still running, the occurrences now within the window.
+        Safe to run anywhere at any time: each occurrence is booked once under its own key."""
+        made = 0
+        for series in self.store.active_series():
+            try:
+                made += self._create_due(series)
+            except (BookingError, CoviuError) as error:
+                # Coviu down, or a person gone: the next pass tries again.
+                log.warning("could not create a series' next session (%s)", type(error).__name__)
+        return made
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def cancel_following(
+        self, session_id: str, team_id: str, user_id: str, key: str | None = None
+    ) -> tuple[SessionRecord, int]:
+        """Cancel this occurrence and every later one; the series ends the day before. The
+        earlier ones stay as they are. Returns the session and how many were cancelled."""
+        key = key or _once()
+        booking = self.booking
+        done = self.store.step(key, "cut")
+        if done is None:
+            session = booking.session_for_host(session_id, team_id, user_id)
+            if session.series_id is None or session.occurrence is None:
+                raise BookingError(
+                    f"“{session.title}” isn't part of a series: use *Cancel session* instead."
+                )
+            if session.start <= booking.clock():
+                raise BookingError(
+                    f"“{session.title}” has already started, so it can't be cancelled."
+                )
+            series = self.store.series(session.series_id)
+            assert series is not None
+            later = [
+                s.session_id
+                for s in self.store.occurrences(session.series_id)
+                if s.occurrence is not None
+                and s.occurrence >= session.occurrence
+                and not s.cancelled
+            ]
+            for later_id in later:
+                try:
+                    booking.coviu.cancel_session(later_id)
+                except NotFound:
+                    pass  # gone at Coviu already
+                except CoviuError as error:
+                    if not booking._cancelled_at_coviu(later_id, error):
+                        raise _coviu_refusal(error, "cancel the sessions") from error
+            last = session.occurrence - timedelta(days=1)
+            told = [
+                _message(key, "changed", p, change="series_cancelled", by=user_id)
+                for p in self.store.participants(session_id)
+                if p.slack_user and p.slack_user != user_id
+            ]
+            self.store.end_series(
+                session.series_id,
+                last if last >= series.first else None,
+                later,
+                booking.clock(),
+                messages=told,
+                step=(key, "cut", later),
+            )
+            booking.schedule_changed()
+            done = later
+        booking._deliver(key)
+        for cancelled in done:
+            booking.outbox.refresh(cancelled)
+        return booking._session(session_id), len(done)
+
+
+def _last(series: SeriesRecord) -> object:
+    """The series' last date (a series with no end stops after a year)."""
+    *_, last = rules.dates(series.rule, series.first)
+    return last
+
+
+def first_of(sessions: list[SessionRecord]) -> tuple[list[SessionRecord], dict[str, int]]:
+    """A list of sessions with each series shown once, by its next session; and, by that
+    session's id, how many of the series' sessions are in the list."""
+    shown: list[SessionRecord] = []
+    counts: dict[str, int] = {}
+    firsts: dict[str, str] = {}
+    for session in sessions:
+        if session.series_id is None:
+            shown.append(session)
+            continue
+        if session.series_id not in firsts:
+            firsts[session.series_id] = session.session_id
+            shown.append(session)
+        counts[firsts[session.series_id]] = counts.get(firsts[session.series_id], 0) + 1
+    return shown, counts

@@ -1,0 +1,152 @@
+"""Recurring series from Slack: booked as one session per occurrence at Coviu, kept at the
+same wall-clock time across DST, created ahead within a window, cut short from any date on.
+
+The shared clock is frozen at Monday 18 March 2030, 20:00 in Sydney (Alice's zone); Sydney's
+clocks go back an hour on Sunday 7 April 2030, in the middle of a six-week series.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import ALICE, BOB
+
+from bot.recurring import queue_series_top_up
+
+pytestmark = pytest.mark.both_databases
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+SIX_TUESDAYS = [date(2030, 3, 19) + timedelta(weeks=n) for n in range(6)]
+
+
+def booked_at_coviu(coviu) -> list:
+    """The sessions Coviu holds that are not cancelled, soonest first."""
+    return sorted(
+        (s for s in coviu.api.iter_sessions() if not s.canceled), key=lambda s: s.start_time
+    )
+
+
+def occurrences(bot) -> list:
+    """The series' sessions in the app's store, by date (there is one series in each test)."""
+    store = bot.services.store
+    [series_id] = {s.series_id for s in bot.services.booking.upcoming("T0CLINIC", ALICE)}
+    return store.occurrences(series_id)
+
+
+def book_six_tuesdays(bot) -> None:
+    bot.command(ALICE, 'book "Physio review" with @bob every tuesday 3pm for 6 weeks')
+
+
+def test_a_six_week_series_stays_at_3pm_in_sydney_across_the_dst_change(bot, coviu):
+    book_six_tuesdays(bot)
+
+    sessions = booked_at_coviu(coviu)
+    local = [s.start_time.astimezone(SYDNEY) for s in sessions]
+    assert [moment.date() for moment in local] == SIX_TUESDAYS
+    assert {(moment.hour, moment.minute) for moment in local} == {(15, 0)}
+    # The same wall-clock time is a different UTC instant once Sydney's clocks go back.
+    assert [s.start_time.astimezone(UTC).hour for s in sessions] == [4, 4, 4, 5, 5, 5]
+    assert {s.end_time - s.start_time for s in sessions} == {timedelta(minutes=30)}
+    reply = bot.last_reply(ALICE).text_content()
+    assert "Booked the series “Physio review”" in reply
+    assert "every Tuesday" in reply
+
+
+def test_everyone_is_invited_once_and_each_session_has_its_own_link(bot, slack, coviu):
+    book_six_tuesdays(bot)
+
+    [invitation] = slack.dms(BOB)
+    assert "Repeats every Tuesday at 15:00 (Australia/Sydney time), 6 sessions" in (
+        invitation.text_content()
+    )
+    # Six sessions, six different links for Bob: each arrives with its reminder.
+    bob_links = {
+        p.entry_url for s in booked_at_coviu(coviu) for p in s.participants if "U0BOB" in p.state
+    }
+    assert len(bob_links) == 6
+
+
+def test_the_list_shows_a_series_once_with_its_next_date(bot, slack, clock):
+    book_six_tuesdays(bot)
+    bot.command(ALICE, 'book "Knee check" with @bob thursday 10am')
+
+    bot.command(ALICE, "list")
+    listed = bot.last_reply(ALICE).text_content()
+    assert "You have 2 upcoming sessions" in listed
+    assert listed.count("*Physio review*") == 1 and listed.count("*Knee check*") == 1
+    assert "Repeats every Tuesday" in listed
+    first = datetime(2030, 3, 19, 15, tzinfo=SYDNEY)
+    assert f"<!date^{int(first.timestamp())}^" in listed
+
+    # A week on, the next date is the second Tuesday.
+    clock.advance(timedelta(days=7))
+    bot.command(ALICE, "list")
+    listed = bot.last_reply(ALICE).text_content()
+    second = datetime(2030, 3, 26, 15, tzinfo=SYDNEY)
+    assert f"<!date^{int(second.timestamp())}^" in listed
+    assert listed.count("*Physio review*") == 1
+
+    bot.open_home(BOB)
+    assert slack.home(BOB).text_content().count("*Physio review*") == 1
+
+
+def test_cancelling_this_and_following_leaves_exactly_the_earlier_ones(bot, slack, coviu):
+    book_six_tuesdays(bot)
+    bot.command(ALICE, 'cancel "Physio review"')
+    picker = bot.last_reply(ALICE)
+    fourth = occurrences(bot)[3]
+    assert fourth.occurrence == SIX_TUESDAYS[3]
+
+    bot.click(ALICE, picker, "cancel_following", fourth.session_id)
+
+    kept = [s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu)]
+    assert kept == SIX_TUESDAYS[:3]
+    assert "3 sessions" in bot.last_reply(ALICE).text_content()
+    assert "cancelled “Physio review” from" in slack.dms(BOB)[-1].text_content()
+    # The series now ends before the cut: nothing later is ever created again.
+    bot.services.series.top_up()
+    bot.idle()
+    assert len(booked_at_coviu(coviu)) == 3
+
+
+def test_cancelling_one_occurrence_leaves_the_rest_and_is_not_created_again(bot, coviu):
+    book_six_tuesdays(bot)
+    second = occurrences(bot)[1]
+
+    bot.services.booking.cancel(second.session_id, "T0CLINIC", ALICE)
+    bot.services.series.top_up()
+
+    kept = [s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu)]
+    assert kept == [d for d in SIX_TUESDAYS if d != SIX_TUESDAYS[1]]
+
+
+def test_a_long_series_is_created_eight_weeks_ahead_then_as_time_goes_on(bot, coviu, clock):
+    bot.command(ALICE, 'book "Physio review" with @bob every tuesday 3pm for 12 weeks')
+
+    # Today is 18 March: Tuesdays up to 13 May (eight weeks on) are at Coviu, no more.
+    created = [s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu)]
+    assert created == [date(2030, 3, 19) + timedelta(weeks=n) for n in range(8)]
+
+    clock.advance(timedelta(weeks=2))
+    queue_series_top_up(bot.services.store, clock.now())  # the worker's hourly job
+    bot.app.worker.wake()
+    bot.idle()
+    created = [s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu)]
+    assert created[-1] == date(2030, 5, 21) and len(created) == 10
+
+    clock.advance(timedelta(weeks=8))
+    bot.services.series.top_up()
+    created = [s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu)]
+    assert len(created) == 12  # and never more than the series holds
+    assert bot.services.store.active_series() == []
+
+
+def test_a_series_booked_twice_by_a_retry_is_one_series(bot, slack, coviu):
+    first = bot.command(ALICE, 'book "Physio review" with @bob every tuesday 3pm for 6 weeks')
+    slack.resend(first, retry_num=1, retry_reason="http_timeout")
+    bot.idle()
+
+    assert len(booked_at_coviu(coviu)) == 6
+    assert len(slack.dms(BOB)) == 1
