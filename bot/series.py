@@ -93,6 +93,55 @@ def due_within(rule: Repeat, first: date, today: date) -> list[date]:
     return found
 
 
+# The booking form's "Repeats" choices: what each means as a rule.
+CHOICES = {
+    "daily": "Every day",
+    "weekdays": "Every weekday",
+    "weekly": "Every week",
+    "fortnightly": "Every other week",
+}
+
+
+def from_choice(choice: str, count: int, start: datetime) -> Repeat:
+    """The rule for the form's choice, from `start` (aware, in the booker's zone): its
+    wall-clock time and weekday. ValueError when an every-weekday series starts on a weekend.
+
+    >>> sydney = ZoneInfo("Australia/Sydney")
+    >>> rule = from_choice("fortnightly", 6, datetime(2030, 3, 19, 15, tzinfo=sydney))
+    >>> rule.time, rule.zone, rule.interval, rule.days, rule.count
+    ('15:00', 'Australia/Sydney', 2, ('TU',), 6)
+    """
+    zone = getattr(start.tzinfo, "key", None) or "UTC"
+    at = f"{start:%H:%M}"
+    if choice == "daily":
+        return Repeat("daily", time=at, zone=zone, count=count)
+    if choice == "weekdays":
+        if start.weekday() >= 5:
+            raise ValueError("an every-weekday series must start on a weekday")
+        return Repeat("weekly", time=at, zone=zone, days=CODES[:5], count=count)
+    interval = 2 if choice == "fortnightly" else 1
+    return Repeat(
+        "weekly", time=at, zone=zone, interval=interval, days=(CODES[start.weekday()],), count=count
+    )
+
+
+def choice_of(rule: Repeat | None) -> str | None:
+    """The form's choice that shows `rule`, if one does (the form pre-filled from text).
+
+    >>> choice_of(Repeat("weekly", time="9:00", zone="UTC", days=CODES[:5], count=10))
+    'weekdays'
+    """
+    if rule is None:
+        return None
+    if rule.freq == "daily" and rule.interval == 1:
+        return "daily"
+    if rule.freq == "weekly" and tuple(rule.days) == CODES[:5] and rule.interval == 1:
+        return "weekdays"
+    if rule.freq == "weekly" and len(rule.days) <= 1 and rule.interval in (1, 2):
+        return "weekly" if rule.interval == 1 else "fortnightly"
+    return None
+
+
 def describe(rule: Repeat) -> str:
     """How the series repeats, for people: "every Tuesday", "every other day", "weekdays".
 

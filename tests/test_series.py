@@ -150,3 +150,30 @@ def test_a_series_booked_twice_by_a_retry_is_one_series(bot, slack, coviu):
 
     assert len(booked_at_coviu(coviu)) == 6
     assert len(slack.dms(BOB)) == 1
+
+
+def test_the_form_books_a_series_from_its_repeat_field(bot, slack, coviu):
+    bot.command(ALICE, "")
+    [form] = slack.view_stack(ALICE)
+    start = datetime(2030, 3, 19, 15, tzinfo=SYDNEY)
+
+    values = {"title": "Knee follow-up", "when": int(start.timestamp()), "guests": [BOB]}
+    sent_back = bot.submit(ALICE, form, {**values, "repeat": "weekly"})
+    assert "how many sessions" in str(sent_back.body)  # the count goes with the choice
+    assert booked_at_coviu(coviu) == []
+
+    bot.submit(ALICE, form, {**values, "repeat": "weekly", "repeat_count": "6"})
+
+    local = [s.start_time.astimezone(SYDNEY) for s in booked_at_coviu(coviu)]
+    assert [moment.date() for moment in local] == SIX_TUESDAYS
+    assert {(moment.hour, moment.minute) for moment in local} == {(15, 0)}
+    assert "Booked the series “Knee follow-up”" in slack.view_stack(ALICE)[-1].text_content()
+
+
+def test_text_with_a_series_but_no_guests_opens_the_form_with_its_repeat_filled(bot, slack):
+    bot.command(ALICE, 'book "Physio review" every weekday 9am for 2 weeks')
+
+    [form] = slack.view_stack(ALICE)
+    inputs = {b["block_id"]: b["element"] for b in form.blocks if b["type"] == "input"}
+    assert inputs["repeat"]["initial_option"]["value"] == "weekdays"
+    assert inputs["repeat_count"]["initial_value"] == "10"

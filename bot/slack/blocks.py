@@ -46,6 +46,7 @@ SECTION_TEXT = 3000
 CONTEXT_TEXT = 3000
 BUTTON_VALUE = 2000
 BUTTON_URL = 3000
+MAX_SERIES = 366  # sessions in a series, as the parser allows: up to a year of days
 CONFIRM_TEXT = 300
 MODAL_TITLE = 24
 TEXT_INPUT = 3000
@@ -766,8 +767,27 @@ def booking_modal(
     reminder_minutes: int = 10,
     note: str | None = None,
     metadata: dict[str, Any] | None = None,
+    repeat: str | None = None,
+    repeat_count: int | None = None,
 ) -> Block:
     """The booking form, pre-filled with whatever was understood."""
+    repeats = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": "Doesn't repeat"},
+        "options": [_option(label, value) for value, label in rules.CHOICES.items()],
+    }
+    if repeat in rules.CHOICES:
+        repeats["initial_option"] = _option(rules.CHOICES[repeat], repeat)
+    count = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "2",
+        "max_value": str(MAX_SERIES),
+    }
+    if repeat_count:
+        count["initial_value"] = str(repeat_count)
     name = {
         "type": "plain_text_input",
         "action_id": "value",
@@ -797,6 +817,14 @@ def booking_modal(
         ),
         _input("when", "Date and time", _datetime_picker(start)),
         _input("length", "Length", _length_select(minutes)),
+        _input("repeat", "Repeats", repeats, optional=True),
+        _input(
+            "repeat_count",
+            "Number of sessions",
+            count,
+            optional=True,
+            hint="For a series: 6 every week is six weeks.",
+        ),
         _input("hosts", "Hosts", _users_picker(hosts)),
         _input("guests", "Guests on Slack", _users_picker(guests), optional=True),
         _input(

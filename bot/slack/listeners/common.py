@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.booking import BookingError
 from bot.recurring import first_of
-from bot.series import describe
+from bot.series import choice_of, describe
 from bot.slack import blocks
 from bot.storage import ParticipantRecord, SessionRecord
 from bot.when import ParsedBooking, parse_booking
@@ -150,6 +150,8 @@ def open_booking_form(
             reminder_minutes=settings.reminder_minutes,
             note=note,
             metadata=metadata,
+            repeat=choice_of(parsed.repeat) if parsed else None,
+            repeat_count=parsed.repeat.count if parsed and parsed.repeat else None,
         ),
     )
 
