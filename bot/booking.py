@@ -422,8 +422,10 @@ class BookingService:
         end: datetime | None = None,
         *,
         key: str | None = None,
+        tell: bool = True,
     ) -> SessionRecord:
-        """Move a session; without an end it keeps its length."""
+        """Move a session; without an end it keeps its length. `tell=False`: nobody is DMed
+        about this move (a series move tells everyone once, itself)."""
         key = key or _once()
         if self.store.step(key, "moved") is None:
             session = self.session_for_host(session_id, team_id, user_id)
@@ -445,7 +447,9 @@ class BookingService:
                 self.clock(),
                 messages=self._told(
                     key, "rescheduled", user_id, self.store.participants(session_id)
-                ),
+                )
+                if tell
+                else [],
                 step=(key, "moved", session_id),
             )
             self.schedule_changed()

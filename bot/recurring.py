@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -165,23 +165,12 @@ class SeriesService:
         done = self.store.step(key, "cut")
         if done is None:
             session = booking.session_for_host(session_id, team_id, user_id)
-            if session.series_id is None or session.occurrence is None:
-                raise BookingError(
-                    f"“{session.title}” isn't part of a series: use *Cancel session* instead."
-                )
+            series = self._series_of(session)
             if session.start <= booking.clock():
                 raise BookingError(
                     f"“{session.title}” has already started, so it can't be cancelled."
                 )
-            series = self.store.series(session.series_id)
-            assert series is not None
-            later = [
-                s.session_id
-                for s in self.store.occurrences(session.series_id)
-                if s.occurrence is not None
-                and s.occurrence >= session.occurrence
-                and not s.cancelled
-            ]
+            later = [s.session_id for s in self._from(session)]
             for later_id in later:
                 try:
                     booking.coviu.cancel_session(later_id)
@@ -190,6 +179,7 @@ class SeriesService:
                 except CoviuError as error:
                     if not booking._cancelled_at_coviu(later_id, error):
                         raise _coviu_refusal(error, "cancel the sessions") from error
+            assert session.occurrence is not None and session.series_id is not None
             last = session.occurrence - timedelta(days=1)
             told = [
                 _message(key, "changed", p, change="series_cancelled", by=user_id)
@@ -210,6 +200,76 @@ class SeriesService:
         for cancelled in done:
             booking.outbox.refresh(cancelled)
         return booking._session(session_id), len(done)
+
+
+    def reschedule_following(
+        self,
+        session_id: str,
+        team_id: str,
+        user_id: str,
+        start: datetime,
+        end: datetime | None = None,
+        *,
+        key: str | None = None,
+    ) -> tuple[SessionRecord, int]:
+        """Move this occurrence and every later one to `start`'s time of day (and length), each
+        on its own date; the sessions still to be created follow too. The earlier ones stay.
+        Returns the session and how many moved. A new day is for one session at a time."""
+        key = key or _once()
+        booking = self.booking
+        done = self.store.step(key, "retimed")
+        if done is None:
+            session = booking.session_for_host(session_id, team_id, user_id)
+            series = self._series_of(session)
+            zone = ZoneInfo(series.rule.zone)
+            wall = start.astimezone(zone)
+            if wall.date() != session.start.astimezone(zone).date():
+                raise BookingError(
+                    "This and following keeps each session on its own day and changes its "
+                    "time. To move the rest of the series to another day, cancel this and "
+                    "following and book a new series, e.g. `/coviu book \"Physio review\" "
+                    "with @alice every wednesday 3pm for 6 weeks`."
+                )
+            end = end or start + (session.end - session.start)
+            minutes = int((end - start).total_seconds() // 60)
+            later = self._from(session)
+            for other in later:
+                day = other.start.astimezone(zone).date()
+                moved = rules.starts_at(replace(series.rule, time=f"{wall:%H:%M}"), day)
+                booking.reschedule(
+                    other.session_id, team_id, user_id, moved,
+                    moved + timedelta(minutes=minutes), key=f"{key}/{other.session_id}",
+                    tell=False,
+                )  # fmt: skip
+            told = [
+                _message(key, "changed", p, change="series_moved", by=user_id)
+                for p in self.store.participants(session_id)
+                if p.slack_user and p.slack_user != user_id
+            ]
+            self.store.retime_series(
+                series.series_id, f"{wall:%H:%M}", minutes, booking.clock(),
+                messages=told, step=(key, "retimed", [s.session_id for s in later]),
+            )  # fmt: skip
+            done = [s.session_id for s in later]
+        booking._deliver(key)
+        return booking._session(session_id), len(done)
+
+    def _series_of(self, session: SessionRecord) -> SeriesRecord:
+        series = self.store.series(session.series_id) if session.series_id else None
+        if series is None or session.occurrence is None:
+            raise BookingError(
+                f"“{session.title}” isn't part of a series: it can only be changed on its own."
+            )
+        return series
+
+    def _from(self, session: SessionRecord) -> list[SessionRecord]:
+        """The series' sessions from this one's date on, not cancelled."""
+        assert session.series_id is not None and session.occurrence is not None
+        return [
+            s
+            for s in self.store.occurrences(session.series_id)
+            if s.occurrence is not None and s.occurrence >= session.occurrence and not s.cancelled
+        ]
 
 
 def _last(series: SeriesRecord) -> object:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import ALICE, BOB
 
+from bot.booking import BookingError
 from bot.recurring import queue_series_top_up
 
 pytestmark = pytest.mark.both_databases
@@ -177,3 +178,50 @@ def test_text_with_a_series_but_no_guests_opens_the_form_with_its_repeat_filled(
     inputs = {b["block_id"]: b["element"] for b in form.blocks if b["type"] == "input"}
     assert inputs["repeat"]["initial_option"]["value"] == "weekdays"
     assert inputs["repeat_count"]["initial_value"] == "10"
+
+
+def test_moving_this_and_following_keeps_the_earlier_ones_and_each_day(bot, slack, coviu):
+    book_six_tuesdays(bot)
+    fourth = occurrences(bot)[3]
+    bot.command(ALICE, 'cancel "Physio review"')  # every session of the series, with buttons
+    bot.click(ALICE, bot.last_reply(ALICE), "reschedule_session", fourth.session_id)
+    [modal] = slack.view_stack(ALICE)
+    four_pm = datetime.combine(SIX_TUESDAYS[3], datetime.min.time(), SYDNEY).replace(hour=16)
+
+    bot.submit(
+        ALICE, modal, {"when": int(four_pm.timestamp()), "length": "45", "which": "following"}
+    )
+
+    local = [s.start_time.astimezone(SYDNEY) for s in booked_at_coviu(coviu)]
+    assert [moment.date() for moment in local] == SIX_TUESDAYS
+    assert [moment.hour for moment in local] == [15, 15, 15, 16, 16, 16]
+    lengths = [s.end_time - s.start_time for s in booked_at_coviu(coviu)]
+    assert lengths == [timedelta(minutes=30)] * 3 + [timedelta(minutes=45)] * 3
+    # One DM tells Bob, not one per session.
+    assert "every later session of the series" in slack.dms(BOB)[-1].text_content()
+    assert len(slack.dms(BOB)) == 2
+
+
+def test_moving_the_rest_of_a_series_to_another_day_is_refused_with_an_example(bot, slack):
+    book_six_tuesdays(bot)
+    fourth = occurrences(bot)[3]
+
+    with pytest.raises(BookingError, match="cancel this and following"):
+        bot.services.series.reschedule_following(
+            fourth.session_id, "T0CLINIC", ALICE, fourth.start + timedelta(days=1)
+        )
+    assert occurrences(bot)[3].start == fourth.start
+
+
+def test_a_moved_occurrence_is_not_created_again_at_its_old_date(bot, coviu, clock):
+    bot.command(ALICE, 'book "Physio review" with @bob every tuesday 3pm for 12 weeks')
+    second = occurrences(bot)[1]
+    bot.services.booking.reschedule(
+        second.session_id, "T0CLINIC", ALICE, second.start + timedelta(days=1)
+    )
+
+    clock.advance(timedelta(weeks=8))
+    bot.services.series.top_up()
+
+    dates = sorted(s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu))
+    assert len(dates) == 12 and date(2030, 3, 27) in dates and date(2030, 3, 26) not in dates

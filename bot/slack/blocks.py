@@ -377,6 +377,8 @@ CHANGES = {
     "cancelled": "“{title}” on {when} was cancelled by <@{by}>. There's nothing to join.",
     "series_cancelled": "<@{by}> cancelled “{title}” from {when} on: this session and every "
     "later one in the series. There's nothing to join.",
+    "series_moved": "<@{by}> moved “{title}” to {when}, and every later session of the series "
+    "to the same time. Each session's Join link stays the same.",
     "rescheduled": "<@{by}> moved “{title}” to {when}. Your Join link stays the same.",
     "removed": "<@{by}> removed you from “{title}” on {when}. Your link no longer works.",
 }
@@ -468,6 +470,17 @@ def booked_series(
     body[0] = section(f":white_check_mark: Booked the series “{title_of(session)}”.")
     body.insert(2, context(line))
     return text, body
+
+
+def moved_following(
+    session: SessionRecord, count: int, *, tz: Zone = None
+) -> tuple[str, list[Block]]:
+    """The host's confirmation that a session and the rest of its series moved."""
+    text = (
+        f"Moved “{title_of(session)}” to {when_text(session, tz)}, and every later session of "
+        f"the series to the same time ({count} in all). Everyone was told."
+    )
+    return text, [section(f":white_check_mark: {text}")]
 
 
 def series_cut(session: SessionRecord, count: int, *, tz: Zone = None) -> tuple[str, list[Block]]:
@@ -846,6 +859,17 @@ def reschedule_modal(session: SessionRecord, metadata: dict[str, Any], *, tz: Zo
         _input("when", "New date and time", _datetime_picker(session.start)),
         _input("length", "Length", _length_select(minutes)),
     ]
+    if session.series_id:
+        which = {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": [
+                _option("This session only", "this"),
+                _option("This and every later one (same time, each on its own day)", "following"),
+            ],
+            "initial_option": _option("This session only", "this"),
+        }
+        blocks.append(_input("which", "Which sessions of the series", which))
     return _modal(
         "reschedule",
         "Reschedule",

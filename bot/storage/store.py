@@ -628,6 +628,23 @@ class Store:
                     [session_id],
                 )
 
+    def retime_series(
+        self,
+        series_id: str,
+        wall_time: str,
+        minutes: int,
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
+        """The series' sessions not yet created will be at `wall_time`, `minutes` long."""
+        with self._change(now, messages, step) as tx:
+            tx.execute(
+                "update series set wall_time = ?, minutes = ? where series_id = ?",
+                [wall_time, minutes, series_id],
+            )
+
     def finish_series(self, series_id: str) -> None:
         """Every occurrence is created: nothing more for the worker to do for it."""
         with self.db.transaction() as tx:

@@ -173,11 +173,19 @@ def register(router: Router, services: Services) -> None:
         session_id = json.loads(view["private_metadata"])["session_id"]
         start = datetime.fromtimestamp(field(view, "when")["selected_date_time"], UTC)
         minutes = int(field(view, "length")["selected_option"]["value"])
+        which = (field(view, "which").get("selected_option") or {}).get("value")
+        end = start + timedelta(minutes=minutes)
         with answering(_show_refusal(client, view, "Not moved")):
+            if which == "following":
+                moved, count = services.series.reschedule_following(
+                    session_id, team_id, user_id, start, end, key=ctx.key
+                )
+                result = blocks.result_modal("Rescheduled", blocks.moved_following(moved, count)[1])
+                client.views_update(view_id=view["id"], view=result)
+                return
             moved = services.booking.reschedule(
-                session_id, team_id, user_id, start, start + timedelta(minutes=minutes),
-                key=ctx.key,
-            )  # fmt: skip
+                session_id, team_id, user_id, start, end, key=ctx.key
+            )
             result = blocks.result_modal("Rescheduled", blocks.moved(moved)[1])
             client.views_update(view_id=view["id"], view=result)
 
