@@ -51,6 +51,7 @@ class BookedSeries:
 
 
 TOP_UP_KIND = "series:top-up"
+UNDONE = "Nothing of the series was booked; please try again."
 
 
 def queue_series_top_up(store: Store, now: datetime) -> bool:
@@ -98,7 +99,15 @@ class SeriesService:
             self.store.add_series(series, self.booking.clock(), step=(key, "series", series_id))
         series = self.store.series(series_id)
         assert series is not None  # recorded with the step
-        self._create_due(series)
+        if series.status == "cancelled":  # a rerun of a booking that was refused and undone
+            raise BookingError(UNDONE)
+        try:
+            self._create_due(series, latest_first=True)
+        except BookingError as error:
+            # Nothing half-booked: the sessions made so far are cancelled, and the series
+            # with them, so the worker never tops it up.
+            self._undo(series)
+            raise BookingError(f"{error.message} {UNDONE}", field=error.field) from error
         occurrences = self.store.occurrences(series_id)
         first = self.booking.book(self._request(series, series.first), occurrence_key(
             series_id, series.first
@@ -122,14 +131,16 @@ class SeriesService:
             invite=day == series.first,
         )
 
-    def _create_due(self, series: SeriesRecord) -> int:
-        """Create the occurrences that have come within the window; how many were made."""
+    def _create_due(self, series: SeriesRecord, *, latest_first: bool = False) -> int:
+        """Create the occurrences that have come within the window; how many were made.
+        `latest_first`: the first session, whose invitations go out as it is booked, last,
+        so nobody is invited to a series that then fails half-way."""
         now = self.booking.clock()
         today = now.astimezone(ZoneInfo(series.rule.zone)).date()
         have = {s.occurrence for s in self.store.occurrences(series.series_id)}
         due = rules.due_within(series.rule, series.first, today)
         made = 0
-        for day in due:
+        for day in reversed(due) if latest_first else due:
             if day in have:
                 continue
             request = self._request(series, day)
@@ -140,6 +151,13 @@ class SeriesService:
         if due and due[-1] == _last(series):
             self.store.finish_series(series.series_id)
         return made
+
+    def _undo(self, series: SeriesRecord) -> None:
+        """Cancel a series whose booking failed, with every session made for it so far."""
+        made = [s.session_id for s in self.store.occurrences(series.series_id) if not s.cancelled]
+        for session_id in made:
+            self.booking._cancel_quietly(session_id)  # logged if Coviu can't be reached
+        self.store.end_series(series.series_id, None, made, self.booking.clock())
 
     def top_up(self) -> int:
         """Create, for every series still running, the occurrences now within the window.

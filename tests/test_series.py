@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import ALICE, BOB
+from coviu_client_fixtures import PASS
 
 from bot.booking import BookingError
 from bot.recurring import queue_series_top_up
@@ -225,3 +226,18 @@ def test_a_moved_occurrence_is_not_created_again_at_its_old_date(bot, coviu, clo
 
     dates = sorted(s.start_time.astimezone(SYDNEY).date() for s in booked_at_coviu(coviu))
     assert len(dates) == 12 and date(2030, 3, 27) in dates and date(2030, 3, 26) not in dates
+
+
+def test_a_series_that_fails_half_way_leaves_nothing_booked(bot, slack, coviu):
+    # Coviu takes two of the six creates, then refuses the third.
+    coviu.faults.plan("POST", "/v1/sessions", PASS, PASS, 400)
+
+    book_six_tuesdays(bot)
+
+    assert "Nothing of the series was booked" in bot.last_reply(ALICE).text_content()
+    assert booked_at_coviu(coviu) == []
+    assert len(list(coviu.api.iter_sessions(include_canceled=True))) == 2
+    assert slack.dms(BOB) == []
+    assert bot.services.booking.upcoming("T0CLINIC", ALICE) == []
+    bot.services.series.top_up()
+    assert booked_at_coviu(coviu) == []
