@@ -46,6 +46,15 @@ def _database_url(url: str | None) -> str | None:
 
 
 def _public_url(url: str | None) -> str | None:
+    """The app's address, for the calendar links it hands out.
+
+    >>> _public_url("https://coviu-slack.example.com/")
+    'https://coviu-slack.example.com'
+    >>> _public_url("coviu-slack.example.com")
+    Traceback (most recent call last):
+    bot.config.ConfigError: COVIU_SLACK_PUBLIC_URL must be the app's web address, e.g. \
+COVIU_SLACK_PUBLIC_URL=https://coviu-slack.example.com
+    """
     if url is None:
         return None
     if not url.startswith(("https://", "http://")):

@@ -112,7 +112,7 @@ class SeriesService:
         first = self.booking.book(self._request(series, series.first), occurrence_key(
             series_id, series.first
         ))  # fmt: skip
-        return BookedSeries(series, first, len(occurrences))
+        return BookedSeries(self.store.series(series_id) or series, first, len(occurrences))
 
     def _request(self, series: SeriesRecord, day: object) -> BookingRequest:
         start = rules.starts_at(series.rule, day)  # type: ignore[arg-type]

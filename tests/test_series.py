@@ -14,8 +14,9 @@ import pytest
 from conftest import ALICE, BOB
 from coviu_client_fixtures import PASS
 
-from bot.booking import BookingError
+from bot.booking import BookingError, BookingRequest
 from bot.recurring import queue_series_top_up
+from bot.when.result import Repeat
 
 pytestmark = pytest.mark.both_databases
 
@@ -241,3 +242,21 @@ def test_a_series_that_fails_half_way_leaves_nothing_booked(bot, slack, coviu):
     assert bot.services.booking.upcoming("T0CLINIC", ALICE) == []
     bot.services.series.top_up()
     assert booked_at_coviu(coviu) == []
+
+
+def test_a_series_booking_run_again_after_it_finished_books_nothing_more(bot, slack, coviu):
+    # What a worker does when it reruns a job whose first run it can't know finished.
+    start = datetime(2030, 3, 19, 15, tzinfo=SYDNEY)
+    request = BookingRequest(
+        team_id="T0CLINIC", booked_by=ALICE, title="Physio review", start=start,
+        end=start + timedelta(minutes=30), guests=(BOB,),
+    )  # fmt: skip
+    rule = Repeat("weekly", time="15:00", zone="Australia/Sydney", days=("TU",), count=6)
+
+    first = bot.services.series.book(request, rule, key="rerun-test")
+    again = bot.services.series.book(request, rule, key="rerun-test")
+
+    assert again.series.series_id == first.series.series_id
+    assert again.first.session == first.first.session
+    assert len(booked_at_coviu(coviu)) == 6
+    assert len(slack.dms(BOB)) == 1
