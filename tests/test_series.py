@@ -260,3 +260,26 @@ def test_a_series_booking_run_again_after_it_finished_books_nothing_more(bot, sl
     assert again.first.session == first.first.session
     assert len(booked_at_coviu(coviu)) == 6
     assert len(slack.dms(BOB)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "dates", "hour"),
+    [
+        (
+            "every weekday 9am for 2 weeks",
+            [date(2030, 3, 19) + timedelta(days=n) for n in (0, 1, 2, 3, 6, 7, 8, 9, 10, 13)],
+            9,
+        ),
+        (
+            "tomorrow 3pm weekly until 20 April",
+            [date(2030, 3, 19) + timedelta(weeks=n) for n in range(5)],
+            15,
+        ),
+    ],
+)
+def test_other_series_phrases_book_what_they_say(bot, coviu, text, dates, hour):
+    bot.command(ALICE, f'book "Physio review" with @bob {text}')
+
+    local = [s.start_time.astimezone(SYDNEY) for s in booked_at_coviu(coviu)]
+    assert [moment.date() for moment in local] == dates
+    assert {moment.hour for moment in local} == {hour}
