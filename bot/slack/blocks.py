@@ -64,6 +64,8 @@ HELP = """*Book a Coviu video session*
 *Times:* `tomorrow 3pm`, `thu 2-3pm`, `in 2 hours`, `20 March at 9:30`, `3pm UTC`.
 *Lengths:* `for 45 min`, `for 1.5 hours`, `(30 min)`; otherwise {default} minutes.
 *People:* mentions are guests; `host @bob` makes Bob a host; you host unless you say otherwise.
+*Series:* `every tuesday 3pm for 6 weeks`, `weekly until 20 March`, `every weekday 9am for 2 \
+weeks`: one session each time, at the same local time; cancel one, or this and following.
 *Your sessions:*
 • `/coviu list` — your upcoming sessions, with Join, Reschedule and Cancel
 • `/coviu reschedule "Physio review" friday 4pm`
