@@ -40,7 +40,7 @@ PRODID = "-//coviu-slack//Coviu sessions//EN"
 
 @dataclass(frozen=True)
 class CalendarLinks:
-    ics: str
+    ics: str | None  # None where nothing serves calendar files (Socket Mode without a URL)
     google: str
     outlook: str
 
@@ -51,10 +51,14 @@ def _uid(session_id: str) -> str:
 
 class Calendar:
     def __init__(
-        self, store: Store, base_url: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        store: Store,
+        base_url: str | None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """`base_url`: where the app serves calendar files; None where nothing does."""
         self.store = store
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/") if base_url else None
         self.clock = clock
         self._key: bytes | None = None
 
@@ -88,12 +92,14 @@ class Calendar:
         """The reader's calendar links for a session; None for a guest without Slack."""
         if not to.slack_user:
             return None
-        ics = self.url(to.team_id, to.slack_user, self.scope_of(session))
+        ics = self.url(to.team_id, to.slack_user, self.scope_of(session)) if self.base_url else None
         series = self.store.series(session.series_id) if session.series_id else None
         if series is not None:
             # One Join link can't serve a series (each session has its own): it comes with
             # each reminder, and the calendar file has each one.
-            details = f"Each session's Join link comes in its Slack reminder, and is in {ics}"
+            details = "Each session's Join link comes in its Slack reminder" + (
+                f", and is in {ics}" if ics else "."
+            )
             zone = ZoneInfo(series.rule.zone)
             start, end = session.start.astimezone(zone), session.end.astimezone(zone)
             google = {

@@ -175,6 +175,9 @@ def socket_mode(settings: Settings) -> int:
         # On $PORT, so the entry links already sent keep working after a restart.
         local_coviu, client = start_embedded_coviu(settings, port=settings.port)
     services = Services.create(settings, client)
+    if not settings.public_url:
+        # No web server here to serve calendar files: invitations offer Google and Outlook.
+        services.calendar.base_url = None
     app = build_app(services, socket_mode=True)
     socket = SocketModeClient(app_token=settings.slack_app_token or "", web_client=services.slack)
     # No public URL for Coviu's webhooks: read the open sessions' summaries instead.

@@ -154,3 +154,13 @@ def test_a_series_file_holds_every_session_at_3pm_sydney_and_follows_a_cut(bot, 
         for e in sorted(events(fetch(url)), key=lambda e: e.decoded("DTSTART"))
     ]
     assert statuses == ["CONFIRMED"] * 3 + ["CANCELLED"] * 3
+
+
+def test_without_a_web_server_invitations_offer_only_google_and_outlook(bot, slack):
+    bot.services.calendar.base_url = None  # as `coviu-slack socket` runs without a public URL
+
+    book_physio(bot)
+
+    links = {b.action_id for b in slack.dms(BOB)[-1].buttons()}
+    assert "calendar_ics" not in links
+    assert {"calendar_google", "calendar_outlook"} <= links

@@ -304,7 +304,7 @@ def calendar_buttons(links: CalendarLinks) -> Block:
         ("Google Calendar", "calendar_google", links.google),
         ("Outlook", "calendar_outlook", links.outlook),
     ]
-    return _actions(*(_button(t, a, url=u) for t, a, u in buttons if len(u) <= BUTTON_URL))
+    return _actions(*(_button(t, a, url=u) for t, a, u in buttons if u and len(u) <= BUTTON_URL))
 
 
 def invite(
