@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import series as rules
@@ -59,7 +59,7 @@ def queue_series_top_up(store: Store, now: datetime) -> bool:
     return store.enqueue(f"{TOP_UP_KIND}:{now:%Y-%m-%dT%H}", TOP_UP_KIND, None, {}, now)
 
 
-def occurrence_key(series_id: str, day: object) -> str:
+def occurrence_key(series_id: str, day: date) -> str:
     return f"series:{series_id}:{day}"
 
 
@@ -114,8 +114,8 @@ class SeriesService:
         ))  # fmt: skip
         return BookedSeries(self.store.series(series_id) or series, first, len(occurrences))
 
-    def _request(self, series: SeriesRecord, day: object) -> BookingRequest:
-        start = rules.starts_at(series.rule, day)  # type: ignore[arg-type]
+    def _request(self, series: SeriesRecord, day: date) -> BookingRequest:
+        start = rules.starts_at(series.rule, day)
         return BookingRequest(
             team_id=series.team_id,
             booked_by=series.booked_by,
@@ -127,7 +127,7 @@ class SeriesService:
             reminder_minutes=series.reminder_minutes,
             booker_is_host=False,  # the people were settled when the series was booked
             series_id=series.series_id,
-            occurrence=day,  # type: ignore[arg-type]
+            occurrence=day,
             invite=day == series.first,
         )
 
@@ -290,7 +290,7 @@ class SeriesService:
         ]
 
 
-def _last(series: SeriesRecord) -> object:
+def _last(series: SeriesRecord) -> date:
     """The series' last date (a series with no end stops after a year)."""
     *_, last = rules.dates(series.rule, series.first)
     return last
