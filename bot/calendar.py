@@ -24,7 +24,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -156,6 +156,9 @@ class Calendar:
         # PUBLISH: a file to import or subscribe to, not a meeting request to answer.
         cal.add("method", "PUBLISH")
         cal.add("x-wr-calname", sessions[0].title)
+        # A calendar subscribed to the URL looks again hourly (RFC 7986; Outlook's own name).
+        cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", "PT1H")
         for session in sessions:
             mine = [
                 p

@@ -50,6 +50,7 @@ def test_each_invitation_has_its_readers_own_calendar_file(bot, slack):
 
     bob_file = fetch(bob_url)
     assert bob_file["METHOD"] == "PUBLISH"
+    assert bob_file.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
     [event] = events(bob_file)
     assert str(event["SUMMARY"]) == "Physio review"
     assert event.decoded("DTSTART") == datetime(2030, 3, 19, 15, tzinfo=SYDNEY)
