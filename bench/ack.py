@@ -18,6 +18,19 @@ connections:
 
 Targets: median within 1.5× of the floor (the web process); p99 under 3 s.
 
+The servers take turns: each run is cut into turns, every server answering its share of
+the run in each (the order rotating from turn to turn), so the load the rest of the machine
+puts on it falls on every server alike. Measured one after another, a server that happened
+to run while something else on the machine was busy came out up to 2× slower than in the
+next run. After each turn of ``coviu-slack serve`` its bookings' lazy work is waited for, so
+it never runs during another server's turn. ``coviu-slack serve`` writes its access
+line once the answer is sent; uvicorn (the floor, bare Bolt) writes it before.
+
+Next to the times, the CPU the server process spent per request (all its threads, warm-up
+requests included, from ``/proc/<pid>/task/*/schedstat``): what the answer costs, which the
+rest of the machine changes far less than it changes the times. For ``coviu-slack serve``
+that includes the lazy work done during its turn; for PostgreSQL, not the database server's.
+
     python -m bench ack
 """
 
@@ -25,8 +38,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from bench.common import (
@@ -34,6 +47,7 @@ from bench.common import (
     LOOPBACK,
     SIGNING_SECRET,
     Figures,
+    cpu_seconds,
     free_port,
     load,
     ms,
@@ -46,7 +60,8 @@ from bench.common import (
 from bench.slack import BOOK_TEXT, command_request, dm_count, fake_slack, wait_for_dms
 
 RUNS = {1: (300, 6.0), 8: (800, 8.0)}  # connections: (most answers, most seconds)
-WARMUP = 20
+SLICES = 5  # turns per run: each server answers a fifth of the run at a time
+WARMUP = 20  # per run; a slice warms up its fresh connections with its share
 DRAIN_TIMEOUT = 120.0
 POSTGRES = os.environ.get("COVIU_TEST_DATABASE_URL")
 SERVERS = ("floor", "bolt", "bolt-inline", "app", "web", *(("web-pg",) if POSTGRES else ()))
@@ -56,6 +71,7 @@ ROWS = (*SERVERS[:4], "app-help", *SERVERS[4:])
 def run() -> str:
     results: dict[tuple[str, int], Figures] = {}
     drained: dict[int, float | None] = {}
+    waits: dict[int, list[float | None]] = {conns: [] for conns in RUNS}
     with (
         tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp,
         fake_slack() as slack,
@@ -94,26 +110,37 @@ def run() -> str:
             },
         }
         url = {name: f"http://{LOOPBACK}:{port}" for name, port in ports.items()}
+        pids = {}
         for name in SERVERS:
             ready = url[name] + ("/" if name == "floor" else "/healthz")
-            servers.enter_context(
+            pids[name] = servers.enter_context(
                 spawned(commands[name], ready, env=envs.get(name), log=Path(tmp) / f"{name}.log")
-            )
+            ).pid
         for conns, (count, seconds) in RUNS.items():
-            for name in ROWS:
-                before = dm_count(slack)
-                text = "help" if name == "app-help" else BOOK_TEXT
-                batch = [command_request(slack, text) for _ in range(count + WARMUP)]
-                target = url[name.removesuffix("-help")] + "/slack/events"
-                figures = load(target, batch, concurrency=conns, count=count,
-                               seconds=seconds, warmup=WARMUP)  # fmt: skip
+            runs = {name: Figures([], 0.0) for name in ROWS}
+            warmup = max(2 * conns, WARMUP // SLICES)
+            for turn in range(SLICES):
+                for name in ROWS[turn % len(ROWS):] + ROWS[:turn % len(ROWS)]:
+                    before = dm_count(slack)
+                    text = "help" if name == "app-help" else BOOK_TEXT
+                    share = count // SLICES
+                    batch = [command_request(slack, text) for _ in range(share + warmup)]
+                    server = name.removesuffix("-help")
+                    used = cpu_seconds(pids[server])
+                    figures = load(url[server] + "/slack/events", batch, concurrency=conns,
+                                   count=share, seconds=seconds / SLICES,
+                                   warmup=warmup)  # fmt: skip
+                    used = cpu_seconds(pids[server]) - used
+                    runs[name] = runs[name].plus(replace(figures, cpu=used))
+                    if name == "app":
+                        # Two DMs per booking (Alice and Bob): wait for the lazy work to end
+                        # before the next turn, and note the longest the backlog took to clear.
+                        expected = before + 2 * figures.sent
+                        waits[conns].append(wait_for_dms(slack, expected, DRAIN_TIMEOUT))
+            for name, figures in runs.items():
                 results[(name, conns)] = figures
-                if name == "app":
-                    # Two DMs per booking (Alice and Bob): wait for the lazy work to end
-                    # before the next run, and note how long the backlog took to clear.
-                    expected = before + 2 * figures.sent
-                    drained[conns] = wait_for_dms(slack, expected, DRAIN_TIMEOUT)
-                time.sleep(0.5)
+        for conns, waited in waits.items():
+            drained[conns] = None if None in waited else max(waited)  # type: ignore[type-var]
     return report(results, drained)
 
 
@@ -135,11 +162,12 @@ def report(results: dict[tuple[str, int], Figures], drained: dict[int, float | N
             rows.append([
                 labels[name], str(conns), str(got.n), ms(got.median_ms), ms(got.p99_ms),
                 f"{got.rate:.0f}", ratio(got.median_ms, floor.median_ms),
-                ratio(got.p99_ms, floor.p99_ms), str(got.errors),
+                ratio(got.p99_ms, floor.p99_ms), f"{got.cpu_per_request_us:.0f} µs",
+                ratio(got.cpu_per_request_us, floor.cpu_per_request_us), str(got.errors),
             ])  # fmt: skip
     body = table(
         ["server", "conns", "answers", "median", "p99", "req/s", "median ÷ floor",
-         "p99 ÷ floor", "errors"],
+         "p99 ÷ floor", "server CPU / request", "CPU ÷ floor", "errors"],
         rows,
     )  # fmt: skip
     notes = []
@@ -148,8 +176,8 @@ def report(results: dict[tuple[str, int], Figures], drained: dict[int, float | N
             notes.append(f"- {conns} conn: the bookings' lazy work had not finished "
                          f"{DRAIN_TIMEOUT:.0f} s after the last ack.")  # fmt: skip
         else:
-            notes.append(f"- {conns} conn: the bookings' lazy work (session, 2 DMs, answer) "
-                         f"finished {waited:.1f} s after the last ack.")  # fmt: skip
+            notes.append(f"- {conns} conn: each turn's bookings' lazy work (session, 2 DMs, "
+                         f"answer) ended at most {waited:.1f} s after its last ack.")  # fmt: skip
     app1, floor1 = results[("app", 1)], results[("floor", 1)]
     app8 = results[("app", 8)]
     inline1, inline8 = results[("bolt-inline", 1)], results[("bolt-inline", 8)]
@@ -172,8 +200,9 @@ def report(results: dict[tuple[str, int], Figures], drained: dict[int, float | N
         f"{results[('app-help', 8)].median_ms / inline8.median_ms:.2f}×)."
     )
     intro = (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0] + (
-        f"\n\nEach run: {WARMUP} warm-up requests, then up to the answer count or the time "
-        f"limit ({', '.join(f'{c} conn: {n} / {s:.0f} s' for c, (n, s) in RUNS.items())})."
+        f"\n\nEach run: up to the answer count or the time limit "
+        f"({', '.join(f'{c} conn: {n} / {s:.0f} s' for c, (n, s) in RUNS.items())}), in "
+        f"{SLICES} turns, each turn's fresh connections warmed up first."
     )
     return section("1. Slack acknowledgement", intro,
                    body + "\n\n" + "\n".join(notes) + "\n\n" + verdict)  # fmt: skip

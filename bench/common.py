@@ -41,6 +41,21 @@ class Figures:
     window: float
     errors: int = 0
     sent: int = 0  # requests sent in all, warm-up included
+    cpu: float = 0.0  # seconds the server spent on a CPU meanwhile (see `cpu_seconds`)
+
+    @property
+    def cpu_per_request_us(self) -> float:
+        return self.cpu / self.sent * 1e6 if self.sent and self.cpu else float("nan")
+
+    def plus(self, other: Figures) -> Figures:
+        """Two runs' figures as one: every latency, both windows, errors and requests."""
+        return Figures(
+            self.latencies + other.latencies,
+            self.window + other.window,
+            self.errors + other.errors,
+            self.sent + other.sent,
+            self.cpu + other.cpu,
+        )
 
     @property
     def n(self) -> int:
@@ -135,6 +150,19 @@ def spawned(
 def python(*module_args: str) -> list[str]:
     """The command line running ``python -m ...`` with this interpreter."""
     return [sys.executable, "-m", *module_args]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time process `pid` has used so far, every thread's, to the nanosecond (the first
+    field of ``/proc/<pid>/task/<tid>/schedstat``): how much work a request costs, which a
+    busy machine does not change the way it changes the time an answer takes."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # a thread that just ended
+            continue
+    return total / 1e9
 
 
 def rss_kib(pid: int) -> tuple[int, int]:

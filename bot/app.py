@@ -33,6 +33,7 @@ from bot.jobs.reminders import Reminders
 from bot.jobs.worker import Worker
 from bot.recurring import SeriesService, queue_series_top_up
 from bot.slack import listeners
+from bot.slack.confirmations import Confirmations
 from bot.slack.context import job_runner
 from bot.slack.intake import Intake, Router
 from bot.slack.notify import SlackNotifier
@@ -63,6 +64,7 @@ class Services:
     calendar: Calendar
     fanout: ThreadPoolExecutor
     clock: Callable[[], datetime]
+    confirmations: Confirmations
     # Set by `build_app`: wakes the worker when the schedule changes.
     schedule_changed: Callable[[], None] = lambda: None
 
@@ -90,7 +92,8 @@ class Services:
             store, settings.public_url or f"http://127.0.0.1:{settings.port}", clock
         )
         notifier = SlackNotifier(slack, store, calendar)
-        outbox = Outbox(store, notifier, fanout, clock)
+        confirmations = Confirmations(store, people, clock)
+        outbox = Outbox(store, notifier, fanout, clock, confirmations)
         booking = BookingService(coviu, store, people, outbox, clock, fanout=fanout)
         services = cls(
             settings=settings,
@@ -104,6 +107,7 @@ class Services:
             calendar=calendar,
             fanout=fanout,
             clock=clock,
+            confirmations=confirmations,
         )
         services.booking.schedule_changed = lambda: services.schedule_changed()
         return services

@@ -31,7 +31,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -60,6 +60,11 @@ class BookingError(Exception):
 class Directory(Protocol):
     def display_name(self, team_id: str, user_id: str) -> str:
         """The name to show for a Slack user; LookupError if there is no such person."""
+        ...
+
+    def home_team(self, team_id: str, user_id: str) -> str | None:
+        """Another organisation's team id for a Slack Connect member (who can be booked but
+        not DMed); None for the workspace's own people."""
         ...
 
 
@@ -207,6 +212,19 @@ class BookingService:
                 field="guests",
             ) from None
 
+    def _with_home(self, participant: ParticipantRecord) -> ParticipantRecord:
+        """Marked with their organisation's team when they are from another one (from the
+        look-up their name came from: no extra call)."""
+        if not participant.slack_user:
+            return participant
+        try:
+            home = self.directory.home_team(participant.team_id, participant.slack_user)
+        except Exception:
+            # Not knowing only costs a DM attempt Slack will refuse: never the booking.
+            log.warning("could not tell which organisation a participant is from")
+            return participant
+        return replace(participant, home_team=home) if home else participant
+
     def _deliver(self, key: str) -> list[ParticipantRecord]:
         """Send what `key` owes; the people Slack would not take a DM for."""
         failed = {m.args.get("participant_id") for m in self.outbox.deliver(key)}
@@ -256,7 +274,7 @@ class BookingService:
             occurrence=request.occurrence,
         )
         participants = [
-            _record(participant, request.team_id, request.booked_by)
+            self._with_home(_record(participant, request.team_id, request.booked_by))
             for participant in created.participants
         ]
         invitations = [
@@ -360,6 +378,38 @@ class BookingService:
                 "Ask one of its hosts, or see `/coviu list` for sessions you host."
             )
         return session
+
+    def follow_up(self, session_id: str, team_id: str, user_id: str) -> BookingRequest:
+        """What a follow-up to a session starts from: the same title, length, reminder and
+        people (the hosts, the guests on Slack, the guests without Slack), with no time yet.
+        Only the session's hosts may book one from it: the after-call summary goes to them.
+        The returned request's `start`/`end` are the original's: the form asks for a new time.
+        """
+        session = self.store.session(session_id)
+        if session is None or session.team_id != team_id:
+            raise BookingError(f"I can't find that session. Book a new one with {EXAMPLE}.")
+        me = self.own_participant(session_id, team_id, user_id)
+        if me is None or not me.is_host:
+            raise BookingError(
+                f"Only a host of “{session.title}” can book a follow-up from it. "
+                f"Book a new one with {EXAMPLE}."
+            )
+        people = self.store.participants(session_id)
+        slack_hosts = [p.slack_user for p in people if p.is_host and p.slack_user]
+        return BookingRequest(
+            team_id=team_id,
+            booked_by=user_id,
+            title=session.title,
+            start=session.start,
+            end=session.end,
+            # The clicker first: the form lists the booker as a host, as a new booking would.
+            hosts=tuple(dict.fromkeys([user_id, *slack_hosts])),
+            guests=tuple(p.slack_user for p in people if not p.is_host and p.slack_user),
+            external_guests=tuple(
+                p.display_name for p in people if not p.slack_user and not p.is_host
+            ),
+            reminder_minutes=session.reminder_minutes,
+        )
 
     def _told(
         self, key: str, change: str, by: str, people: Sequence[ParticipantRecord]
@@ -505,7 +555,7 @@ class BookingService:
                 )
             except CoviuError as error:
                 raise _coviu_refusal(error, "add them") from error
-        participant = _record(created, team_id, user_id)
+        participant = self._with_home(_record(created, team_id, user_id))
         invitation = [_message(key, "invite", participant)] if participant.slack_user else []
         try:
             self.store.add_participant(

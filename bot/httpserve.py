@@ -54,6 +54,11 @@ class ServerThread:
         server._server.config.app = make_app(server.url)
         return server
 
+    @property
+    def app(self) -> Any:
+        """The ASGI app served (for its state: e.g. the local Coviu's webhook sender)."""
+        return self._server.config.app
+
     def start(self) -> ServerThread:
         self._thread.start()
         return self

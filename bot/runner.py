@@ -101,7 +101,7 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
     import uvicorn
 
     from bot.app import Services, build_app
-    from bot.web import create_web_app
+    from bot.web import create_web_app, http_protocol
 
     if problem := _setup_problem(settings, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]):
         print(problem, file=sys.stderr)
@@ -118,8 +118,13 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         app.worker.start()
     try:
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
-        web = create_web_app(app.intake, coviu_app, app.webhooks, services.calendar)
-        uvicorn.run(web, host=host, port=port, log_level="info")
+        # The access log is the app's own, written after each answer (see `bot.web`).
+        web = create_web_app(
+            app.intake, coviu_app, app.webhooks, services.calendar, access_log=True
+        )
+        uvicorn.run(
+            web, host=host, port=port, log_level="info", access_log=False, http=http_protocol()
+        )
     finally:
         app.stop()
         services.close()

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +126,47 @@ def test_a_coviu_account_without_its_key_is_named(tmp_path):
 
     assert done.returncode == 2
     assert "set COVIU_API_KEY and COVIU_API_SECRET too" in done.stderr
+
+
+def test_serve_logs_each_request_once_with_ids_hidden(tmp_path):
+    """The access log is the app's own (written after the answer, see `bot.web`): one line a
+    request, uvicorn's own switched off, and the entry page's id (its secret) replaced."""
+    slack = FakeSlack(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET).start()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--web-only", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.api_url,
+        ),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    for line in process.stderr:  # ready when uvicorn says so; EOF means it died
+        lines.append(line)
+        if "Uvicorn running on" in line:
+            break
+    rest = threading.Thread(target=lambda: lines.extend(process.stderr or ()))
+    rest.start()
+    url = f"http://127.0.0.1:{port}"
+    slack.app_url = url + "/slack/events"
+    entry = "/session/3f2a9c1e-0000-4000-8000-000000000000"
+    try:
+        assert requests.get(url + "/healthz", timeout=10).status_code == 200
+        booked = slack.slash_command(ALICE, "/coviu", "book Physio with @bob tomorrow 3pm")
+        assert booked.status == 200
+        assert requests.get(url + entry, timeout=10).status_code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        rest.join(timeout=30)
+        slack.stop()
+
+    assert sum('"GET /healthz HTTP/1.1" 200' in line for line in lines) == 1
+    assert sum('"POST /slack/events HTTP/1.1" 200' in line for line in lines) == 1
+    assert sum('"GET /session/{id} HTTP/1.1" 404' in line for line in lines) == 1
+    assert not any("3f2a9c1e" in line for line in lines)

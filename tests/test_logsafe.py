@@ -9,6 +9,8 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_bolt import App, BoltRequest
 
 from bot import logsafe
@@ -116,3 +118,21 @@ def test_install_is_idempotent_and_keeps_the_factory() -> None:
 )  # fmt: skip
 def test_redact(text: str, shown: str) -> None:
     assert logsafe.redact(text) == shown
+
+
+# Pieces of log lines: what each pattern looks for, near misses, and ordinary text.
+PIECES = [
+    "Invalid request signature detected", "body: ", "xoxb-123-abc", "xapp-1-A", "Bearer x.y",
+    "Basic dXNlcg==", "https://hooks.slack.com/commands/T1/2/abc", "hooks%2Eslack", "%2F",
+    "/commands/T0CLINIC/", "/actions/T1/", "/session/", "/sessions/", "/participants/", PARTICIPANT,
+    "3f2a9c1e-0000", "token=", "TOKEN: ", '"refresh_token": "', "secret", "PassWord=",
+    "Authorization: ", "signature", "-", " ", "=", '"', "POST /slack/events HTTP/1.1", "200",
+    "booked S1", "127.0.0.1:5555", "abc", "\\/", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8))
+def test_the_shortcut_for_lines_with_nothing_to_hide_never_changes_a_line(pieces):
+    text = "".join(pieces)
+    assert logsafe.redact(text) == logsafe.redact_always(text)

@@ -131,3 +131,90 @@ def test_history_persists_between_runs_unless_fresh(tmp_path):
 
     assert "Physio review" in shell(tmp_path, "/coviu list")
     assert "You have no upcoming sessions" in shell(tmp_path, "/coviu list", fresh=True)
+
+
+def test_the_waiting_room_from_a_guest_opening_their_link_to_the_follow_up(tmp_path):
+    out = shell(
+        tmp_path,
+        '/coviu book "Check-in" with @bob in 5 minutes',
+        '/coviu add "Pat Smith"',
+        "home",
+        "open pat's link",  # Pat, with no Slack, opens the link Alice forwarded
+        "open pat's link",  # a reload: nobody is told twice
+        "open my link",  # Alice comes in
+        "let pat in",
+        "skip 11m",  # five minutes past the start: Bob, who never came, is nudged
+        "leave",
+        "leave pat",  # the call is empty: it has ended
+        "press Book a follow-up",
+        "",  # name: keep "Check-in"
+        "2030-01-05 10:00",
+        "",  # length
+        "",  # hosts: @alice
+        "",  # guests on Slack: @bob
+        "",  # guests without Slack: Pat Smith
+        "",  # reminder
+    )
+
+    waiting = "[DM to @alice] 👋 Pat Smith is waiting in “Check-in”"
+    assert out.count(waiting) == 1
+    assert re.search(r"\[\d+\] Join now", out.split(waiting)[1].split("alice>")[0])
+    # App Home follows the room without being reopened.
+    after_pat = out.split("alice> open pat's link")[1].split("alice>")[0]
+    assert "[your App Home]" in after_pat and "Check-in  👋 1 waiting" in after_pat
+    # Alice coming in turns the alert into who is with Pat; the live cards follow.
+    assert "[DM to @alice · updated] ✓ You're with Pat Smith in “Check-in”." in out
+    assert "🟢 In now: @alice (you) · Waiting: Pat Smith · Not joined yet: @bob" in out
+    assert "[DM to @bob · updated] You're invited to “Check-in” as a guest.\n      🟢 A host" in out
+    assert "[DM to @bob] ⏳ @alice is waiting for you in “Check-in”." in out
+    # The summary, after the last person left.
+    summary = out.split("[DM to @alice] Check-in has ended")[1]
+    assert "• @alice (host): 11 min" in summary and "• Pat Smith: 11 min" in summary
+    assert "Never joined\n    • @bob" in summary
+    # Book a follow-up: the form is filled in with the same people and title.
+    form = summary.split("┌ Book a Coviu session")[1]
+    assert "A follow-up to “Check-in”" in form
+    assert "Session name (optional) [Check-in]:" in form
+    assert "Hosts (names, e.g. @bob @carol) [@alice]:" in form
+    assert "Guests on Slack (optional) (names, e.g. @bob @carol) [@bob]:" in form
+    assert "Guests without Slack (optional) [Pat Smith]:" in form
+    assert "└ submitted" in form
+    assert "[DM to @bob] You're invited to “Check-in” as a guest." in form
+
+
+def test_entry_pages_answer_mistakes_with_what_works(tmp_path):
+    out = shell(
+        tmp_path,
+        "open nobody's link",
+        "leave",
+        "let pat in",
+        '/coviu book "Check-in" with @bob tomorrow 3pm',
+        "as bob",
+        "open my link",  # far too early: Coviu's own page says when it opens
+    )
+
+    assert "nobody has no session to join that is not over. Book one first" in out
+    assert "alice has no page open. `open alice's link` opens one" in out
+    assert "Only a host with their page open can let people in" in out
+    assert re.search(r"the page says: This session opens at .*, 10 minutes before it starts", out)
+
+
+def test_pages_left_open_poll_through_a_skip_until_the_session_ends_it(tmp_path):
+    out = shell(
+        tmp_path,
+        '/coviu book "Check-in" with @bob in 5 minutes',
+        "as bob",
+        "press Join",  # a Join button opens the page, as a browser would: Bob waits
+        "as alice",
+        "open my link",
+        "let bob in",
+        "skip 1h",  # nobody presses Leave; each page polls every minute, so nobody times out
+    )
+
+    assert "the page says: You're in the waiting room." in out
+    assert "(alice's page for “Check-in” closed: This session has ended.)" in out
+    assert "(bob's page for “Check-in” closed: This session has ended.)" in out
+    summary = out.split("[DM to @alice] Check-in has ended")[1]
+    # In from their entry to the session's end: half an hour or so each, nobody timed out.
+    assert re.search(r"• @alice \(host\): 3\d min", summary)
+    assert re.search(r"• @bob: 3\d min", summary)

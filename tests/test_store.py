@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from bot.storage import ParticipantRecord, SessionRecord, Store
+from bot.storage.db import ADDER_NAME
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.store import Message
 
@@ -124,6 +125,23 @@ def test_a_request_is_recorded_once_however_often_slack_sends_it(store):
     assert store.enqueue("view:V1", "view:book", "T1", {"n": 2}, NOW) is False
     [job] = store.claim_jobs("w1", NOW, LEASE, 10)
     assert job.payload == {"n": 1} and job.attempts == 1
+
+
+def test_a_request_after_the_database_cut_its_connection_is_still_recorded(store, database):
+    if not database.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: a SQLite file has no connection to lose")
+    assert store.enqueue("view:V1", "view:book", "T1", {"n": 1}, NOW) is True
+    # The intake's own connection dies (a server restart, a failover, an idle timeout).
+    with psycopg.connect(database, autocommit=True) as admin:
+        cut = admin.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where application_name = %s",
+            [ADDER_NAME],
+        ).fetchall()
+    assert cut == [(True,)]
+
+    assert store.enqueue("view:V2", "view:book", "T1", {"n": 2}, NOW) is True
+    assert store.enqueue("view:V1", "view:book", "T1", {"n": 3}, NOW) is False
+    assert store.job_counts() == {"queued": 2}
 
 
 def test_a_claimed_job_is_nobody_elses_until_its_lease_runs_out(store):

@@ -17,6 +17,7 @@ import requests
 from conftest import ALICE, BOB, DAVE, WEBHOOK_SECRET
 
 from bot.httpserve import ServerThread
+from bot.slackfake import payloads
 from bot.storage import ParticipantRecord
 from bot.waiting.webhooks import SECRET_HEADER, WebhookReceiver
 from bot.web import create_web_app
@@ -195,6 +196,143 @@ def test_the_call_ending_sends_each_host_a_summary_with_the_attendance(
         never = text.split("*Never joined*")[1]
         assert f"<@{BOB}>" in never and f"<@{DAVE}> (host)" in never
     assert summaries(slack, BOB) == []  # hosts only
+
+
+def test_a_call_still_on_when_the_session_ends_is_summarised_too(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    """Nobody presses Leave: the session's end closes the call, and the page polling then
+    (refused: "This session has ended.") is what makes Coviu settle it and say so."""
+    alice, pat = physio["alice"], physio["pat"]
+    page(pat, "enter")
+    page(alice, "enter")
+    let_in(alice, "Pat Smith")
+    minutes_pass(bot, 34, alice, pat)  # the session ends at 35 minutes from now
+    bot.clock.advance(timedelta(minutes=1))
+
+    ended = requests.get(f"{pat.entry_url}/state")
+    assert ended.status_code == 410 and "ended" in ended.text
+    bot.idle()
+
+    [summary] = summaries(slack, ALICE)
+    assert "(35 min)" in summary.text_content()
+    assert "Pat Smith: 35 min" in summary.text_content()
+
+
+def home_line(slack: Any, user: str) -> str:
+    """The first line of "Physio review" in `user`'s App Home, as it reads now."""
+    home = slack.home(user)
+    assert home is not None, f"{user} has no App Home"
+    [line] = [ln for ln in home.text_content().splitlines() if "Physio review" in ln]
+    return line
+
+
+@pytest.mark.both_databases
+def test_app_home_shows_how_many_wait_and_follows_the_room_without_being_reopened(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    bot.open_home(ALICE)
+    assert "waiting" not in home_line(slack, ALICE)
+
+    page(physio["pat"], "enter")
+    bot.idle()
+    assert "1 waiting" in home_line(slack, ALICE)
+    assert "1 waiting" in home_line(slack, DAVE)  # a host who never opened it, too
+    bot.command(ALICE, "list")
+    assert "Physio review*  :wave: *1 waiting*" in bot.last_reply(ALICE).text_content()
+
+    page(physio["bob"], "enter")
+    bot.idle()
+    assert "2 waiting" in home_line(slack, ALICE)
+    # A guest never learns who else waits: Bob's Home (when he opens it) shows no count.
+    bot.open_home(BOB)
+    assert "waiting" not in home_line(slack, BOB)
+
+    page(physio["alice"], "enter")
+    let_in(physio["alice"], "Pat Smith")
+    page(physio["bob"], "leave")
+    bot.idle()
+    assert "waiting" not in home_line(slack, ALICE)
+
+
+def end_the_call(bot: Any, physio: dict[str, ParticipantRecord]) -> None:
+    """Alice sees Pat for ten minutes, then both leave: the call ends."""
+    alice, pat = physio["alice"], physio["pat"]
+    page(pat, "enter")
+    page(alice, "enter")
+    let_in(alice, "Pat Smith")
+    minutes_pass(bot, 10, alice, pat)
+    page(alice, "leave")
+    page(pat, "leave")
+    bot.idle()
+
+
+def form_fields(view: Any) -> dict[str, Any]:
+    return {b["block_id"]: b["element"] for b in view.blocks if b["type"] == "input"}
+
+
+@pytest.mark.both_databases
+def test_book_a_follow_up_opens_the_form_with_the_same_people_and_title(
+    bot: Any, slack: Any, coviu: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    end_the_call(bot, physio)
+    [summary] = summaries(slack, DAVE)
+    [button] = [b for b in summary.buttons() if b.text == "Book a follow-up"]
+
+    bot.click(DAVE, summary, button.action_id, button.value)
+
+    [form] = slack.view_stack(DAVE)
+    fields = form_fields(form)
+    assert fields["title"]["initial_value"] == "Physio review"
+    assert fields["hosts"]["initial_users"] == [DAVE, ALICE]  # the clicker books it
+    assert fields["guests"]["initial_users"] == [BOB]
+    assert fields["external"]["initial_value"] == "Pat Smith"
+    assert fields["length"]["initial_option"]["value"] == "30"
+    assert "initial_date_time" not in fields["when"]  # a new time is Dave's to choose
+    assert "A follow-up to “Physio review”" in form.text_content()
+
+    next_week = bot.clock() + timedelta(days=7)
+    assert not bot.submit(DAVE, form, {"when": int(next_week.timestamp())}).errors
+    follow_up = [s for s in coviu.api.iter_sessions() if s.session_id != physio["pat"].session_id]
+    [session] = follow_up
+    assert session.session_name == "Physio review"
+    assert sorted(p.display_name for p in session.participants if p.role == "GUEST")[-1] == (
+        "Pat Smith"
+    )
+    assert "Physio review" in slack.dms(BOB)[-1].text_content()
+
+
+def test_only_a_sessions_host_can_book_a_follow_up_from_it(
+    bot: Any, slack: Any, physio: dict[str, ParticipantRecord]
+) -> None:
+    """Bob only attended. Slack shows the summary to hosts alone, so this is a click built
+    by hand (signed as Slack signs): the button of Alice's summary, pressed as Bob."""
+    end_the_call(bot, physio)
+    [summary] = summaries(slack, ALICE)
+    [block] = [b for b in summary.blocks if b["type"] == "actions"]
+    bob_dm = slack.im_channel(BOB)
+    payload = payloads.block_actions(
+        user=slack.users[BOB],
+        team_id=slack.team_id,
+        team_domain=slack.team_domain,
+        api_app_id=slack.app_id,
+        token=slack.verification_token,
+        trigger_id=slack.new_trigger_id(BOB),
+        actions=[payloads.action(block["elements"][0], block["block_id"], None, "1.0", {})],
+        container={"type": "message", "message_ts": "1.0", "channel_id": bob_dm},
+        channel={"id": bob_dm, "name": "directmessage"},
+        response_url=slack.issue_response_url(BOB, bob_dm),
+    )
+
+    sent = slack.post_signed(
+        payloads.interactive_body(payload), "application/x-www-form-urlencoded"
+    )
+    bot.idle()
+
+    assert sent.status == 200
+    assert slack.view_stack(BOB) == []  # no form
+    refusal = bot.last_reply(BOB).text_content()
+    assert "Only a host of “Physio review” can book a follow-up from it." in refusal
 
 
 @pytest.mark.both_databases

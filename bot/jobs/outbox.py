@@ -16,7 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
+from bot.slack.confirmations import Confirmations
 from bot.slack.notify import Sent, SlackNotifier
+from bot.slack.people import CannotDM, UnknownUser
 from bot.storage import ParticipantRecord, Store
 from bot.storage.store import Message
 
@@ -33,11 +35,14 @@ class Outbox:
         notifier: SlackNotifier,
         fanout: Executor,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        confirmations: Confirmations | None = None,
     ) -> None:
+        """`confirmations`: the bookers' private confirmations, refreshed with the DMs."""
         self.store = store
         self.notifier = notifier
         self.fanout = fanout
         self.clock = clock
+        self.confirmations = confirmations
 
     def deliver(self, job_key: str) -> list[Message]:
         """Send what `job_key` still owes; every message of it that could not be delivered."""
@@ -48,6 +53,14 @@ class Outbox:
     def _send(self, message: Message) -> None:
         try:
             channel, ts = self._post(message)
+        except UnknownUser as error:
+            # Nobody Slack will let us DM (someone from another organisation, a deactivated
+            # account): the booker is told; no retry, and no reminder to fail every pass.
+            why = "other_organisation" if isinstance(error, CannotDM) else "unreachable"
+            log.info("not DMing a participant (%s)", why)
+            self.store.message_failed(message.key, why)
+            if participant_id := message.args.get("participant_id"):
+                self.store.drop_reminder(participant_id)
         except Exception as error:
             log.warning("could not DM about a session (%s)", _why(error))
             self.store.message_failed(message.key, _why(error))
@@ -71,7 +84,8 @@ class Outbox:
 
     def refresh(self, session_id: str) -> None:
         """Bring every invitation and reminder already sent about a session up to date, so
-        none shows an old time or a live button on a cancelled session. Best effort: a DM
+        none shows an old time or a live button on a cancelled session (and the booker's
+        confirmation, while Slack takes posts to it). Best effort: a DM
         Slack won't update is left as it is (and logged)."""
         session = self.store.session(session_id)
         if session is None:
@@ -92,6 +106,11 @@ class Outbox:
                 log.log(level, "could not update a DM about a session (%s)", why)
 
         list(self.fanout.map(update, self.store.sent_dms(session_id)))
+        if self.confirmations is not None:
+            try:
+                self.confirmations.refresh(session_id)
+            except Exception as error:  # best effort, as the DMs: the change itself stands
+                log.warning("could not update a booker's confirmation (%s)", _why(error))
 
 
 def _find(people: list[ParticipantRecord], participant_id: str | None) -> ParticipantRecord:

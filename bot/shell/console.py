@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import requests
 
+from bot.shell.pages import Link, PageError, Pages
 from bot.shell.render import Renderer, indent
 from bot.slackfake import FakeSlack, FakeSlackError, FakeUser
 
@@ -32,11 +33,23 @@ Shell commands:
   press N         press button [N] from the output (a Join button opens the entry link);
                   `press Join` presses the newest button with that label
   dms [NAME]      the bot's direct messages to you (or to NAME)
-  skip 10m        move time forward (e.g. 50m, 2h, 1d) to see reminders arrive
+  open my link    open your entry link to your next session, as a browser would: a host is
+                  in, a guest waits (`open pat's link`, `open @bob's link`: someone else's,
+                  e.g. a guest without Slack)
+  let pat in      a host with their page open lets a waiting guest in
+  leave [NAME]    close your page (or NAME's): they leave the session
+  skip 10m        move time forward (e.g. 50m, 2h, 1d) to see reminders, nudges and the end
+                  of a call arrive; open pages keep polling as browsers do
   help            this text
   quit            leave (Ctrl-D too)"""
 
 DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+OPEN_LINK = re.compile(r"^open\s+(?:(my)|(?:@?(.+?)(?:'s|’s|s')))\s+link$|^open\s+link$", re.I)
+LET_IN = re.compile(r"^let\s+(.+?)\s+in$", re.I)
+# While pages are open, `skip` moves time a minute at a time and each page polls in between:
+# Coviu counts someone silent for two minutes as gone.
+PAGE_STEP = timedelta(minutes=1)
+POLL_SECONDS = 20.0  # how often open pages poll at a terminal (Coviu's patience: 2 minutes)
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -48,6 +61,7 @@ class Console:
         idle: Callable[[], None],
         skip: Callable[[timedelta], int],
         out: TextIO = sys.stdout,
+        pages: Pages | None = None,
     ) -> None:
         self.slack = slack
         self.users = {u.name: u for u in users if not u.is_bot}
@@ -56,9 +70,15 @@ class Console:
         self.idle = idle
         self.skip_time = skip
         self.out = out
+        self.pages = pages
+        self._pages_lock = threading.Lock()
+        self._stopping = threading.Event()
         self.renderer = Renderer({u.id: u.name for u in users})
-        self._print_lock = threading.Lock()
+        self._print_lock = threading.RLock()
         self._modal_seen: set[tuple[str, str]] = set()
+        # What each message and each person's App Home last showed: updates show what changed.
+        self._shown: dict[tuple[str, str], list[str]] = {}
+        self._homes: dict[str, list[str]] = {}
         slack.subscribe(self._on_change)
 
     # -- output -------------------------------------------------------------------------------
@@ -87,6 +107,14 @@ class Console:
             tz = (reader or self.user).tz
             updated = " · updated" if change.kind == "message_updated" else ""
             lines = self.renderer.blocks(message.blocks, tz, message, message.text)
+            before = self._shown.get((message.channel, message.ts))
+            self._shown[(message.channel, message.ts)] = lines
+            if before is not None and updated and lines and _same(before[0], lines[0]):
+                # A live card: only what changed (who is in now), not the whole card again.
+                old = {_unnumbered(line) for line in before}
+                lines = [lines[0], *(ln for ln in lines[1:] if _unnumbered(ln) not in old)]
+                if len(lines) == 1:
+                    return
             self.say(f"[{label}{updated}] " + (lines[0].strip() if lines else ""))
             if len(lines) > 1:
                 self.say(indent(lines[1:]))
@@ -94,6 +122,12 @@ class Console:
             pass  # a progress line taken away; the answer that replaces it is shown instead
         elif change.kind == "home_published" and change.view and change.user_id == self.user.id:
             lines = self.renderer.blocks(change.view.blocks, self.user.tz, change.view)
+            seen = [_unnumbered(line) for line in lines]
+            if self._homes.get(self.user.id, seen) == seen:
+                # Republished as it was (the room changed elsewhere), or by the app to a Home
+                # you have not looked at in this shell (`home`): nothing to show.
+                return
+            self._homes[self.user.id] = seen
             self.say("[your App Home]")
             self.say(indent(lines))
 
@@ -114,9 +148,14 @@ class Console:
         self._echo = echo
         if not echo:
             import readline  # noqa: F401  (line editing and history for input())
+
+            # At a terminal real time passes while you type: open pages keep polling, as a
+            # browser's do, so Coviu does not count their people as gone.
+            threading.Thread(target=self._keep_polling, name="pages", daemon=True).start()
         while True:
             line = self._read(f"{self.user.name}> ")
             if line is None or line.strip() in ("quit", "exit"):
+                self._stopping.set()
                 return
             self.handle(line.strip())
 
@@ -142,15 +181,29 @@ class Console:
         if not line or line.startswith("#"):
             return
         word, _, rest = line.partition(" ")
+        self._poll_pages()  # the open pages polled while the line was typed
         if line.startswith("/"):
             self._slash(line)
+        elif OPEN_LINK.match(line):
+            match = OPEN_LINK.match(line)
+            assert match is not None
+            mine = match.group(1) or not match.group(2)
+            self._open_page(self.user.name if mine else match.group(2))
+        elif LET_IN.match(line):
+            match = LET_IN.match(line)
+            assert match is not None
+            self._let_in(match.group(1))
+        elif word == "leave":
+            self._leave(rest.strip() or self.user.name)
         elif word in ("as", "user"):
             self._switch(rest.strip())
         elif word == "users":
             for user in self.users.values():
                 mark = " (you)" if user is self.user else ""
+                mark += " (another organisation)" if user.external else ""
                 self.say(f"  @{user.name:<8} {user.real_name:<14} {user.tz}{mark}")
         elif word == "home":
+            self._homes[self.user.id] = []  # you look at it now: show it, and its changes
             self.slack.open_home(self.user.id)
             self.idle()
             self._forms()
@@ -212,6 +265,7 @@ class Console:
             return
         if button.url:
             self._open_link(button.url)
+            self._enter_at(button.url)
         try:
             self.slack.click(self.user.id, source, button.action_id, button.value)
         except FakeSlackError as error:
@@ -242,6 +296,120 @@ class Console:
         )
         self.say(f"  HTTP {page.status_code}: {summary or page.reason}")
 
+    # -- entry pages: people in the session -----------------------------------------------------
+
+    def _names(self) -> dict[str, str]:
+        return {u.id: u.name for u in self.by_id.values()}
+
+    def _open_page(self, name: str) -> None:
+        if self.pages is None:
+            self.say("Entry pages can't be opened here.")
+            return
+        link = self.pages.link_of(name, self._names())
+        if link is None:
+            self.say(
+                f"{name} has no session to join that is not over. Book one first, e.g. "
+                '`/coviu book "Check-in" with @bob "Pat Smith" in 5 minutes`, then '
+                "`open pat's link`."
+            )
+            return
+        self._enter(link, f"({_whose(link)} link to “{link.session.title}” opens in a browser)")
+
+    def _enter_at(self, url: str) -> None:
+        """A Join button opened the page: its script enters, as in a browser."""
+        link = self.pages.link_at(url, self.user.name) if self.pages else None
+        if link is not None:
+            self._enter(link)
+
+    def _on_page(self, act: Callable[[Pages], Any], heading: str = "") -> Any:
+        """Do something on a page and print what it says, before anything the app does about
+        it: Coviu's webhooks reach the app at once, and its DMs would otherwise interleave.
+        (The app's output waits on the print lock meanwhile; the page's call never waits on
+        the app.) None when the page refused, having said why."""
+        assert self.pages is not None
+        with self._print_lock:
+            if heading:
+                self.say(heading)
+            try:
+                with self._pages_lock:
+                    return act(self.pages)
+            except PageError as error:
+                self.say(f"  the page says: {error}")
+                return None
+
+    def _enter(self, link: Link, heading: str = "") -> None:
+        with self._print_lock:
+            state = self._on_page(lambda pages: pages.enter(link), heading)
+            if state is None:
+                return
+            self.say(f"  the page says: {state.get('message')}")
+            waiting = [p.get("display_name") for p in state.get("waiting") or []]
+            if waiting:
+                first = str(waiting[0]).split(" ")[0].lower()
+                self.say(f"  waiting: {', '.join(map(str, waiting))} (`let {first} in`)")
+        self.idle()
+
+    def _let_in(self, guest: str) -> None:
+        host = self._open_of(self.user.name)
+        if host is None or not host.is_host:
+            self.say(
+                "Only a host with their page open can let people in: `open my link` first "
+                "(as a host), then e.g. `let pat in`."
+            )
+            return
+        with self._print_lock:
+            name = self._on_page(lambda pages: pages.let_in(host, guest))
+            if name is None:
+                return
+            self.say(f"  the page says: {name} is in the session with you.")
+        self.idle()
+
+    def _leave(self, name: str) -> None:
+        link = self._open_of(name.lstrip("@"))
+        if link is None:
+            self.say(
+                f"{name} has no page open. `open {name.lstrip('@')}'s link` opens one; "
+                "`leave` alone closes yours."
+            )
+            return
+        with self._print_lock:
+            heading = f"({link.who} leaves “{link.session.title}”)"
+            state = self._on_page(lambda pages: pages.leave(link), heading)
+            if state is None:
+                return
+            self.say(f"  the page says: {state.get('message')}")
+        self.idle()
+
+    def _open_of(self, name: str) -> Link | None:
+        """The page `name` has open (a Slack name, or a guest's name or first name)."""
+        wanted = name.strip().lower()
+        if self.pages is None:
+            return None
+        for link in list(self.pages.open.values()):
+            who = link.who.lower()
+            if wanted in (who, who.split(" ")[0]):
+                return link
+        return None
+
+    def _poll_pages(self) -> None:
+        """Every open page polls Coviu, as browsers do; say which closed (the call ended)."""
+        if self.pages is None or not self.pages.open:
+            return
+        with self._print_lock:  # the closing said before what the app does about it
+            with self._pages_lock:
+                closed = self.pages.heartbeat()
+            for link, said in closed:
+                self.say(f"({_whose(link)} page for “{link.session.title}” closed: {said})")
+        if closed:
+            self.idle()
+
+    def _keep_polling(self) -> None:
+        while not self._stopping.wait(POLL_SECONDS):
+            try:
+                self._poll_pages()
+            except Exception as error:  # a page that can't poll is reported, never fatal
+                self.say(f"(a page could not poll: {type(error).__name__})")
+
     def _dms(self, name: str) -> None:
         user = self.users.get(name.lower())
         if user is None:
@@ -262,8 +430,13 @@ class Console:
             self.say("Say how far to skip, e.g. `skip 50m`, `skip 2h` or `skip 1d`.")
             return
         delta = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
-        sent = self.skip_time(delta)
-        self.idle()
+        sent = 0
+        while delta > timedelta():
+            step = min(delta, PAGE_STEP) if self.pages and self.pages.open else delta
+            sent += self.skip_time(step)
+            delta -= step
+            self._poll_pages()
+            self.idle()  # what fell due in this step (a nudge, a call's end) shows in order
         self.say(f"(skipped {text}; {sent} reminder{'s' if sent != 1 else ''} sent)")
 
     # -- modals as forms ----------------------------------------------------------------------
@@ -351,6 +524,22 @@ class Console:
         if kind == "plain_text_input" and element.get("multiline"):
             return "\n".join(part.strip() for part in line.split(","))
         return line
+
+
+BUTTON_NUMBER = re.compile(r"\[\d+\] ")
+
+
+def _unnumbered(line: str) -> str:
+    """A rendered line without its button numbers (they are new at every showing)."""
+    return BUTTON_NUMBER.sub("[] ", line)
+
+
+def _same(a: str, b: str) -> bool:
+    return _unnumbered(a) == _unnumbered(b)
+
+
+def _whose(link: Link) -> str:
+    return f"{link.who}'" if link.who.endswith("s") else f"{link.who}'s"
 
 
 _KEEP = object()

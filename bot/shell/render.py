@@ -29,6 +29,10 @@ EMOJI = {
     ":information_source:": "ℹ",
     ":mag:": "🔍",
     ":x:": "✗",
+    ":wave:": "👋",
+    ":large_green_circle:": "🟢",
+    ":white_circle:": "⚪",
+    ":clock3:": "🕒",
 }
 
 

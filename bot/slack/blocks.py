@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -200,13 +200,30 @@ def _actions(*elements: Block) -> Block:
 
 
 def person(participant: ParticipantRecord) -> str:
-    """A participant in mrkdwn: a mention for Slack users, the escaped name for others."""
-    name = (
-        f"<@{participant.slack_user}>"
-        if participant.slack_user
-        else fit(participant.display_name, NAME_SHOWN)
-    )
+    """A participant in mrkdwn: a mention for Slack users, the escaped name for others.
+
+    Someone from another organisation is named, not mentioned: a reader who shares no
+    channel with them would see Slack's "private user" for the mention."""
+    if participant.slack_user and not participant.external:
+        name = f"<@{participant.slack_user}>"
+    elif participant.external:
+        name = f"{fit(participant.display_name, NAME_SHOWN)} (another organisation)"
+    else:
+        name = fit(participant.display_name, NAME_SHOWN)
     return f"{name} (host)" if participant.is_host else name
+
+
+def no_dm_note(participant: ParticipantRecord, *, here: bool = True) -> str:
+    """Why someone from another organisation got no DM, and how they get their link (`here`:
+    the message has the button too)."""
+    name = fit(participant.display_name, NAME_SHOWN)
+    label = escape(copy_link_label(participant))
+    where = "below or on your invitation" if here else "on your invitation"
+    return (
+        f":information_source: *{name}* is in another organisation, and Slack doesn't let "
+        f"this app DM people outside yours, so they didn't get their Join link from me. Press "
+        f"*{label}* {where} and send it to them yourself, privately."
+    )
 
 
 def people_text(participants: Sequence[ParticipantRecord], limit: int = 2000) -> str:
@@ -273,9 +290,15 @@ def host_buttons(session: SessionRecord) -> list[Block]:
 
 
 def session_summary(
-    session: SessionRecord, participants: Sequence[ParticipantRecord], tz: Zone = None
+    session: SessionRecord,
+    participants: Sequence[ParticipantRecord],
+    tz: Zone = None,
+    waiting: int = 0,
 ) -> Block:
-    head = f"*{title_of(session)}*\n{when_text(session, tz)}\nWith "
+    """The session's title, time and people; with `waiting`, how many guests are waiting in
+    it now (shown to its hosts: a guest never learns who else waits)."""
+    now = f"  :wave: *{waiting} waiting*" if waiting else ""
+    head = f"*{title_of(session)}*{now}\n{when_text(session, tz)}\nWith "
     return section(head + people_text(participants, SECTION_TEXT - len(head)))
 
 
@@ -399,9 +422,28 @@ def changed(
     return text, blocks
 
 
-def moved(session: SessionRecord, *, tz: Zone = None) -> tuple[str, list[Block]]:
-    """The host's confirmation that a session moved."""
-    text = f"Moved “{title_of(session)}” to {when_text(session, tz)}. Everyone was told."
+def told(outside: Sequence[ParticipantRecord] = ()) -> str:
+    """Who heard of a change: everyone, or everyone but people from another organisation,
+    who are the host's to tell.
+
+    >>> told()
+    'Everyone was told.'
+    """
+    if not outside:
+        return "Everyone was told."
+    names = ", ".join(fit(p.display_name, NAME_SHOWN) for p in outside)
+    return (
+        f"Everyone else was told. {names} (another organisation) can't be DMed by this app: "
+        "please tell them yourself."
+    )
+
+
+def moved(
+    session: SessionRecord, *, tz: Zone = None, outside: Sequence[ParticipantRecord] = ()
+) -> tuple[str, list[Block]]:
+    """The host's confirmation that a session moved (`outside`: people from another
+    organisation in it, whom no DM reaches)."""
+    text = f"Moved “{title_of(session)}” to {when_text(session, tz)}. {told(outside)}"
     return text, [section(f":white_check_mark: {text}")]
 
 
@@ -411,18 +453,25 @@ def booked(
     undelivered: Sequence[ParticipantRecord] = (),
     *,
     tz: Zone = None,
+    buttons: bool = True,
 ) -> tuple[str, list[Block]]:
-    """The booker's private confirmation. External guests' links are listed here to forward.
-    The last block holds the host buttons (a result modal leaves it out). Once the session
-    is cancelled it says so, with no links and no buttons (for ``replace_original``)."""
+    """The booker's private confirmation. External guests' links are listed here to forward;
+    people from another organisation get a note and a *Copy link* button. The last block
+    holds the buttons (a result modal leaves it out: pass ``buttons=False`` so the notes
+    point at the invitation's). Once the session is cancelled it says so, with no links and
+    no buttons (for ``replace_original``)."""
     title = title_of(session)
     if session.cancelled:
         text = f"“{title}” on {when_text(session, tz)} was cancelled. Everyone was told."
         return text, [section(f":x: {text}")]
-    text = (
-        f"Booked “{title}” for {when_text(session, tz)}. "
-        "Everyone on Slack has been sent their own Join link by DM."
-    )
+    outside = [p for p in participants if p.external]
+    missed = [p for p in undelivered if not p.external]
+    everyone = "Everyone else" if outside or missed else "Everyone"
+    sent = f"{everyone} on Slack has been sent their own Join link by DM."
+    text = f"Booked “{title}” for {when_text(session, tz)}. {sent}"
+    if outside:
+        names = ", ".join(fit(p.display_name, NAME_SHOWN) for p in outside)
+        text += f" I can't DM {names} (another organisation): send them their link yourself."
     blocks = [
         section(f":white_check_mark: Booked “{title}”."),
         session_summary(session, participants, tz),
@@ -435,16 +484,18 @@ def booked(
         if g.slack_user is None
     ]
     blocks.extend(section(text) for text in _packed(lines, SECTION_TEXT))
-    if undelivered:
+    blocks.extend(section(no_dm_note(p, here=buttons)) for p in outside[:COPY_LINKS])
+    if missed:
         blocks.append(
             context(
                 ":warning: I couldn't DM "
-                + people_text(undelivered, 2500)
+                + people_text(missed, 2500)
                 + "; their links are in the session. Try `/coviu list` later or add them again."
             )
         )
-    blocks.append(context("Everyone on Slack has been sent their own Join link by DM."))
-    blocks.append(_actions(*host_buttons(session)))
+    blocks.append(context(sent))
+    copies = copy_link_buttons([p for p in participants if p.external])
+    blocks.append(_actions(*host_buttons(session), *copies))
     return text, blocks
 
 
@@ -492,6 +543,13 @@ def series_cut(session: SessionRecord, count: int, *, tz: Zone = None) -> tuple[
         f"session{'s' if count != 1 else ''}. The earlier ones stay. Everyone in them was told."
     )
     return text, [section(f":white_check_mark: {text}")]
+
+
+def no_longer_host(session: SessionRecord, *, tz: Zone = None) -> tuple[str, list[Block]]:
+    """The booker's confirmation once they no longer host the session: no links, no
+    buttons (they could no longer use them)."""
+    text = f"You no longer host “{title_of(session)}” on {when_text(session, tz)}."
+    return text, [section(f":information_source: {text}")]
 
 
 def preview(
@@ -565,32 +623,46 @@ def guest_digest(participant_id: str) -> str:
 COPY_LINKS = 20  # at most this many Copy link buttons (an actions block holds 25)
 
 
+def copy_link_label(guest: ParticipantRecord) -> str:
+    return shorten(f"Copy link for {guest.display_name}", 75)
+
+
+def needs_forwarding(participant: ParticipantRecord) -> bool:
+    """Whether a host forwards this person's link: a guest without Slack, or someone from
+    another organisation (Slack doesn't let the app DM them)."""
+    return participant.slack_user is None or participant.external
+
+
 def copy_link_button(guest: ParticipantRecord, index: int = 0) -> Block:
-    """*Copy link for Pat Smith*: opens `link_modal` for a guest without Slack (action_id
-    ``copy_link_<index>``: unique in its message, as Slack requires; the value names the session
-    and the guest, not the link)."""
+    """*Copy link for Pat Smith*: opens `link_modal` for a guest whose link a host forwards
+    (action_id ``copy_link_<index>``: unique in its message, as Slack requires; the value
+    names the session and the guest, not the link)."""
     value = json.dumps(
         {"session_id": guest.session_id, "guest": guest_digest(guest.participant_id)}
     )
-    label = shorten(f"Copy link for {guest.display_name}", 75)
-    return _button(label, f"copy_link_{index}", value)
+    return _button(copy_link_label(guest), f"copy_link_{index}", value)
 
 
 def copy_link_buttons(participants: Sequence[ParticipantRecord]) -> list[Block]:
-    """One *Copy link* per guest without Slack, `COPY_LINKS` at most."""
-    guests = [p for p in participants if p.slack_user is None and p.active]
+    """One *Copy link* per guest whose link a host forwards, `COPY_LINKS` at most."""
+    guests = [p for p in participants if needs_forwarding(p) and p.active]
     return [copy_link_button(g, n) for n, g in enumerate(guests[:COPY_LINKS])]
 
 
 def link_modal(session: SessionRecord, guest: ParticipantRecord, *, tz: Zone = None) -> Block:
     """A guest's entry link, shown again to a host (ephemeral messages don't last)."""
     name = fit(guest.display_name, NAME_SHOWN)
+    why = (
+        "in another organisation: Slack doesn't let this app DM them"
+        if guest.external
+        else "no Slack account"
+    )
     return result_modal(
         "Guest link",
         [
             section(f"*{title_of(session)}*\n{when_text(session, tz)}"),
             section(
-                f"Link for *{name}* (no Slack account) — forward it to them privately:"
+                f"Link for *{name}* ({why}) — forward it to them privately:"
                 f"\n{guest.entry_url}"
             ),
             context("Anyone with this link joins as this guest: send it to them alone."),
@@ -618,12 +690,14 @@ def session_list(
     heading: str | None = None,
     limit: int = 15,
     tz: Zone = None,
+    waiting: Mapping[str, int] | None = None,
     series: dict[str, str] | None = None,
 ) -> list[Block]:
-    """The viewer's sessions, soonest first. A series shows once, by its next session, with
-    the line `series` has for that session ("Repeats every Tuesday..."). Slack takes at most
-    50 blocks in a message (100 in a view) and each session takes three, so past `limit` the
-    rest are counted, not shown."""
+    """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
+    in a view) and each session takes three, so past `limit` the rest are counted, not shown.
+    `waiting`: guests waiting now, by session id, shown on the sessions the viewer hosts.
+    `series`: a line by session id for the next session of each series, shown once
+    ("Repeats every Tuesday...")."""
     if not sessions:
         return [section(empty)]
     blocks: list[Block] = [section(heading or f"*Your upcoming sessions* ({len(sessions)})")]
@@ -631,7 +705,8 @@ def session_list(
         people = participants[session.session_id]
         me = next((p for p in people if p.slack_user == viewer), None)
         blocks.append({"type": "divider"})
-        summary = session_summary(session, people, tz)
+        count = (waiting or {}).get(session.session_id, 0) if me and me.is_host else 0
+        summary = session_summary(session, people, tz, count)
         if note := (series or {}).get(session.session_id):
             # In the same block: each session keeps to three, within Slack's 50.
             summary["text"]["text"] = shorten(summary["text"]["text"] + "\n" + note, SECTION_TEXT)
@@ -926,6 +1001,7 @@ def home(
     viewer: str,
     *,
     tz: Zone = None,
+    waiting: Mapping[str, int] | None = None,
     series: dict[str, str] | None = None,
 ) -> Block:
     return {
@@ -935,7 +1011,9 @@ def home(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
-            *session_list(sessions, participants, viewer, limit=30, tz=tz, series=series),
+            *session_list(
+                sessions, participants, viewer, limit=30, tz=tz, waiting=waiting, series=series
+            ),
             context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

@@ -49,9 +49,16 @@ class Responder:
         self.client = client
         self.url = url if now < expires else None
         self.user_id = user_id
+        self.posts = 0  # posts to the response_url (Slack takes 5)
+
+    @property
+    def live(self) -> bool:
+        """Answers still go through the response_url (not by DM)."""
+        return self.url is not None
 
     def __call__(self, text: str = "", blocks: Any = None, **options: Any) -> Any:
         if self.url:
+            self.posts += 1
             answer = Respond(response_url=self.url)(text=text, blocks=blocks, **options)
             if answer.status_code != 404:
                 return answer

@@ -3,7 +3,9 @@
 DMs go to the user id: `chat.postMessage` with a ``U…`` channel posts in the app's DM with that
 person (no `conversations.open`, no ``im:write``), and its answer names the ``D…`` channel that
 `chat.update` needs later. Each method returns that (channel, ts) and raises if Slack refused;
-`UnknownUser` when the person can't get DMs at all (deactivated, a bot, gone).
+`UnknownUser` when the person can't get DMs at all (deactivated, a bot, gone), `CannotDM`
+when Slack doesn't let the app DM them (a Slack Connect member from another organisation:
+not even tried, Slack would refuse).
 
 Every DM carries a mark in Slack's message metadata, made from what it is for (an invitation
 under a job, a reminder for a start time). A sender that died between Slack's answer and its
@@ -25,11 +27,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.calendar import Calendar
 from bot.slack import blocks
-from bot.slack.people import UnknownUser
+from bot.slack.people import CannotDM, UnknownUser
 from bot.storage import ParticipantRecord, SessionRecord, Store
 
 # Slack's answers that mean this person will never get a DM from us.
 UNREACHABLE = {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
+# ... and those that mean Slack won't let the app DM them (a post to a user id that finds no
+# DM: someone from another organisation, say).
+NO_DM = {"channel_not_found", "user_not_visible", "invalid_user_combination"}
 
 Sent = tuple[str | None, str | None]
 EVENT_TYPE = "coviu_dm"
@@ -63,6 +68,8 @@ class SlackNotifier:
     ) -> Sent:
         if not to.slack_user:
             raise ValueError("an external guest has no Slack DM")
+        if to.external:
+            raise CannotDM(to.slack_user)
         text, body = message
         try:
             answer = self.client.chat_postMessage(
@@ -75,6 +82,8 @@ class SlackNotifier:
         except SlackApiError as error:
             if error.response.get("error") in UNREACHABLE:
                 raise UnknownUser(to.slack_user) from None
+            if error.response.get("error") in NO_DM:
+                raise CannotDM(to.slack_user) from None
             raise
         return answer.get("channel"), answer.get("ts")
 

@@ -23,10 +23,11 @@ from .network import METHOD_TIERS, TIER_PER_MINUTE, RateLimits
 from .payloads import InvalidInput
 from .signing import sign, verify
 from .state import ApiCall, Change, Channel, Message, View
-from .users import BOT_USER, DEMO_USERS, FakeUser, escape_mentions, user_object
+from .users import BOT_USER, CONNECT_USER, DEMO_USERS, FakeUser, escape_mentions, user_object
 
 __all__ = [
     "BOT_USER",
+    "CONNECT_USER",
     "DEFAULT_CHANNELS",
     "DEMO_USERS",
     "METHOD_TIERS",

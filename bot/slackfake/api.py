@@ -505,6 +505,10 @@ class WebApi:
         for user_id in users:
             if user_id not in self.ws.users:
                 raise ApiError("user_not_found")
+        if len(users) == 1 and not self.ws.can_dm(users[0]):
+            # Someone from another organisation: no DM between them and an app (the same
+            # answer as a post to their user id).
+            raise ApiError("channel_not_found")
         if len(users) == 1:
             existed = "D" + users[0][1:] in self.ws.channels
             channel = self.ws.im_with(users[0])
@@ -746,6 +750,14 @@ class WebApi:
 
     def respond(self, hook_id: str, body: Params) -> tuple[int, str]:
         """Apply a POST to a response_url: (HTTP status, text body) as Slack answers."""
+        status, text = self._respond(hook_id, body)
+        with self.ws.lock:
+            hook = self.ws.response_urls.get(hook_id)
+            if hook is not None:
+                hook.answers.append((status, text))
+        return status, text
+
+    def _respond(self, hook_id: str, body: Params) -> tuple[int, str]:
         with self.ws.lock:
             hook = self.ws.response_urls.get(hook_id)
             if hook is None:

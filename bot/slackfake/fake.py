@@ -47,7 +47,7 @@ import requests
 from bot.httpserve import ServerThread
 
 from . import blockkit, payloads
-from .api import DEFAULT_SCOPES, AppIdentity, Failure, WebApi
+from .api import DEFAULT_SCOPES, RESPONSE_URL_TTL, AppIdentity, Failure, WebApi
 from .hub import TOKEN_TTL, Hub, OAuthApp
 from .network import Network, RateLimits
 from .payloads import InvalidInput
@@ -551,6 +551,20 @@ class FakeSlack:
         payload (for requests a test or bench builds itself). With `origin`, ``replace_original``
         and ``delete_original`` act on that message."""
         return self._api.issue_response_url(user_id, channel_id, origin)
+
+    def response_url_answers(self, url: str) -> list[tuple[int, str]]:
+        """What Slack answered each post to this response_url, oldest first: ``(200, "ok")``,
+        ``(404, "expired_url")`` past 30 minutes, ``(404, "used_url")`` past 5 uses."""
+        with self._ws.lock:
+            hook = self._ws.response_urls.get(url.rsplit("/", 1)[-1])
+            return list(hook.answers) if hook is not None else []
+
+    def expire_response_url(self, url: str) -> None:
+        """Make Slack forget a response_url, as it does 30 minutes after issuing it (real
+        minutes: the app may believe it has longer, its clock and Slack's disagreeing)."""
+        with self._ws.lock:
+            hook = self._ws.response_urls[url.rsplit("/", 1)[-1]]
+            hook.issued_at = time.time() - RESPONSE_URL_TTL - 1
 
     def new_trigger_id(self, user_id: str, view_id: str | None = None) -> str:
         """Issue a trigger_id for `user_id`, as Slack does with each interaction."""

@@ -252,6 +252,7 @@ class ResponseUrl:
     issued_at: float
     origin: Message | None = None  # the message replace_original / delete_original act on
     uses: int = 0
+    answers: list[tuple[int, str]] = field(default_factory=list)  # (status, text) per post
     # Set once Slack has shown the answer to the request that issued the URL: an app's ack
     # comes before anything it posts to the URL, even when the two race over the network.
     ready: threading.Event = field(default_factory=threading.Event)
@@ -326,16 +327,24 @@ class Workspace:
                 )
             return self.channels[channel_id]
 
+    def can_dm(self, user_id: str) -> bool:
+        """Whether the app may have a DM with this person: a person of this workspace's own
+        organisation (not a bot, not a Slack Connect member from elsewhere)."""
+        user = self.users.get(user_id)
+        return user is not None and not user.is_bot and not user.external
+
     def resolve_channel(self, channel: str, *, allow_user: bool = True) -> Channel | None:
         """A channel by id, ``#name``/name, or (for posting) a user id meaning their IM."""
         with self.lock:
             if channel in self.channels:
                 return self.channels[channel]
-            # Every person has an IM with the app from install on, opened or not.
+            # Every person has an IM with the app from install on, opened or not; but not
+            # people from another organisation: Slack doesn't let an app DM them, and a post
+            # to their user id finds no conversation (channel_not_found).
             person = self.users.get("U" + channel[1:]) if channel.startswith("D") else None
-            if person is not None and not person.is_bot:
+            if person is not None and self.can_dm(person.id):
                 return self.im_with(person.id)
-            if allow_user and channel in self.users and not self.users[channel].is_bot:
+            if allow_user and channel in self.users and self.can_dm(channel):
                 return self.im_with(channel)
             name = channel.lstrip("#")
             for candidate in self.channels.values():

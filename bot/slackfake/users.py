@@ -5,6 +5,8 @@
 ('U0ALICE', 'Australia/Sydney')
 >>> escape_mentions("with @alice tomorrow", DEMO_USERS)
 'with <@U0ALICE|alice> tomorrow'
+>>> CONNECT_USER.external, user_object(CONNECT_USER, "T0CLINIC", 0)["team_id"]
+(True, 'T0KIWI')
 """
 
 from __future__ import annotations
@@ -19,13 +21,28 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class FakeUser:
-    """One member of the fake workspace. `name` is the handle (``@alice``)."""
+    """One member of the fake workspace. `name` is the handle (``@alice``).
+
+    `home_team` is set for a Slack Connect member from another organisation: someone the
+    workspace's people meet in a shared channel, whose account lives in `home_team`. Slack
+    shows them in ``users.info`` with that team's id; the app can't DM them (see `WebApi`).
+    `stranger`: they share no channel the app can see (Slack's ``is_stranger``).
+    `enterprise_id`: their organisation is an Enterprise Grid org (``enterprise_user``).
+    """
 
     id: str
     name: str
     real_name: str
     tz: str
     is_bot: bool = False
+    home_team: str | None = None
+    stranger: bool = False
+    enterprise_id: str | None = None
+
+    @property
+    def external(self) -> bool:
+        """From another organisation (Slack Connect)."""
+        return self.home_team is not None
 
     @property
     def display_name(self) -> str:
@@ -33,7 +50,8 @@ class FakeUser:
 
     @property
     def email(self) -> str:
-        return "" if self.is_bot else f"{self.name}@clinic.example"
+        # Slack never shows another organisation's people's email addresses.
+        return "" if self.is_bot or self.external else f"{self.name}@clinic.example"
 
 
 DEMO_USERS: tuple[FakeUser, ...] = (
@@ -43,6 +61,9 @@ DEMO_USERS: tuple[FakeUser, ...] = (
     FakeUser("U0DAVE", "dave", "Dave Lee", "Australia/Sydney"),
 )
 """People of the demo clinic, spread over three zones (two share Sydney on purpose)."""
+
+CONNECT_USER = FakeUser("U0ZOE", "zoe", "Zoe Park", "Pacific/Auckland", home_team="T0KIWI")
+"""A physio at Kiwi Physio, another organisation, met in a Slack Connect channel."""
 
 BOT_USER = FakeUser("U0COVIUBOT", "coviu", "Coviu", "America/Los_Angeles", is_bot=True)
 """The app's bot user: what ``auth.test`` reports as ``user_id`` and authors bot messages."""
@@ -85,7 +106,12 @@ def tz_fields(tz: str, now: float) -> dict[str, Any]:
 
 
 def user_object(user: FakeUser, team_id: str, now: float) -> dict[str, Any]:
-    """The ``user`` object of ``users.info`` / ``users.list``, as Slack returns it."""
+    """The ``user`` object of ``users.info`` / ``users.list``, as Slack returns it.
+
+    A Slack Connect member carries their own organisation's team id (in ``team_id`` and
+    ``profile.team``), no email, ``is_stranger`` when they share no channel the app can see,
+    and ``enterprise_user`` when their organisation is an Enterprise Grid org."""
+    team_id = user.home_team or team_id
     image = f"https://avatars.example/{user.name}"
     profile: dict[str, Any] = {
         "avatar_hash": f"g{user.id.lower()[-6:]}",
@@ -107,7 +133,7 @@ def user_object(user: FakeUser, team_id: str, now: float) -> dict[str, Any]:
     }
     if user.email:
         profile["email"] = user.email
-    return {
+    body: dict[str, Any] = {
         "id": user.id,
         "team_id": team_id,
         "name": user.name,
@@ -127,6 +153,18 @@ def user_object(user: FakeUser, team_id: str, now: float) -> dict[str, Any]:
         "is_email_confirmed": not user.is_bot,
         "who_can_share_contact_card": "EVERYONE",
     }
+    if user.stranger:
+        body["is_stranger"] = True
+    if user.enterprise_id:
+        body["enterprise_user"] = {
+            "id": user.id,
+            "enterprise_id": user.enterprise_id,
+            "enterprise_name": user.home_team or team_id,
+            "is_admin": False,
+            "is_owner": False,
+            "teams": [team_id],
+        }
+    return body
 
 
 _MENTION = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)", re.IGNORECASE)

@@ -94,7 +94,20 @@ MIGRATIONS: list[list[str]] = [
         """create table live_cards (
             message_key text primary key, line text not null, updated_at text not null)""",
     ],
-    # 5: recurring series and calendar files. A series keeps its wall-clock time and zone
+    # 5: Slack Connect and confirmations that stay true. `home_team` is set for someone from
+    # another organisation (their own team id): the app can't DM them. `confirmations` are
+    # the bookers' private "Booked" answers, kept by the job whose response_url posted them
+    # (the URL itself stays in that job's payload: no second copy of a secret), with how
+    # many of Slack's 5 posts it has had.
+    [
+        "alter table participants add column home_team text",
+        "alter table slack_users add column home_team text",
+        """create table confirmations (
+            session_id text primary key, team_id text not null, user_id text not null,
+            job_key text not null, uses integer not null, status text not null,
+            created_at text not null)""",
+    ],
+    # 6: recurring series and calendar files. A series keeps its wall-clock time and zone
     # (3 pm stays 3 pm across DST); each occurrence is its own session, tied to the series
     # and to the date it stands for (so a moved occurrence is never created again). Each
     # session counts its changes (`sequence`): calendar files carry it as SEQUENCE, so a

@@ -6,7 +6,7 @@ work Slack has been told is accepted (jobs)::
 
     >>> store = Store.open(":memory:")
     >>> store.schema_version()
-    5
+    6
     >>> store.enqueue("command:T1:U1:trigger", "command", "T1", {"text": "list"},
     ...               datetime(2030, 1, 1, tzinfo=UTC))
     True
@@ -97,10 +97,17 @@ class ParticipantRecord:
     entry_url: str
     added_by: str | None
     status: str
+    # Set for a Slack Connect member from another organisation: their own team's id.
+    home_team: str | None = None
 
     @property
     def is_host(self) -> bool:
         return self.role == "HOST"
+
+    @property
+    def external(self) -> bool:
+        """From another organisation (Slack Connect): Slack doesn't let the app DM them."""
+        return self.home_team is not None
 
     @property
     def active(self) -> bool:
@@ -127,6 +134,19 @@ class CachedUser:
     tz: str | None
     dm_channel: str | None
     fetched_at: datetime | None
+    home_team: str | None = None  # another organisation's team id (Slack Connect)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A booker's private "Booked" answer, updatable through its job's response_url."""
+
+    session_id: str
+    team_id: str
+    user_id: str
+    job_key: str
+    uses: int  # posts to the response_url so far (Slack takes 5)
+    created_at: datetime  # when Slack issued the response_url (the job's creation)
 
 
 @dataclass(frozen=True)
@@ -163,7 +183,18 @@ _SESSION_FIELDS = (
 )
 _PARTICIPANT_FIELDS = (
     "participant_id, session_id, team_id, slack_user, display_name, role, entry_url, added_by,"
-    " status"
+    " status, home_team"
+)
+
+
+_ENQUEUE = (
+    "insert into jobs (job_key, kind, team_id, payload, status, run_after, created_at)"
+    " values (?, ?, ?, ?, 'queued', ?, ?) on conflict (job_key) do nothing"
+)
+# PostgreSQL: and wake idle workers (`LISTEN coviu_jobs`) in the same round trip.
+_ENQUEUE_PG = (
+    f"with added as ({_ENQUEUE} returning job_key)"
+    " select job_key, pg_notify('coviu_jobs', '') from added"
 )
 
 
@@ -265,17 +296,13 @@ class Store:
     ) -> bool:
         """Record a request as a job, once per `key` (its Slack identity). False when it was
         already recorded: Slack retried, or someone clicked twice."""
-        sql = (
-            "insert into jobs (job_key, kind, team_id, payload, status, run_after, created_at)"
-            " values (?, ?, ?, ?, 'queued', ?, ?) on conflict (job_key) do nothing"
-            " returning job_key"
-        )
-        if self.dialect == "postgresql":  # wake idle workers in the same round trip
-            sql = f"with added as ({sql}) select job_key, pg_notify('coviu_jobs', '') from added"
         moment = to_text(now)
-        # One statement, atomic on its own: the web process's whole cost per request.
-        rows = self.db.query(sql, [key, kind, team_id, json.dumps(payload), moment, moment])
-        return bool(rows)
+        # One statement, atomic on its own, on the database's cheapest path (`Database.add`):
+        # the web process's whole cost per request.
+        return self.db.add(
+            _ENQUEUE_PG if self.dialect == "postgresql" else _ENQUEUE,
+            [key, kind, team_id, json.dumps(payload, separators=(",", ":")), moment, moment],
+        )
 
     def claim_jobs(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
         """Take up to `limit` runnable jobs under a lease held by `owner`: queued ones, and
@@ -511,7 +538,7 @@ class Store:
                 """
                 update reminders set due_at = ?, status = 'pending', sent_at = null,
                   lease_until = null
-                where session_id = ? and participant_id in
+                where session_id = ? and status != 'dropped' and participant_id in
                   (select participant_id from participants where status = 'active')
                 """,
                 [to_text(start - timedelta(minutes=minutes)), session_id],
@@ -762,7 +789,7 @@ class Store:
                 found = tx.execute(
                     """
                     select p.participant_id, p.session_id, p.team_id, p.slack_user,
-                      p.display_name, p.role, p.entry_url, p.added_by, p.status,
+                      p.display_name, p.role, p.entry_url, p.added_by, p.status, p.home_team,
                       s.title, s.start_at, s.end_at, s.booked_by, s.reminder_minutes,
                       s.status as session_status
                     from participants p join sessions s on s.session_id = p.session_id
@@ -843,11 +870,74 @@ class Store:
         rows = self.db.query("select status, count(*) as n from reminders group by status")
         return {row["status"]: row["n"] for row in rows}
 
+    # -- the bookers' confirmations ----------------------------------------------------------
+
+    def keep_confirmation(
+        self, session_id: str, team_id: str, user_id: str, job_key: str, uses: int,
+        issued_at: datetime,
+    ) -> None:  # fmt: skip
+        """Remember that `job_key`'s response_url showed the booker their confirmation
+        (after `uses` posts to it). A rerun of the job keeps the first record."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "insert into confirmations (session_id, team_id, user_id, job_key, uses,"
+                " status, created_at) values (?, ?, ?, ?, ?, 'live', ?)"
+                " on conflict (session_id) do nothing",
+                [session_id, team_id, user_id, job_key, uses, to_text(issued_at)],
+            )
+
+    def confirmation(self, session_id: str) -> Confirmation | None:
+        """The booker's confirmation of this session, while it can still be updated."""
+        rows = self.db.query(
+            "select session_id, team_id, user_id, job_key, uses, created_at from confirmations"
+            " where session_id = ? and status = 'live'",
+            [session_id],
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Confirmation(
+            row["session_id"], row["team_id"], row["user_id"], row["job_key"], row["uses"],
+            from_text(row["created_at"]),
+        )  # fmt: skip
+
+    def take_confirmation_use(self, session_id: str, limit: int) -> bool:
+        """Claim one more post to the confirmation's response_url; False once `limit` posts
+        have been made (or it was given up)."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "update confirmations set uses = uses + 1"
+                " where session_id = ? and status = 'live' and uses < ?"
+                " returning uses",
+                [session_id, limit],
+            )
+        return bool(rows)
+
+    def confirmation_gone(self, session_id: str) -> None:
+        """Slack no longer takes posts to it: leave it as it is from now on."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update confirmations set status = 'gone' where session_id = ?", [session_id]
+            )
+
+    def job_payload(self, key: str) -> dict[str, Any] | None:
+        rows = self.db.query("select payload from jobs where job_key = ?", [key])
+        return json.loads(rows[0]["payload"]) if rows else None
+
+    def failed_invitations(self, session_id: str) -> set[str]:
+        """The participants whose invitation Slack would not take (their ids)."""
+        rows = self.db.query(
+            "select args from messages where session_id = ? and kind = 'invite'"
+            " and status = 'failed'",
+            [session_id],
+        )
+        return {json.loads(row["args"])["participant_id"] for row in rows}
+
     # -- Slack user facts ---------------------------------------------------------------------
 
     def cached_user(self, team_id: str, user_id: str) -> CachedUser | None:
         rows = self.db.query(
-            "select name, tz, dm_channel, fetched_at from slack_users"
+            "select name, tz, dm_channel, fetched_at, home_team from slack_users"
             " where team_id = ? and user_id = ?",
             [team_id, user_id],
         )
@@ -855,13 +945,15 @@ class Store:
             return None
         row = rows[0]
         fetched = from_text(row["fetched_at"]) if row["fetched_at"] else None
-        return CachedUser(row["name"], row["tz"], row["dm_channel"], fetched)
+        return CachedUser(row["name"], row["tz"], row["dm_channel"], fetched, row["home_team"])
 
     def cache_user(self, team_id: str, user_id: str, **facts: Any) -> None:
-        """Remember facts about a user (``name``, ``tz``, ``dm_channel``, ``fetched_at``)."""
+        """Remember facts about a user (``name``, ``tz``, ``dm_channel``, ``fetched_at``,
+        ``home_team``)."""
         if isinstance(facts.get("fetched_at"), datetime):
             facts["fetched_at"] = to_text(facts["fetched_at"])
-        names = [name for name in ("name", "tz", "dm_channel", "fetched_at") if name in facts]
+        known = ("name", "tz", "dm_channel", "fetched_at", "home_team")
+        names = [name for name in known if name in facts]
         columns = ", ".join(["team_id", "user_id", *names])
         marks = ", ".join("?" * (len(names) + 2))
         updates = ", ".join(f"{name} = excluded.{name}" for name in names)
@@ -884,13 +976,14 @@ def _insert_participant(
 ) -> None:
     tx.execute(
         f"insert into participants ({_PARTICIPANT_FIELDS}, position)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             *(getattr(participant, name) for name in ParticipantRecord.__dataclass_fields__),
             position,
         ],
     )
-    if participant.slack_user:
+    # No reminder for someone Slack won't let us DM (another organisation's member).
+    if participant.slack_user and not participant.external:
         due = to_text(session.start - timedelta(minutes=session.reminder_minutes))
         tx.execute(
             "insert into reminders (participant_id, session_id, due_at, status)"

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.slack.context import Context
 from bot.slack.intake import ACCEPT, Route, Router
+from bot.slack.listeners.events import publish_home
 from bot.slack.notify import SlackNotifier
+from bot.storage import ParticipantRecord
 from bot.waiting.room import NUDGE_KIND, WaitingRoom
 from bot.waiting.webhooks import JOB_PREFIX
 
@@ -23,6 +25,13 @@ if TYPE_CHECKING:
 
 
 def room_for(services: Services) -> WaitingRoom:
+    def refresh_homes(hosts: list[ParticipantRecord]) -> None:
+        # App Home says "1 waiting": brought up to date as the room changes, not only when
+        # a host happens to open it.
+        for host in hosts:
+            if host.slack_user:
+                publish_home(services, services.slack, host.team_id, host.slack_user)
+
     return WaitingRoom(
         services.store,
         SlackNotifier(services.slack, services.store, services.calendar),
@@ -30,6 +39,7 @@ def room_for(services: Services) -> WaitingRoom:
         services.coviu,
         services.fanout,
         services.clock,
+        on_change=refresh_homes,
     )
 
 

@@ -3,7 +3,8 @@
 Plain functions from records to ``(text, blocks)``; the top-level text names who and which
 session, for notifications and screen readers. Names people typed are escaped and shortened
 (`bot.slack.blocks.fit`); times are Slack date tokens, so each reader sees their own zone. The
-*Join now* button carries the reader's own entry link: these DMs go to that host alone::
+*Join now* button carries the reader's own entry link: these DMs go to that host alone. The
+summary's *Book a follow-up* opens the booking form with the same people and title::
 
     >>> duration(timedelta(minutes=65)), duration(timedelta(seconds=20))
     ('1 h 5 min', 'under a minute')
@@ -207,4 +208,21 @@ def summary(
     if never:
         lines.append("*Never joined*\n" + "\n".join(f"• {who(p)}" for p in never))
         text += " Never joined: " + ", ".join(who(p) for p in never) + "."
-    return text, [section(line) for line in lines]
+    return text, [*(section(line) for line in lines), follow_up_button(session)]
+
+
+FOLLOW_UP = "book_follow_up"  # the action: the booking form, with the same people and title
+
+
+def follow_up_button(session: SessionRecord) -> Block:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Book a follow-up"},
+                "action_id": FOLLOW_UP,
+                "value": session.session_id,
+            }
+        ],
+    }

@@ -19,6 +19,7 @@ The rules:
   who have not joined (external guests are the host's to chase).
 - Each invitation DM of the session is a live card: it shows who is in now (to a guest, only
   whether a host is), updated as people come and go.
+- Each host's App Home shows how many guests wait in the session, republished as it changes.
 - When the call ends, every host on Slack gets the summary: when it really ran, who came
   and for how long, who waited and was never let in, who never joined.
 
@@ -64,8 +65,11 @@ class WaitingRoom:
         coviu: CoviuClient,
         fanout: Executor,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_change: Callable[[list[ParticipantRecord]], None] = lambda hosts: None,
     ) -> None:
         self.store = store
+        # Told the hosts on Slack of a session whose room changed (their App Home shows it).
+        self.on_change = on_change
         self.rooms = RoomStore(store)
         self.notifier = notifier
         self.client = client
@@ -281,6 +285,10 @@ class WaitingRoom:
         self._deliver(key)
         self._refresh(session_id)
         self._cards(session_id)
+        try:
+            self.on_change(self._slack_hosts(session_id))
+        except Exception as error:  # a stale App Home must not undo the alerts: logged only
+            log.warning("could not refresh a host's App Home (%s)", _why(error))
 
     def _cards(self, session_id: str) -> None:
         """Live cards: each invitation of the session shows who is in now. Only a card whose

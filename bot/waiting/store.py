@@ -182,6 +182,20 @@ class RoomStore:
         )
         return {row["participant_id"]: row["status"] for row in rows}
 
+    def waiting_counts(self, session_ids: Iterable[str]) -> dict[str, int]:
+        """How many guests wait in each of these sessions now (sessions with none left out):
+        App Home's "1 waiting"."""
+        ids = list(dict.fromkeys(session_ids))
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = self.db.query(
+            "select session_id, count(*) as waiting from presence"
+            f" where status = 'waiting' and session_id in ({marks}) group by session_id",
+            ids,
+        )
+        return {row["session_id"]: int(row["waiting"]) for row in rows}
+
     # -- the DMs ------------------------------------------------------------------------------
 
     def schedule(

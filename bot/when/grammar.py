@@ -95,6 +95,9 @@ RANGE = re.compile(
     r"|\bthru\b)\s*" + atom("e_") + r"(?:(?=\s*(?P<ctx>" + _CONTEXT + r")))?"
 )
 RANGE = gate(RANGE, *DIGITS, "noon", "midday", "midnight", "quarter", "half")
+# Every range holds its separator (`sep` above). One quick search for one spares the range
+# pattern, the costliest scan of all, on the usual text with a single time ("tomorrow 3pm").
+RANGE_NEEDS = re.compile(r"-|\b(?:to|till?|untill?|and|but|through|thru)\b")
 
 # Amounts of time: "an hour", "1.5 hours", "1h30", "90m", "an hour and a half", "half an hour".
 _FEW = r"an?\s+couple(?:\s+of)?|couple(?:\s+of)?|an?\s+few|few|several"
@@ -189,6 +192,11 @@ NUMERIC_DATE = re.compile(
     r"(?![\w/:-]|\.\d)"
 )
 NUMERIC_DATE = gate(NUMERIC_DATE, *DIGITS)
+# What every match of a pattern holds, searched for before the pattern scans (as RANGE_NEEDS):
+# a month's first three letters for a named date; a digit, a separator and a digit for ISO and
+# numeric dates and ISO instants ("2026-03-25", "4/25", "2026-03-25T14:00Z").
+NAMED_DATE_NEEDS = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+DATE_NEEDS = re.compile(r"\d[-/.]\d")
 ISO_INSTANT = re.compile(
     r"(?<![\w/.:-])\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})"
     r"(?![\w:])"
@@ -204,6 +212,9 @@ PERIOD = re.compile(
     r"|in\s+the\s+(?P<mer>am|pm))\b"
 )
 PERIOD = gate(PERIOD, "night", "morning", "afternoon", "evening", "am", "pm")
+# Its "am" and "pm" come only after "in the", and nearly every text holds "am" or "pm" somewhere
+# ("3pm"): so what it needs is a period word, or "the".
+PERIOD_NEEDS = re.compile("night|morning|afternoon|evening|the")
 # "first monday of january", "last friday of the month", "2nd tuesday in march 2027".
 NTH_WEEKDAY = re.compile(
     r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+"

@@ -56,15 +56,22 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
         order = order or ("MDY" if is_us_zone(tz) else "DMY")
         reading = _read(scan, text, order)
         has_day, has_date = _has_day(reading)
-        fix = spelling.correction(scan, has_day, has_date) if correct else None
+        # Both spelling checks read only unclaimed words: when the patterns claimed every
+        # word ("tomorrow at 3pm"), there is nothing for them to find.
+        words_left = scan.letters_left()
+        fix = spelling.correction(scan, has_day, has_date) if correct and words_left else None
         if fix is not None:
             return _corrected(fix, text, now, tz, order)
-        if not has_date and (odd := spelling.unknown_month(scan)) is not None:
+        if not has_date and words_left and (odd := spelling.unknown_month(scan)) is not None:
             raise BookingTextError(
                 f'I don\'t know the month in "{odd[0]}". Try "{odd[1]} March 3pm".'
             )
         placed = _placed(reading, now, zone, text)
-        repeat = build_repeat(reading.series, placed.start.astimezone(placed.tz), order)
+        repeat = (
+            build_repeat(reading.series, placed.start.astimezone(placed.tz), order)
+            if reading.series.freq is not None  # no series: skip making its first start
+            else None
+        )
     except (BookingTextError, ValueError, OverflowError) as error:
         return ParsedBooking(
             title=quoted or leftover_title(scan),
@@ -74,7 +81,7 @@ def _parse(text: str, now: datetime, tz: str, order: str | None, *, correct: boo
             suggestion=error.suggestion if isinstance(error, GapError) else None,
             reminders=reading.series.reminders if reading else None,
         )
-    either = any(d.either_way for d in reading.days)
+    either = bool(reading.days) and any(d.either_way for d in reading.days)
     return ParsedBooking(
         placed.start,
         placed.end,

@@ -39,6 +39,22 @@ def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...
     """
     text = scan.original
     hosts: list[str] = []
+    guests: list[str] = []
+    # Every mention (so every host run) holds "<@": most booking text has none, and skips both
+    # scans. `in` is exact, so this only ever skips a scan that would find nothing.
+    if "<@" in text:
+        _read_mentions(scan, hosts, guests)
+    title: str | None = None
+    quoted = _QUOTED.search(text) if '"' in text or "\u201c" in text else None
+    if quoted is not None:
+        scan.claim_original(*quoted.span())
+        title = " ".join((quoted["a"] if quoted["a"] is not None else quoted["b"]).split()) or None
+    return title, tuple(guests), tuple(hosts)
+
+
+def _read_mentions(scan: Scan, hosts: list[str], guests: list[str]) -> None:
+    """Claim the hosts' runs and the mentions, adding their ids to `hosts` and `guests`."""
+    text = scan.original
     for match in _HOSTS.finditer(text):
         ids = [m["id"].upper() for m in MENTION.finditer(match["run"])]
         if match["kw"].lower() == "host":
@@ -51,7 +67,6 @@ def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...
         else:
             scan.claim_original(*match.span())
         hosts.extend(i for i in ids if i not in hosts)
-    guests: list[str] = []
     seen = set(hosts)  # a set: hundreds of mentions must not cost a list scan each
     for match in MENTION.finditer(text):
         scan.claim_original(*match.span())
@@ -59,12 +74,6 @@ def read_people(scan: Scan) -> tuple[str | None, tuple[str, ...], tuple[str, ...
         if user not in seen:
             seen.add(user)
             guests.append(user)
-    title: str | None = None
-    quoted = _QUOTED.search(text)
-    if quoted is not None:
-        scan.claim_original(*quoted.span())
-        title = " ".join((quoted["a"] if quoted["a"] is not None else quoted["b"]).split()) or None
-    return title, tuple(guests), tuple(hosts)
 
 
 def leftover_title(scan: Scan) -> str | None:
@@ -78,7 +87,8 @@ def leftover_title(scan: Scan) -> str | None:
     """
     words: list[str] = []
     for piece in scan.leftovers():
-        words.extend(_trim_tail(_trim_head(piece.strip())).split())
+        if piece := piece.strip():  # the spaces between claimed phrases, mostly
+            words.extend(_trim_tail(_trim_head(piece)).split())
     return " ".join(words) or None
 
 

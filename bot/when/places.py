@@ -88,6 +88,11 @@ _ALIASES: dict[str, str] = {
 }  # fmt: skip
 # The longest place name, in words ("salt lake city", "port of spain", "dar es salaam").
 LONGEST = 3
+# The first word of every name `lookup` knows: text whose word starts none of them names no
+# place there, so `bot.when.zones.place_at` stops at one set look-up ("meeting", "noon").
+FIRST_WORDS = frozenset(
+    name.split()[0] for table in (_ABBREVIATIONS, _ALIASES, CITIES) for name in table
+)
 
 
 def lookup(words: str) -> Place | None:

@@ -12,6 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from bot.when import grammar as g
 from bot.when import zones
@@ -23,8 +24,10 @@ from bot.when.text import Scan
 _FEW = {"couple": 2, "few": 3, "several": 3}
 
 
-@dataclass(frozen=True)
-class Clock:
+# Clock and Day are named tuples rather than frozen dataclasses: as immutable, and made in a
+# quarter of the time (a frozen dataclass sets each field through object.__setattr__), which
+# counts when every parse makes one or two of each.
+class Clock(NamedTuple):
     """A time of day as written: "quarter to 4" is hour 4, offset -15."""
 
     hour: int
@@ -41,8 +44,7 @@ class Clock:
         return self.meridiem is None and not self.h24 and self.special is None
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """Which day: an offset from today, a weekday, a (year-)month-day, or a day of the month."""
 
     kind: str  # "offset" | "weekday" | "date" | "day-of-month" | "nth-weekday"
@@ -112,12 +114,14 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
     _read_same_time(scan, reading)
     _read_range(scan, reading)
     _read_times(scan, reading)
-    # What the time and day patterns claimed, for "friday 3pm London".
-    # Claims only ever set bytes, so XOR with the state before reading leaves the new claims.
-    n = len(free)
-    times = (int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")).to_bytes(n, "big")
-    # Also with a zone already named: "3pm London Tokyo time" names two and is refused.
-    zones.read_trailing_places(scan, reading, times)
+    # A place beside a time is words nobody claimed: with no letter left there is none.
+    if scan.letters_left():
+        # What the time and day patterns claimed, for "friday 3pm London".
+        # Claims only ever set bytes, so XOR with the state before reading leaves the new ones.
+        n = len(free)
+        claims = int.from_bytes(scan.busy[:n], "big") ^ int.from_bytes(free, "big")
+        # Also with a zone already named: "3pm London Tokyo time" names two and is refused.
+        zones.read_trailing_places(scan, reading, claims.to_bytes(n, "big"))
     return reading
 
 
@@ -125,7 +129,7 @@ def read(scan: Scan, *, date_order: str = "DMY") -> Reading:
 
 
 def _read_instant(scan: Scan, reading: Reading) -> None:
-    if (m := scan.search(g.ISO_INSTANT)) is not None:
+    if g.DATE_NEEDS.search(scan.text) and (m := scan.search(g.ISO_INSTANT)) is not None:
         reading.instant = datetime.fromisoformat(m.group().upper().replace(" ", "T"))
         reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())
@@ -216,20 +220,21 @@ def _read_lengths(scan: Scan, reading: Reading) -> None:
             continue  # "an hour" on its own is too loose without "for"
         scan.claim(*m.span())
         found.append(m)
+    if not found:
+        return
     lengths = {amount_minutes(m) for m in found}
     if len(lengths) > 1:
         texts = " and ".join(f'"{scan.original_of(*m.span())}"' for m in found)
         raise BookingTextError(f'I found two lengths ({texts}). Give one, e.g. "for 45 min".')
-    if found:
-        minutes = lengths.pop()
-        if minutes <= 0:
-            written = scan.original_of(*found[0].span()).strip()
-            example = _without(scan, *found[0].span(), instead=" for 30 min")
-            raise BookingTextError(
-                f'A booking needs some length ("{written}" is none). Try "{example}".'
-            )
-        reading.length = timedelta(minutes=minutes)
-        reading.length_text = scan.original_of(*found[0].span())
+    minutes = lengths.pop()
+    if minutes <= 0:
+        written = scan.original_of(*found[0].span()).strip()
+        example = _without(scan, *found[0].span(), instead=" for 30 min")
+        raise BookingTextError(
+            f'A booking needs some length ("{written}" is none). Try "{example}".'
+        )
+    reading.length = timedelta(minutes=minutes)
+    reading.length_text = scan.original_of(*found[0].span())
 
 
 def _without(scan: Scan, start: int, end: int, instead: str = "") -> str:
@@ -269,7 +274,10 @@ def no_such_day(text: str, month: int, day: int, year: int | None = None) -> Boo
 
 
 def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
-    for m in scan.finditer(g.NAMED_DATE):
+    # Each pattern only where the text holds what every match of it must (see grammar).
+    named = g.NAMED_DATE_NEEDS.search(scan.text) is not None
+    numeric = g.DATE_NEEDS.search(scan.text) is not None
+    for m in scan.finditer(g.NAMED_DATE) if named else ():
         text = scan.original_of(*m.span())
         day = int(m["d1"] or m["d2"])
         month = month_number(m["m1"] or m["m2"])
@@ -277,12 +285,12 @@ def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
         _check_date(text, year, month, day)
         reading.days.append(_date_day(text, year, month, day, m["wd"]))
         scan.claim(*m.span())
-    for m in scan.finditer(g.ISO_DATE):
+    for m in scan.finditer(g.ISO_DATE) if numeric else ():
         text = scan.original_of(*m.span())
         _check_date(text, int(m["y"]), int(m["m"]), int(m["d"]))
         reading.days.append(Day("date", text, year=int(m["y"]), month=int(m["m"]), day=int(m["d"])))
         scan.claim(*m.span())
-    for m in scan.finditer(g.NUMERIC_DATE):
+    for m in scan.finditer(g.NUMERIC_DATE) if numeric else ():
         if m["c"] is None and m["s"] != "/":
             continue  # "3-4" is a range and "3.30" a time; only "4/25" is a date without a year
         text = scan.original_of(*m.span())
@@ -292,7 +300,7 @@ def _read_dates(scan: Scan, reading: Reading, order: str) -> None:
         _check_date(text, year or None, month, day)
         either = a != b and 1 <= a <= 12 and 1 <= b <= 12
         day_spec = _date_day(text, year, month, day, m["wd"])
-        reading.days.append(Day(**{**day_spec.__dict__, "either_way": either}))
+        reading.days.append(day_spec._replace(either_way=either))
         scan.claim(*m.span())
 
 
@@ -352,7 +360,7 @@ def _check_date(text: str, year: int | None, month: int, day: int) -> None:
 
 
 def _read_days(scan: Scan, reading: Reading) -> None:
-    for m in scan.finditer(g.DAY_OF_MONTH):
+    for m in scan.finditer(g.DAY_OF_MONTH) if "the" in scan.text else ():  # "the 20th"
         text = scan.original_of(*m.span())
         if not 1 <= int(m["d"]) <= 31:
             raise BookingTextError(f'There\'s no day "{text}". Try "the 20th at 3pm".')
@@ -383,7 +391,7 @@ def _read_days(scan: Scan, reading: Reading) -> None:
 
 
 def _read_periods(scan: Scan, reading: Reading) -> None:
-    for m in scan.finditer(g.PERIOD):
+    for m in scan.finditer(g.PERIOD) if g.PERIOD_NEEDS.search(scan.text) else ():
         bare = m["part"] and m.start("part") == m.start()
         if bare and not (m["bare_at"] or after_context(scan.text, m.start())):
             continue  # "Morning standup tomorrow 9": a title word, not a period
@@ -395,13 +403,20 @@ def _read_periods(scan: Scan, reading: Reading) -> None:
 # --- clock times --------------------------------------------------------------------------
 
 
+# The groups `clock` reads, fetched in one call per match (`m.group(*names)`) rather than one
+# look-up (and one name built) each.
+_CLOCK_GROUPS = ("mer", "mer1", "qa", "qb", "half", "noon", "mid", "hhmm", "h", "mc", "md", "mh")
+_GROUP_NAMES = {p: tuple(p + name for name in _CLOCK_GROUPS) for p in ("", "s_", "e_")}
+
+
 def clock(m: re.Match[str], p: str = "") -> Clock:
     """The `Clock` in a match of `grammar.atom(p)`; BookingTextError if it can't be a time."""
     text = m.group()
-    mer = m[p + "mer"] or m[p + "mer1"]
+    mer, mer1, qa, qb, half, noon, mid, hhmm, hour_text, mc, md, mh = m.group(*_GROUP_NAMES[p])
+    mer = mer or mer1
     meridiem = (mer + "m") if mer else None
-    if m[p + "qa"] or m[p + "qb"]:
-        words, side = (m[p + "qa"], "a") if m[p + "qa"] else (m[p + "qb"], "b")
+    if qa or qb:
+        words, side = (qa, "a") if qa else (qb, "b")
         minutes = 15 if words == "quarter" else 30 if words == "half" else int(words.split()[0])
         # "15 minutes from 1pm" counts forward like "past"; "to", "till", "before", "of" back.
         offset = minutes if side == "a" or m[p + "qbw"] == "from" else -minutes
@@ -413,20 +428,21 @@ def clock(m: re.Match[str], p: str = "") -> Clock:
         hour = int(m[b + "bh"])
         h24 = hour > 12 or hour == 0 or m.string[m.end(b + "bh") : m.end(b + "bh") + 1] == "h"
         return _checked(Clock(hour, 0, meridiem, h24, offset=offset, text=text))
-    if m[p + "half"]:  # British "half three": half past three
-        return _checked(Clock(int(m[p + "half"]), 0, meridiem, offset=30, text=text))
-    if m[p + "noon"]:
+    if half:  # British "half three": half past three
+        return _checked(Clock(int(half), 0, meridiem, offset=30, text=text))
+    if noon:
         return Clock(12, special="noon", text=text)
-    if m[p + "mid"]:
+    if mid:
         return Clock(0, special="midnight", text=text)
-    if m[p + "hhmm"]:
-        digits = m[p + "hhmm"]
+    if hhmm:
+        digits = hhmm
         hour, minute = divmod(int(digits), 100)
         h24 = digits.startswith("0") or hour > 12 or hour == 0
         return _checked(Clock(hour, minute, meridiem, h24, text=text))
-    hour_text = m[p + "h"]
-    spaced = m.groupdict().get(p + "ms")  # TIME_UNSPACED has no such group
-    minute_text = m[p + "mc"] or m[p + "md"] or m[p + "mh"] or spaced
+    # TIME_UNSPACED has no such group. (Asked of the pattern: `groupdict()` would build a dict
+    # of every group for one value.)
+    spaced = m[p + "ms"] if p + "ms" in m.re.groupindex else None
+    minute_text = mc or md or mh or spaced
     hour = int(hour_text)
     h_sep = m.string[m.end(p + "h") : m.end(p + "h") + 1] == "h"
     h24 = hour > 12 or hour == 0 or (len(hour_text) == 2 and hour_text[0] == "0") or h_sep
@@ -488,21 +504,30 @@ def after_context(text: str, pos: int) -> bool:
     return g.BEFORE_CONTEXT.search(text, max(0, pos - 32), pos) is not None
 
 
+# Words in a time's or range's lead, compiled here rather than looked up in `re`'s cache per call.
+_AT_ABOUT = re.compile(r"at|@|around|about|approx|circa|by|~")
+_AT = re.compile(r"at|@")
+_LATER = re.compile(r"later|after")
+_FROM_LATER = re.compile(r"from|between|later|after")
+
+
 def _context(scan: Scan, m: re.Match[str]) -> bool:
     pre = m["pre"] or ""
     return bool(
-        re.search(r"at|@|around|about|approx|circa|by|~", pre)
-        or m.groupdict().get("ctx")
+        _AT_ABOUT.search(pre)
+        or ("ctx" in m.re.groupindex and m["ctx"])
         or after_context(scan.text, m.start())
     )
 
 
 def _read_range(scan: Scan, reading: Reading) -> None:
+    if g.RANGE_NEEDS.search(scan.text) is None:
+        return
     for m in scan.finditer(g.RANGE):
         lead, sep = m["lead"] or "", m["sep"]
         if sep == "and" and "between" not in lead:
             continue
-        if sep.startswith("but") and not re.search(r"later|after", lead):
+        if sep.startswith("but") and not _LATER.search(lead):
             continue
         # "15 to noon" is a quarter to twelve, not 15:00 until noon.
         single = g.ATOM.match(scan.text, m.end("lead") if m["lead"] else m.start())
@@ -514,7 +539,7 @@ def _read_range(scan: Scan, reading: Reading) -> None:
         strong = (
             _strong(start, m, "s_")
             or _strong(end, m, "e_")
-            or re.search(r"from|between|later|after", lead)
+            or _FROM_LATER.search(lead)
             or m["ctx"]
             or after_context(scan.text, m.start())
         )
@@ -530,7 +555,7 @@ def _read_times(scan: Scan, reading: Reading) -> None:
     found: list[tuple[Clock, re.Match[str]]] = []
     for m in scan.finditer(g.TIME):
         c = _clock_or_skip(m)
-        if m["ms"] and not ((c and c.meridiem) or re.search(r"at|@", m["pre"] or "")):
+        if m["ms"] and not ((c and c.meridiem) or _AT.search(m["pre"] or "")):
             # "3 20 people" is not twenty past three: read the spot again without "3 20".
             m2 = g.TIME_UNSPACED.match(scan.text, m.start())
             if m2 is None:
@@ -542,7 +567,7 @@ def _read_times(scan: Scan, reading: Reading) -> None:
         found.append((c, m))
     if not found:
         return
-    if reading.start is not None or len({_key(c) for c, _ in found}) > 1:
+    if reading.start is not None or (len(found) > 1 and len({_key(c) for c, _ in found}) > 1):
         texts = [reading.time_text] if reading.start else []
         texts += [scan.original_of(*m.span()).strip() for _, m in found]
         shown = " and ".join(f'"{t}"' for t in texts[:2])

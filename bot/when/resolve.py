@@ -7,13 +7,16 @@
   at the end by attaching `ZoneInfo`, so no offset is ever carried across a DST change. Lengths
   ("for 1 hour", "in 2 hours") are real elapsed time, added in UTC.
 - Comparisons happen in UTC: Python compares two datetimes sharing a tzinfo by wall clock alone,
-  which is wrong around a DST fold.
+  which is wrong around a DST fold. An instant is compared with `now_utc` as it stands: their
+  tzinfos differ (or both are UTC), and then Python compares the instants, each side's own
+  offset subtracted, without the cost of converting first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.when import places
@@ -80,7 +83,6 @@ def _place_reading(
     now_utc = now.astimezone(UTC)
     guesses: list[str] = []
     end: datetime | None = None
-    shown = brief(text)
     if reading.instant is not None:
         start = reading.instant
         if reading.start is not None:
@@ -110,30 +112,44 @@ def _place_reading(
         # Day words are read in the zone the time is read in: "friday 3pm London" is London's
         # Friday, "tomorrow" London's tomorrow.
         today = now.astimezone(zone).date()
-        day, fixed = _day(reading, today, start_min, zone, now_utc, guesses)
-        start = wall(day, start_min, zone, now_utc, strict=True, text=text, said=reading)
-        if fixed and start.astimezone(UTC) < now_utc:
-            raise BookingTextError(f'"{shown}" is in the past. Try "tomorrow {say(start_min)}".')
+        # The start's reading on each day tried, kept: finding the day usually places the very
+        # reading the start then is (today's 3pm, still ahead), and placing costs a few zone
+        # look-ups each time.
+        tried: dict[date, tuple[datetime, bool, datetime | None]] = {}
+
+        def start_on(d: date) -> tuple[datetime, bool, datetime | None]:
+            if d not in tried:
+                tried[d] = _wall_reading(d, start_min, zone, now_utc)
+            return tried[d]
+
+        day, fixed = _day(reading, today, now_utc, guesses, start_on)
+        start, repeated, skipped = start_on(day)
+        if skipped is not None:
+            raise _gap(skipped, zone, text, reading)
+        if fixed and start < now_utc:
+            raise BookingTextError(
+                f'"{brief(text)}" is in the past. Try "tomorrow {say(start_min)}".'
+            )
         if end_min is not None:
             end = wall(day, end_min, zone, now_utc, strict=True, text=text, said=None)
             if end.astimezone(UTC) <= start.astimezone(UTC):
                 raise BookingTextError(
                     f"The end ({say(end_min)}) isn't after the start ({say(start_min)}) in "
-                    f'"{shown}". Try "{say(start_min)} to {say(start_min + 60)}".'
+                    f'"{brief(text)}". Try "{say(start_min)} to {say(start_min + 60)}".'
                 )
-        if _in_fold(start):
+        if repeated:
             local = start.astimezone(zone)
             guesses.append(
                 f"{say(start_min)} happens twice on {local:%A} {local.day} {local:%B} in "
                 f"{_zone_label(zone)}: read as the {'first' if not local.fold else 'second'} "
                 f"({local.tzname()})"
             )
-    if start.astimezone(UTC) < now_utc:
-        raise BookingTextError(f'"{shown}" is in the past. Try "tomorrow 3pm".')
+    if start < now_utc:
+        raise BookingTextError(f'"{brief(text)}" is in the past. Try "tomorrow 3pm".')
     if reading.length is not None:
         if end is not None:
             raise BookingTextError(
-                f'"{shown}" gives both an end ("{reading.time_text}") and a length '
+                f'"{brief(text)}" gives both an end ("{reading.time_text}") and a length '
                 f'("{reading.length_text}"). Give one, e.g. "3-4pm" or "3pm for 1 hour".'
             )
         # A length is real minutes: added to the instant, not to the wall clock.
@@ -211,28 +227,57 @@ def wall(
     text: str = "",
     said: Reading | None = None,
 ) -> datetime:
-    """The instant the clocks in `zone` show `minutes` past midnight of `day`.
+    """The instant the clocks in `zone` show `minutes` past midnight of `day` (see `wall_fold`)."""
+    return wall_fold(day, minutes, zone, now_utc, strict=strict, text=text, said=said)[0]
+
+
+def wall_fold(
+    day: date,
+    minutes: int,
+    zone: tzinfo,
+    now_utc: datetime,
+    *,
+    strict: bool = False,
+    text: str = "",
+    said: Reading | None = None,
+) -> tuple[datetime, bool]:
+    """The instant the clocks in `zone` show `minutes` past midnight of `day`, and whether
+    they show that reading twice that day.
 
     Minutes past 1440 run into the next day (midnight is 24:00 of its day). A reading the
     clocks skip (spring forward) is refused with `GapError` when `strict`, naming the time the
     clocks jump to; otherwise (for comparisons) it is the same distance past the jump. A reading
     they show twice (fall back) is the first, unless only the second is still ahead.
     """
-    day += timedelta(days=minutes // _DAY)
-    minutes %= _DAY
-    naive = datetime.combine(day, time(minutes // 60, minutes % 60))
-    first = naive.replace(tzinfo=zone)
+    moment, repeated, skipped = _wall_reading(day, minutes, zone, now_utc)
+    if skipped is not None and strict:
+        raise _gap(skipped, zone, text, said)
+    return moment, repeated
+
+
+def _wall_reading(
+    day: date, minutes: int, zone: tzinfo, now_utc: datetime
+) -> tuple[datetime, bool, datetime | None]:
+    """`wall_fold`'s instant and answer, and the naive reading when the clocks skip it."""
+    if not 0 <= minutes < _DAY:
+        day += timedelta(days=minutes // _DAY)
+        minutes %= _DAY
+    hour, minute = divmod(minutes, 60)
+    # Both readings made outright: `replace(fold=1)` costs about twice a constructor call.
+    first = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    second = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        # The usual case, settled without converting: by PEP 495 a reading the clocks skip or
+        # show twice has a different offset for each `fold`, so equal offsets mean the clocks
+        # show this reading exactly once, and `first` is it.
+        return first, False, None
+    naive = first.replace(tzinfo=None)
     back = first.astimezone(UTC).astimezone(zone)
     if back.replace(tzinfo=None) != naive:
-        if strict:
-            raise _gap(naive, zone, text, said)
-        return back
-    second = naive.replace(tzinfo=zone, fold=1)
-    if second.utcoffset() != first.utcoffset() and (
-        first.astimezone(UTC) < now_utc <= second.astimezone(UTC)
-    ):
-        return second
-    return first
+        return back, _in_fold(back), naive
+    if first.astimezone(UTC) < now_utc <= second.astimezone(UTC):
+        return second, True, None
+    return first, True, None
 
 
 def _gap(naive: datetime, zone: tzinfo, text: str, said: Reading | None) -> GapError:
@@ -318,9 +363,9 @@ def _minutes(reading: Reading) -> tuple[int, int | None]:
     if s.ambiguous and e.meridiem and not e.special:
         # A range shares its meridiem: "3-4pm"; unless that puts the start last: "11-1pm".
         end = _place(e, period)
-        start = _place(replace(s, meridiem=e.meridiem), period)
+        start = _place(s._replace(meridiem=e.meridiem), period)
         if start >= end:
-            start = _place(replace(s, meridiem="am" if e.meridiem == "pm" else "pm"), period)
+            start = _place(s._replace(meridiem="am" if e.meridiem == "pm" else "pm"), period)
     else:
         start = _place(s, period)
         if e.ambiguous:
@@ -365,16 +410,16 @@ def _place(c: Clock, period: str | None) -> int:
 def _day(
     reading: Reading,
     today: date,
-    start_min: int,
-    zone: tzinfo,
     now_utc: datetime,
     guesses: list[str],
+    start_on: Callable[[date], tuple[datetime, bool, datetime | None]],
 ) -> tuple[date, bool]:
-    """The day the start falls on, and whether the text fixed it (so the past is an error)."""
+    """The day the start falls on, and whether the text fixed it (so the past is an error).
+    `start_on(day)` places the start's reading on a day (see `_wall_reading`)."""
     days = reading.days
 
     def ahead(d: date) -> bool:
-        return wall(d, start_min, zone, now_utc).astimezone(UTC) >= now_utc
+        return start_on(d)[0] >= now_utc
 
     if not days:
         repeat_days = reading.series.days
@@ -384,8 +429,7 @@ def _day(
                 day += timedelta(days=1)
             return day, False
         return (today if ahead(today) else today + timedelta(days=1)), False
-    order = {"date": 0, "nth-weekday": 1, "day-of-month": 2, "offset": 3, "weekday": 4}
-    primary = min(days, key=lambda d: order[d.kind])
+    primary = days[0] if len(days) == 1 else min(days, key=lambda d: _DAY_KINDS[d.kind])
     fixed = True
     if primary.kind == "offset":
         day = today + timedelta(days=primary.offset)
@@ -413,6 +457,10 @@ def _day(
     for other in days:
         _agree(other, day, today, primary=other is primary)
     return day, fixed
+
+
+# Which day phrase decides when the text has several ("Fri, Sep 20": the date).
+_DAY_KINDS = {"date": 0, "nth-weekday": 1, "day-of-month": 2, "offset": 3, "weekday": 4}
 
 
 def _long(day: date) -> str:

@@ -142,7 +142,8 @@ def unknown_month(scan: Scan) -> tuple[str, int] | None:
     Called when no correction was found: booking "3pm on the 3rd of blorp" for the 3rd of this
     month would drop the month the person meant.
     """
-    if not any(d in scan.text for d in DIGITS):
+    # Both patterns hold an ordinal ("3rd"): text without one has nothing to ask about.
+    if _ORDINAL.search(scan.text) is None:
         return None
     for pattern in _ORDINAL_DATES:
         for m in pattern.finditer(scan.text):
@@ -155,6 +156,7 @@ def unknown_month(scan: Scan) -> tuple[str, int] | None:
     return None
 
 
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")
 _SHORT = frozenset(name[:3] for name in _MONTHS)
 # "the 3rd of the month", "of next month", "on each 3rd...": words, not months.
 _NOT_MONTHS = frozenset({"the", "this", "next", "each", "every", "last", "month", "week"})

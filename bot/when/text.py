@@ -17,9 +17,9 @@ the original, and the title is what is left, in the user's own spelling.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from bot.when.result import BookingTextError
+from bot.when.result import MAX_TEXT, BookingTextError
 
 # Candidate matches one text may offer the patterns. A booking has a handful; thousands ("1 1 1
 # ...", "3-3-3-...") cost linear but large time, so such text is refused instead of read.
@@ -34,17 +34,23 @@ _TOO_MANY = (
 )
 
 
-# Words a pattern cannot match without (any one of them): checked with `in` before the pattern
-# scans, so a long text without "tomorrow" costs the day-word pattern one substring search.
-# A gate is only ever a necessary condition: it never changes what a pattern finds.
-GATES: dict[re.Pattern[str], re.Pattern[str]] = {}
+# Words a pattern cannot match without (any one of them): on long text, checked with `in`
+# before the pattern scans, so a long text without "tomorrow" costs the day-word pattern a few
+# substring searches (`in` is ten times quicker there than one search for all the words as a
+# pattern). A gate is only ever a necessary condition: it never changes what a pattern finds.
+# On short text a gate costs about what the scan it saves does, so none is tried there.
+# Keyed by id(pattern): a compiled pattern's hash digests its whole program on every call
+# (4 µs for the range pattern), and these patterns are module constants that live as long.
+GATES: dict[int, tuple[str, ...]] = {}
+_WORD_GATES: dict[tuple[str, ...], tuple[str, ...]] = {}  # one per word list, shared
 DIGITS = tuple("0123456789")
 GATED_LENGTH = 160
 
 
 def gate(pattern: re.Pattern[str], *words: str) -> re.Pattern[str]:
     """Register `words`, one of which every match of `pattern` contains; returns `pattern`."""
-    GATES[pattern] = re.compile("|".join(re.escape(w) for w in words))
+    # Patterns gated by the same words share one tuple: its answer is found once per text.
+    GATES[id(pattern)] = _WORD_GATES.setdefault(words, words)
     return pattern
 
 
@@ -86,13 +92,23 @@ _NUMBER = re.compile(
     + r")(?!-))\b"  # "one-on-one" is a word, not two times
 )
 # Shapes that mean one thing whatever the spacing: "o'clock", "mid-day", "12 noon", dashes.
-_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
-    (re.compile(r"\bo\s?['\u2019]?\s?clock\b"), "oclock"),
-    (re.compile(r"\bmid[\s-]?day\b"), "midday"),
-    (re.compile(r"\b12\s*(noon|midnight)\b"), r"\1"),
-    (re.compile(r"(?<=\d)t(?=\d{2}:)"), " "),  # ISO 8601 "2026-03-25T14:00"
+# Each with a piece of text every match holds: the pattern only scans text that has it, and
+# most booking text has none of them (the usual "tomorrow 3pm" skips all five scans). The
+# dashes are all outside ASCII, so for them the test is that the text is not all ASCII.
+_NOT_ASCII = ""
+_SHAPES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (_NOT_ASCII, re.compile(r"[\u2010-\u2015\u2212]"), "-"),
+    ("clock", re.compile(r"\bo\s?['\u2019]?\s?clock\b"), "oclock"),
+    ("mid", re.compile(r"\bmid[\s-]?day\b"), "midday"),
+    ("12", re.compile(r"\b12\s*(noon|midnight)\b"), r"\1"),
+    (":", re.compile(r"(?<=\d)t(?=\d{2}:)"), " "),  # ISO 8601 "2026-03-25T14:00"
 )
+# The whole words `_SPELLING` and `_NUMBER` can replace. Both patterns match only a whole run of
+# word characters (`\b` on both sides), so text whose runs of `\w` include none of these words
+# gives them nothing to do: one `findall` decides, instead of two alternations of dozens of words.
+_WORD_RUN = re.compile(r"\w+")
+_SPELLED = frozenset(_SPELLINGS)
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS)
 
 
 def _number(match: re.Match[str]) -> str:
@@ -102,7 +118,12 @@ def _number(match: re.Match[str]) -> str:
     return str(value)
 
 
+# Every character's own one-character span, made once: a new scan slices this rather than
+# building a tuple per character (the tuples are immutable, so sharing them is safe).
+_SPANS: list[tuple[int, int]] = [(i, i + 1) for i in range(MAX_TEXT + 1)]
+
 _UNUSED = re.compile(rb"\x00+")
+_LETTER = re.compile(r"[^\W\d_]")
 _CLAIMED = re.compile(rb"\x01+")
 
 
@@ -119,11 +140,14 @@ class Scan:
         self.text = lowered
         # For each character of `text`, the [start, end) span of `original` it stands for.
         n = len(original)
-        self.src: list[tuple[int, int]] = list(zip(range(n), range(1, n + 1), strict=True))
+        self.src: list[tuple[int, int]] = (
+            _SPANS[:n] if n <= MAX_TEXT else list(zip(range(n), range(1, n + 1), strict=True))
+        )
         self.used = bytearray(len(original))  # original characters claimed (not title)
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
         self.candidates = 0
-        self._gates: dict[re.Pattern[str], bool] = {}  # the text changes only in `normalise`
+        self._letters_left: bool | None = None  # known until the next claim
+        self._gates: dict[int, bool] = {}  # by id of the gate; the text changes in `normalise`
         # On short text a gate costs about what the scan it saves does.
         self._gated = len(original) > GATED_LENGTH
 
@@ -137,10 +161,15 @@ class Scan:
             if numbers > MAX_NUMBERS:
                 raise BookingTextError(_TOO_MANY)
         self._collapse_claimed()
-        for pattern, replacement in _SHAPES:
-            self.sub(pattern, lambda m, r=replacement: m.expand(r))
-        self.sub(_SPELLING, lambda m: _SPELLINGS[m.group().rstrip(".")])
-        self.sub(_NUMBER, _number)
+        for needs, pattern, replacement in _SHAPES:
+            if needs in self.text if needs else not self.text.isascii():
+                self.sub(pattern, lambda m, r=replacement: m.expand(r))
+        # No shape makes or joins a word of either set, so the words read here still decide.
+        words = set(_WORD_RUN.findall(self.text))
+        if not words.isdisjoint(_SPELLED):
+            self.sub(_SPELLING, lambda m: _SPELLINGS[m.group().rstrip(".")])
+        if not words.isdisjoint(_NUMBER_WORDS):
+            self.sub(_NUMBER, _number)
 
     def _collapse_claimed(self) -> None:
         """Stand each run already claimed (mentions, the quoted title) for one space, so the
@@ -199,10 +228,13 @@ class Scan:
         self._gates.clear()
 
     def _passes(self, pattern: re.Pattern[str]) -> bool:
-        """Whether the text holds a word `pattern` needs (see `gate`); once per pattern."""
-        passed = self._gates.get(pattern)
+        """Whether the text holds a word `pattern` needs (see `gate`); once per word list."""
+        words = GATES.get(id(pattern))
+        if words is None:
+            return True
+        passed = self._gates.get(id(words))
         if passed is None:
-            passed = self._gates[pattern] = GATES[pattern].search(self.text) is not None
+            passed = self._gates[id(words)] = any(word in self.text for word in words)
         return passed
 
     def is_free(self, start: int, end: int) -> bool:
@@ -220,6 +252,7 @@ class Scan:
         patterns. Zone names are claimed without blocking so a range may still span them."""
         if end <= start:
             return
+        self._letters_left = None
         if block:
             self.busy[start:end] = b"\x01" * (end - start)
         a, b = self.src[start][0], self.src[end - 1][1]
@@ -227,12 +260,13 @@ class Scan:
 
     def claim_original(self, start: int, end: int) -> None:
         """Mark `original[start:end]` as understood (before `normalise`: mentions, quotes)."""
+        self._letters_left = None
         self.used[start:end] = b"\x01" * (end - start)
         self.busy[start:end] = b"\x01" * (end - start)
 
     def search(self, pattern: re.Pattern[str], pos: int = 0) -> re.Match[str] | None:
         """The first match at or after `pos` that touches nothing claimed."""
-        if self._gated and pattern in GATES and not self._passes(pattern):
+        if self._gated and not self._passes(pattern):
             return None
         while (match := pattern.search(self.text, pos)) is not None:
             self.candidates += 1
@@ -243,13 +277,20 @@ class Scan:
             pos = match.start() + 1
         return None
 
-    def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    def finditer(self, pattern: re.Pattern[str]) -> Iterable[re.Match[str]]:
         """Every free match, left to right; each is yielded before the next is looked for, so
         the caller may claim (or not) in between."""
-        pos = 0
-        while (match := self.search(pattern, pos)) is not None:
+        # Most patterns find nothing in a given text: answer that without making a generator.
+        first = self.search(pattern)
+        return () if first is None else self._matches_from(pattern, first)
+
+    def _matches_from(
+        self, pattern: re.Pattern[str], match: re.Match[str] | None
+    ) -> Iterator[re.Match[str]]:
+        while match is not None:
             yield match
             pos = match.end() if not self.is_free(*match.span()) else match.start() + 1
+            match = self.search(pattern, pos)
 
     def free_words(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """The non-overlapping matches of `pattern` that touch nothing claimed, left to right.
@@ -257,7 +298,7 @@ class Scan:
         Unlike `finditer`, no match is retried one character on: for word patterns that retry
         would read every suffix of a long word, quadratic in its length.
         """
-        if self._gated and pattern in GATES and not self._passes(pattern):
+        if self._gated and not self._passes(pattern):
             return
         for match in pattern.finditer(self.text):
             a, b = self.src[match.start()][0], self.src[match.end() - 1][1]
@@ -273,6 +314,14 @@ class Scan:
         if end <= start:
             return ""
         return self.original[self.src[start][0] : self.src[end - 1][1]]
+
+    def letters_left(self) -> bool:
+        """Whether any letter of the original is unclaimed: a word the spelling checks could
+        read. (Normalising only ever swaps letters for letters or digits, so a free word of
+        the normalised text stands on unclaimed letters of the original.)"""
+        if self._letters_left is None:
+            self._letters_left = any(_LETTER.search(piece) for piece in self.leftovers())
+        return self._letters_left
 
     def leftovers(self) -> list[str]:
         """The unclaimed runs of the original, in order."""

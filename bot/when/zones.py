@@ -38,8 +38,10 @@ _ABBR = (
 # One pattern per form: a single alternation trying "<up to three words> time" at every word
 # was the costliest scan of a long text.
 ABBREVIATION = re.compile(
-    r"(?<![\w/])\(?(?P<abbr>" + _ABBR + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?"
-    r"\)?(?![\w/])"
+    # The lookahead (the abbreviations' first letters) passes over other positions cheaply.
+    r"(?=[(abceghijkmnpsu])(?<![\w/])\(?(?P<abbr>"
+    + _ABBR
+    + r")(?:(?P<sign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?\)?(?![\w/])"
 )
 IANA = re.compile(
     r"(?<![\w/])(?P<iana>[a-z]+(?:[_-][a-z]+)*/[a-z]+(?:[_-][a-z]+)*(?:/[a-z]+(?:_[a-z]+)*)?)"
@@ -48,7 +50,8 @@ IANA = re.compile(
 _SLASH = re.compile(r"[a-z]/[a-z]")
 _TIME_WORD = gate(re.compile(r"(?<=[a-z])\s+time\b"), "time")
 _IN = gate(re.compile(r"\bin\s+(?=[a-z])"), "in")
-_WORDS_BEFORE = re.compile(r"[a-z]+(?:[ .-][a-z]+){0,2}$")
+# Up to three words, read backwards from where they end (see `_starts_before`).
+_WORDS_REVERSED = re.compile(r"[a-z]+(?:[ .-][a-z]+){0,2}")
 _WORD = re.compile(r"[a-z]+(?:[.'-][a-z]+)*")
 _RUN = re.compile(rb"\x01+")
 # Words after which a name is a person's, not a place: "with Sydney 3pm", "for Darwin 3pm".
@@ -75,14 +78,8 @@ def read_zones(scan: Scan, reading: Reading) -> None:
             if name is not None:
                 _take(scan, reading, places.Place(name, places.city_name(name)), *m.span())
     for m in scan.finditer(_TIME_WORD) if "time" in scan.text else ():
-        before = _WORDS_BEFORE.search(scan.text, max(0, m.start() - 40), m.start())
-        if before is None:
-            continue
         # "new york time": try the longest run of words ending at "time" first.
-        starts = [before.start()] + [
-            before.start() + i + 1 for i, c in enumerate(before.group()) if c in " .-"
-        ]
-        for start in starts:
+        for start in _starts_before(scan.text, m.start()):
             found = place_at(scan, start, whole=m.start())
             if found is not None:
                 _take(scan, reading, found[0], start, m.end())
@@ -118,13 +115,7 @@ def _place_before(scan: Scan, pos: int) -> tuple[places.Place, int, int] | None:
         end -= 1
     if end == pos:
         return None
-    words = _WORDS_BEFORE.search(scan.text, max(0, end - 40), end)
-    if words is None:
-        return None
-    starts = [words.start()] + [
-        words.start() + i + 1 for i, c in enumerate(words.group()) if c in " .-"
-    ]
-    for start in starts:
+    for start in _starts_before(scan.text, end):
         found = place_at(scan, start, whole=end)
         if found is None or not found[0].strong:
             continue
@@ -132,6 +123,23 @@ def _place_before(scan: Scan, pos: int) -> tuple[places.Place, int, int] | None:
         if lead is None:
             return found[0], start, end
     return None
+
+
+def _starts_before(text: str, end: int) -> list[int]:
+    """Where the runs of up to three words ending at `end` start, longest run first (within
+    40 characters): [start of "new york", start of "york"] before " time".
+
+    The window is matched reversed, from `end` outwards: a search anchored at the window's end
+    ("...$") tried every start in the window and backtracked through each word, a cost each
+    "time" and each time phrase of a long text paid. Greedy runs of letters and separators
+    make the reversed match the longest run, the one that search found.
+    """
+    window = max(0, end - 40)
+    m = _WORDS_REVERSED.match(text[window:end][::-1])
+    if m is None:
+        return []
+    first = end - m.end()
+    return [first] + [first + i + 1 for i, c in enumerate(text[first:end]) if c in " .-"]
 
 
 def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Place, int] | None:
@@ -143,7 +151,13 @@ def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Pla
     at = pos
     for _ in range(places.LONGEST):
         m = _WORD.match(scan.text, at)
-        if m is None or not scan.is_free(*m.span()) or scan.claimed_original(*m.span()):
+        if m is None:
+            break
+        # Names are looked up as below, with "." and "-" as spaces: the first word must begin
+        # a name `places` knows, or no run of words from here is one.
+        if at == pos and _first_word(m.group()) not in places.FIRST_WORDS:
+            return None
+        if not scan.is_free(*m.span()) or scan.claimed_original(*m.span()):
             break
         ends.append(m.end())
         if scan.text[m.end() : m.end() + 1] != " ":
@@ -157,6 +171,10 @@ def place_at(scan: Scan, pos: int, whole: int | None = None) -> tuple[places.Pla
         if place is not None:
             return place, end
     return None
+
+
+def _first_word(word: str) -> str:
+    return word.replace(".", " ").replace("-", " ").split(None, 1)[0]
 
 
 def _take(

@@ -149,6 +149,7 @@ class EntryService:
     def enter(self, participant_id: str, now: datetime) -> dict[str, Any]:
         """Come in: a host is in at once, a guest waits. Coming back while present (a reload)
         keeps one's place and records nothing."""
+        self._settle(participant_id, now)
         with self.store.transaction() as db:
             entry = self._open(participant_id, now)
             presence = self._presence(participant_id)
@@ -174,6 +175,7 @@ class EntryService:
 
     def state(self, participant_id: str, now: datetime) -> dict[str, Any]:
         """What the page shows now; also the heartbeat that keeps its holder present."""
+        self._settle(participant_id, now)
         with self.store.transaction() as db:
             entry = self._open(participant_id, now)
             presence = self._presence(participant_id)
@@ -188,6 +190,7 @@ class EntryService:
 
     def admit(self, participant_id: str, token: str, now: datetime) -> dict[str, Any]:
         """A host who is in lets a waiting guest in. Answers the host's new state."""
+        self._settle(participant_id, now)
         with self.store.transaction() as db:
             host = self._acting_host(participant_id, now)
             target = self._target(host, token)
@@ -203,6 +206,7 @@ class EntryService:
     def remove(self, participant_id: str, token: str, now: datetime) -> dict[str, Any]:
         """A host who is in removes a guest, waiting or in. Opening the link again puts the
         guest back in the waiting room, where a host decides again."""
+        self._settle(participant_id, now)
         with self.store.transaction() as db:
             host = self._acting_host(participant_id, now)
             target = self._target(host, token)
@@ -216,6 +220,7 @@ class EntryService:
 
     def leave(self, participant_id: str, now: datetime) -> dict[str, Any]:
         """Leave (the page's Leave button). Leaving twice records one exit."""
+        self._settle(participant_id, now)
         with self.store.transaction():
             entry = self._open(participant_id, now)
             presence = self._presence(participant_id)
@@ -263,6 +268,20 @@ class EntryService:
         }
 
     # -- inside a transaction ------------------------------------------------------------------
+
+    def _settle(self, participant_id: str, now: datetime) -> None:
+        """Settle the session's presences in a transaction of their own, before the call
+        itself: a refusal that follows ("This session has ended.") must not roll back who
+        left with the session's end, or its ``participant:leave`` and ``call:end`` webhooks
+        would never be sent."""
+        with self.store.transaction():
+            row = self.store.query_one(
+                "SELECT s.* FROM sessions s JOIN participants p ON p.session_id = s.id"
+                " WHERE p.id = ?",
+                [participant_id],
+            )
+            if row is not None:
+                self._sweep(row, now)
 
     def _open(self, participant_id: str, now: datetime) -> Entry:
         """Look up, settle the session's presences, then check the door."""

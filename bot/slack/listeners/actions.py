@@ -19,11 +19,13 @@ from bot.slack.listeners.common import (
     answering,
     change_people,
     open_booking_form,
+    outside,
     reply,
     team_and_user,
 )
 from bot.slack.listeners.texts import book_text, from_button, open_form_from_text
 from bot.storage import ParticipantRecord
+from bot.waiting.render import FOLLOW_UP
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -62,7 +64,9 @@ def register(router: Router, services: Services) -> None:
         team_id, user_id = team_and_user(body)
         with answering(_refusal(ctx.respond)):
             session = services.booking.cancel(_value(body), team_id, user_id, ctx.key)
-            _private(ctx.respond, f"Cancelled “{session.title}”. Everyone in it was told.")
+            others = outside(services, session.session_id)
+            said = blocks.told(others) if others else "Everyone in it was told."
+            _private(ctx.respond, f"Cancelled “{blocks.title_of(session)}”. {said}")
 
     router.action("cancel_session", work=cancel)
 
@@ -109,7 +113,7 @@ def register(router: Router, services: Services) -> None:
             moved = services.booking.reschedule(
                 choice["session_id"], team_id, user_id, start, end, key=ctx.key
             )
-            _private(ctx.respond, *blocks.moved(moved))
+            _private(ctx.respond, *blocks.moved(moved, outside=outside(services, moved.session_id)))
 
     router.action("reschedule_to", work=reschedule_to)
 
@@ -157,6 +161,27 @@ def register(router: Router, services: Services) -> None:
 
     router.action("change_booking", work=change)
 
+    def follow_up(body: dict[str, Any], ctx: Context) -> None:
+        """*Book a follow-up* on the after-call summary: the form, with the same people."""
+        team_id, user_id = team_and_user(body)
+        with answering(_refusal(ctx.respond)):
+            was = services.booking.follow_up(_value(body), team_id, user_id)
+            ctx.client.views_open(
+                trigger_id=body["trigger_id"],
+                view=blocks.booking_modal(
+                    title=was.title,
+                    minutes=max(1, int((was.end - was.start).total_seconds() // 60)),
+                    hosts=was.hosts,
+                    guests=was.guests,
+                    external=was.external_guests,
+                    reminder_minutes=was.reminder_minutes,
+                    note=f"A follow-up to “{blocks.fit(was.title, blocks.TITLE_SHOWN)}”: "
+                    "pick its date and time.",
+                ),
+            )
+
+    router.action(FOLLOW_UP, work=follow_up)
+
     def copy_link(body: dict[str, Any], ctx: Context) -> None:
         """A guest's link again, for a host: ephemeral answers don't last across devices."""
         team_id, user_id = team_and_user(body)
@@ -175,6 +200,6 @@ def register(router: Router, services: Services) -> None:
 
 def _guest(participants: list[ParticipantRecord], digest: str) -> ParticipantRecord:
     for person in participants:
-        if person.slack_user is None and blocks.guest_digest(person.participant_id) == digest:
+        if blocks.needs_forwarding(person) and blocks.guest_digest(person.participant_id) == digest:
             return person
     raise BookingError("That guest is no longer in the session.")

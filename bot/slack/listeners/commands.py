@@ -19,6 +19,7 @@ from bot.slack.listeners.common import (
     change_people,
     look_up_ahead,
     open_booking_form,
+    outside,
     parse_text,
     reply,
     series_once,
@@ -26,6 +27,7 @@ from bot.slack.listeners.common import (
     with_people,
 )
 from bot.slack.listeners.texts import book_text
+from bot.waiting.store import RoomStore
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -94,7 +96,11 @@ def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
     services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
     sessions, series = series_once(services, services.booking.upcoming(team_id, user_id))
-    body = blocks.session_list(sessions, with_people(services, sessions), user_id, series=series)
+    # As on App Home: how many guests wait now in each session the asker hosts.
+    waiting = RoomStore(services.store).waiting_counts(s.session_id for s in sessions)
+    body = blocks.session_list(
+        sessions, with_people(services, sessions), user_id, waiting=waiting, series=series
+    )
     tz = services.people.timezone(team_id, user_id)
     _reply(respond, blocks.session_list_text(sessions, tz), body)
 
@@ -163,7 +169,7 @@ def _reschedule(ctx: Context, command: dict[str, Any], rest: str) -> None:
     moved = services.booking.reschedule(
         sessions[0].session_id, team_id, user_id, parsed.start, parsed.end, key=ctx.key
     )
-    _reply(respond, *blocks.moved(moved))
+    _reply(respond, *blocks.moved(moved, outside=outside(services, moved.session_id)))
 
 
 def _add_or_remove(ctx: Context, command: dict[str, Any], rest: str, verb: str) -> None:

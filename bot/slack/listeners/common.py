@@ -113,6 +113,11 @@ def series_once(
     return shown, notes
 
 
+def outside(services: Services, session_id: str) -> list[ParticipantRecord]:
+    """The session's people from another organisation: no DM about a change reaches them."""
+    return [p for p in services.booking.participants(session_id) if p.external]
+
+
 def with_people(
     services: Services, sessions: Sequence[SessionRecord]
 ) -> dict[str, list[ParticipantRecord]]:
@@ -174,7 +179,7 @@ def change_people(
         label = f"<@{who['user']}>" if who.get("user") else f"*{who.get('name')}*"
         try:
             if verb == "remove":
-                services.booking.remove_person(
+                removed = services.booking.remove_person(
                     session_id,
                     team_id,
                     user_id,
@@ -182,6 +187,14 @@ def change_people(
                     slack_user=who.get("user"),
                     external_name=who.get("name"),
                 )
+                if removed.external:  # no DM reaches them: it's the host's to say
+                    name = blocks.fit(removed.display_name, blocks.NAME_SHOWN)
+                    lines.append(
+                        f":white_check_mark: Removed {name}; their link no longer works. "
+                        "They're in another organisation, so I couldn't tell them: "
+                        "please let them know."
+                    )
+                    continue
                 told = "they were told" if who.get("user") else "their link no longer works"
                 lines.append(f":white_check_mark: Removed {label}; {told}.")
                 continue
@@ -194,7 +207,11 @@ def change_people(
                 external_name=who.get("name"),
                 role=who.get("role", "GUEST"),
             )
-            if added.slack_user:
+            if added.external:
+                name = blocks.fit(added.display_name, blocks.NAME_SHOWN)
+                lines.append(f":white_check_mark: Added {name}.")
+                lines.append(blocks.no_dm_note(added, here=False))
+            elif added.slack_user:
                 lines.append(f":white_check_mark: Added {label}; their link is in their DMs.")
             else:
                 lines.append(

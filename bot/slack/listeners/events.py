@@ -1,4 +1,5 @@
-"""Events: the App Home tab shows the viewer's upcoming sessions and the Book button."""
+"""Events: the App Home tab shows the viewer's upcoming sessions (with how many guests wait
+in each they host) and the Book button."""
 
 from __future__ import annotations
 
@@ -10,16 +11,26 @@ from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
 from bot.slack.listeners.common import series_once, team_and_user, with_people
+from bot.waiting.store import RoomStore
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """The viewer's App Home: their upcoming sessions, with how many guests wait in each they
+    host. Published when they open it, and again by the waiting room when a room changes."""
     sessions, series = series_once(services, services.booking.upcoming(team_id, user_id))
+    waiting = RoomStore(services.store).waiting_counts(s.session_id for s in sessions)
     client.views_publish(
         user_id=user_id,
-        view=blocks.home(sessions, with_people(services, sessions), user_id, series=series),
+        view=blocks.home(
+            sessions,
+            with_people(services, sessions),
+            user_id,
+            waiting=waiting,
+            series=series,
+        ),
     )
 
 

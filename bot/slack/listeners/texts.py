@@ -118,6 +118,10 @@ def book_text(
         return
     booked = services.booking.book(request, key=ctx.key)
     _answer(ctx, *blocks.booked(booked.session, booked.participants, booked.undelivered, tz=tz))
+    if ctx.respond.live:  # shown through the response_url: it can be kept true from there
+        services.confirmations.keep(
+            booked.session.session_id, team_id, user_id, ctx.job, ctx.respond.posts
+        )
 
 
 def _other_reading(

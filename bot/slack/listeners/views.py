@@ -154,7 +154,9 @@ def register(router: Router, services: Services) -> None:
                 _book_series(services, client, view, request, form, ctx.key)
                 return
             booked = services.booking.book(request, key=ctx.key)
-            _, body_blocks = blocks.booked(booked.session, booked.participants, booked.undelivered)
+            _, body_blocks = blocks.booked(
+                booked.session, booked.participants, booked.undelivered, buttons=False
+            )
             # The buttons stay in the DM; the result view is a place to read, not to act.
             result = blocks.result_modal("Booked", body_blocks[:-1])
             client.views_update(view_id=view["id"], view=result)
@@ -186,7 +188,8 @@ def register(router: Router, services: Services) -> None:
             moved = services.booking.reschedule(
                 session_id, team_id, user_id, start, end, key=ctx.key
             )
-            result = blocks.result_modal("Rescheduled", blocks.moved(moved)[1])
+            outside = [p for p in services.booking.participants(session_id) if p.external]
+            result = blocks.result_modal("Rescheduled", blocks.moved(moved, outside=outside)[1])
             client.views_update(view_id=view["id"], view=result)
 
     router.view("reschedule", ack=check_reschedule, work=reschedule)
