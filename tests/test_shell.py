@@ -150,6 +150,8 @@ def test_the_waiting_room_from_a_guest_opening_their_link_to_the_follow_up(tmp_p
         "",  # name: keep "Check-in"
         "2030-01-05 10:00",
         "",  # length
+        "",  # repeats: doesn't
+        "",  # number of sessions: none
         "",  # hosts: @alice
         "",  # guests on Slack: @bob
         "",  # guests without Slack: Pat Smith
