@@ -25,11 +25,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.booking import BookingService
+from bot.calendar import Calendar
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
 from bot.jobs.outbox import Outbox
 from bot.jobs.reminders import Reminders
 from bot.jobs.worker import Worker
+from bot.recurring import SeriesService, queue_series_top_up
 from bot.slack import listeners
 from bot.slack.confirmations import Confirmations
 from bot.slack.context import job_runner
@@ -65,6 +67,8 @@ class Services:
     people: SlackPeople
     booking: BookingService
     reminders: Reminders
+    series: SeriesService
+    calendar: Calendar
     fanout: ThreadPoolExecutor
     clock: Callable[[], datetime]
     confirmations: Confirmations
@@ -114,17 +118,23 @@ class Services:
         # The current workspace travels with the work handed to these threads.
         fanout = ContextPool(max_workers=FANOUT, thread_name_prefix="fanout")
         people = SlackPeople(slack, store, clock)
-        notifier = SlackNotifier(slack, store)
+        calendar = Calendar(
+            store, settings.public_url or f"http://127.0.0.1:{settings.port}", clock
+        )
+        notifier = SlackNotifier(slack, store, calendar)
         confirmations = Confirmations(store, people, clock)
         outbox = Outbox(store, notifier, fanout, clock, confirmations)
+        booking = BookingService(coviu, store, people, outbox, clock, fanout=fanout)
         services = cls(
             settings=settings,
             store=store,
             coviu=coviu,
             slack=slack,
             people=people,
-            booking=BookingService(coviu, store, people, outbox, clock, fanout=fanout),
+            booking=booking,
             reminders=Reminders(store, notifier, fanout, clock, people=people),
+            series=SeriesService(booking),
+            calendar=calendar,
             fanout=fanout,
             clock=clock,
             workspaces=workspaces,
@@ -155,6 +165,23 @@ class SlackApp:
         self.worker.stop()
 
 
+def _with_series(services: Services) -> Callable[[datetime], object]:
+    """The worker's timed pass: due reminders, and once an hour a job that creates each
+    series' sessions now within the window (keyed by the hour: one job however many workers)."""
+
+    queued: set[str] = set()
+
+    def timed(now: datetime) -> None:
+        services.reminders.send_due(now)
+        hour = f"{now:%Y-%m-%dT%H}"
+        if hour not in queued:  # one insert an hour from this process, not one a pass
+            queue_series_top_up(services.store, now)
+            queued.clear()
+            queued.add(hour)
+
+    return timed
+
+
 def build_app(
     services: Services, *, socket_mode: bool = False, send_reminders: bool = True
 ) -> SlackApp:
@@ -165,7 +192,7 @@ def build_app(
     worker = Worker(
         services.store,
         job_runner(router, services),
-        reminders=services.reminders.send_due if send_reminders else None,
+        reminders=_with_series(services) if send_reminders else None,
         clock=services.clock,
     )
     services.schedule_changed = worker.wake

@@ -32,7 +32,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.coviu.client import CoviuClient
@@ -93,6 +93,12 @@ class BookingRequest:
     # The booking's own lead times (`remind 1 day and 10 min before`, the form's picker);
     # () for no reminder; None: each person's default (App Home), else `reminder_minutes`.
     reminders: tuple[int, ...] | None = None
+    # An occurrence of a series (`bot.recurring`): the series and the date it stands for.
+    series_id: str | None = None
+    occurrence: date | None = None
+    # Whether everyone is DMed an invitation: a series invites once, with its first session;
+    # each later one comes with its reminder's Join button.
+    invite: bool = True
 
 
 @dataclass(frozen=True)
@@ -268,12 +274,16 @@ class BookingService:
             reminder_minutes=request.reminder_minutes,
             status="booked",
             reminders=request.reminders,
+            series_id=request.series_id,
+            occurrence=request.occurrence,
         )
         participants = [
             self._with_home(_record(participant, request.team_id, request.booked_by))
             for participant in created.participants
         ]
-        invitations = [_message(key, "invite", p) for p in participants if p.slack_user]
+        invitations = [
+            _message(key, "invite", p) for p in participants if p.slack_user and request.invite
+        ]
         try:
             self.store.add_session(
                 session,
@@ -467,8 +477,10 @@ class BookingService:
         end: datetime | None = None,
         *,
         key: str | None = None,
+        tell: bool = True,
     ) -> SessionRecord:
-        """Move a session; without an end it keeps its length."""
+        """Move a session; without an end it keeps its length. `tell=False`: nobody is DMed
+        about this move (a series move tells everyone once, itself)."""
         key = key or _once()
         if self.store.step(key, "moved") is None:
             session = self.session_for_host(session_id, team_id, user_id)
@@ -490,7 +502,9 @@ class BookingService:
                 self.clock(),
                 messages=self._told(
                     key, "rescheduled", user_id, self.store.participants(session_id)
-                ),
+                )
+                if tell
+                else [],
                 step=(key, "moved", session_id),
             )
             self.schedule_changed()

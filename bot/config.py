@@ -45,6 +45,26 @@ def _database_url(url: str | None) -> str | None:
     return url
 
 
+def _public_url(url: str | None) -> str | None:
+    """The app's address, for the calendar links it hands out.
+
+    >>> _public_url("https://coviu-slack.example.com/")
+    'https://coviu-slack.example.com'
+    >>> _public_url("coviu-slack.example.com")
+    Traceback (most recent call last):
+    bot.config.ConfigError: COVIU_SLACK_PUBLIC_URL must be the app's web address, e.g. \
+COVIU_SLACK_PUBLIC_URL=https://coviu-slack.example.com
+    """
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(
+            "COVIU_SLACK_PUBLIC_URL must be the app's web address, e.g. "
+            "COVIU_SLACK_PUBLIC_URL=https://coviu-slack.example.com"
+        )
+    return url.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -71,6 +91,9 @@ class Settings:
     slack_redirect_uri: str | None = None
     # Fernet keys, comma-separated (the first seals): see `bot.secretbox`.
     secret_key: str | None = field(default=None, repr=False)
+    # The app's own address as people's calendars reach it (calendar files are served from
+    # it); None: http://127.0.0.1:$PORT, right for the shell and trying it out.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +120,7 @@ class Settings:
             slack_client_secret=text("SLACK_CLIENT_SECRET"),
             slack_redirect_uri=text("SLACK_REDIRECT_URI"),
             secret_key=text("COVIU_SLACK_SECRET_KEY"),
+            public_url=_public_url(text("COVIU_SLACK_PUBLIC_URL")),
         )
 
     @property

@@ -15,6 +15,7 @@ do not propagate, such as uvicorn's, included). What is replaced:
 - bearer and basic credentials, Slack tokens, and the value of any field or header named like
   a token, secret, password or signature;
 - Slack response_urls (``https://hooks.slack.com/...``), plain or URL-encoded;
+- the token of a calendar file's URL (``/calendar/<team>/<user>/<scope>/<token>.ics``);
 - the body in Bolt's "Invalid request signature detected" line.
 
 ::
@@ -23,6 +24,10 @@ do not propagate, such as uvicorn's, included). What is replaced:
     'Bearer [redacted] and https://coviu.test/session/{id}'
     >>> redact('"DELETE /v1/participants/3f2a9c1e-0000-4000-8000-000000000000 HTTP/1.1" 200')
     '"DELETE /v1/participants/{id} HTTP/1.1" 200'
+    >>> redact('"GET /calendar/T1/U1/session-abc/q8Zx_2kLm3.ics HTTP/1.1" 200')
+    '"GET /calendar/T1/U1/session-abc/[redacted] HTTP/1.1" 200'
+    >>> redact("details=in+http%3A%2F%2Fa%2Fcalendar%2FT1%2FU1%2Fseries-s%2FqZ_2.ics&x=1")
+    'details=in+http%3A%2F%2Fa%2Fcalendar%2FT1%2FU1%2Fseries-s%2F[redacted]&x=1'
     >>> redact("response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fabc&x=1")
     'response_url=https%3A%2F%2Fhooks.slack.com/[redacted]&x=1'
 """
@@ -48,6 +53,14 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(hooks\.slack\.com)(?:/|\\/|%2[Ff])[^\s\"'&<>,)]*"), r"\1/[redacted]"),
     # ... and their path wherever it is served (a proxy, Slack's stand-in).
     (re.compile(r"(/(?:commands|actions)/T[A-Z0-9]+/)[^\s\"'&<>,)]+"), r"\1[redacted]"),
+    # A calendar file's token (`bot.calendar`) is what keeps someone's Join link theirs.
+    # Plain, or URL-encoded inside a Google or Outlook link's details.
+    (
+        re.compile(
+            r"((?:/|%2[Ff])calendar(?:(?:/|%2[Ff])[^/\s?#\"'%&]+){3}(?:/|%2[Ff]))[^/\s?#\"'&%]+"
+        ),
+        r"\1[redacted]",
+    ),
     # Ids in paths: an entry link's id is its secret; the route stays readable.
     (re.compile(r"(/(?:session|sessions|participants)/)[^/\s?#\"'{}]+"), r"\1{id}"),
     # Any other id (participant ids travel in bodies, button values, JSON).
@@ -71,7 +84,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
 # rest of the web process's answer to Slack. Add the word a new pattern needs.
 HINTS = ("signature", "xox", "xapp-", "bearer", "basic", "hooks.slack.com", "/commands/",
          "/actions/", "/session", "/participants/", "token", "secret", "password",
-         "authorization")  # fmt: skip
+         "authorization", "calendar")  # fmt: skip
 
 
 def _may_hold_secrets(text: str) -> bool:

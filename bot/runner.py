@@ -143,7 +143,7 @@ def serve(settings: Settings, host: str, port: int, *, web_only: bool = False) -
         # uvicorn handles SIGTERM itself: it stops serving, then we stop the worker.
         # The access log is the app's own, written after each answer (see `bot.web`).
         web = create_web_app(
-            app.intake, coviu_app, app.webhooks, app.oauth, access_log=True
+            app.intake, coviu_app, app.webhooks, app.oauth, services.calendar, access_log=True
         )
         uvicorn.run(
             web, host=host, port=port, log_level="info", access_log=False, http=http_protocol()
@@ -211,6 +211,9 @@ def socket_mode(settings: Settings) -> int:
         # On $PORT, so the entry links already sent keep working after a restart.
         local_coviu, client = start_embedded_coviu(settings, port=settings.port)
     services = Services.create(settings, client)
+    if not settings.public_url:
+        # No web server here to serve calendar files: invitations offer Google and Outlook.
+        services.calendar.base_url = None
     app = build_app(services, socket_mode=True)
     socket = SocketModeClient(app_token=settings.slack_app_token or "", web_client=services.slack)
     # No public URL for Coviu's webhooks: read the open sessions' summaries instead.

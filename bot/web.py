@@ -15,6 +15,9 @@ answer has gone, rather than by uvicorn, which writes its line before the answer
 line and passing it through `bot.logsafe`'s redaction costs tens of µs, a good part of
 Slack's whole wait for an ack of a few hundred µs. Same line, same redaction, just after.
 And `http_protocol()` is uvicorn's own HTTP protocol sending each answer in one write.
+
+People's calendar files, `GET /calendar/...ics`, are served the same bare way too
+(`bot.calendar`).
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 
+from bot.calendar import PATH_PREFIX as CALENDAR_PREFIX
+from bot.calendar import Calendar
 from bot.slack.intake import MAX_BODY_BYTES, Intake
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, OAuthPages
 from bot.waiting import webhooks as coviu_webhooks
@@ -103,6 +109,35 @@ async def _coviu_webhook(
     await _answer(send, status, answer)
 
 
+async def _calendar_file(calendar: Calendar | None, scope: Scope, send: Send) -> None:
+    """``GET /calendar/<team>/<user>/<scope>/<token>.ics``: a person's calendar file. Any
+    path, token or method that doesn't fit is the same plain 404: nothing to learn from it."""
+    parts = scope["path"][len(CALENDAR_PREFIX) :].split("/")
+    found = None
+    if (
+        calendar is not None
+        and scope["method"] in ("GET", "HEAD")
+        and len(parts) == 4
+        and parts[3].endswith(".ics")
+        and all(0 < len(part) <= 200 for part in parts)
+    ):
+        team, user, which, token = (unquote(part) for part in parts)
+        found = await asyncio.to_thread(calendar.file, team, user, which, token[: -len(".ics")])
+    if found is None:
+        await _answer(send, 404, {"error": "no such calendar"})
+        return
+    headers = [
+        (b"content-type", b"text/calendar; charset=utf-8"),
+        (b"content-length", str(len(found)).encode()),
+        (b"content-disposition", b'attachment; filename="coviu-session.ics"'),
+        # The file holds a Join link: no shared cache may keep it.
+        (b"cache-control", b"private, no-store"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": found if scope["method"] == "GET" else b""})
+
+
 class _OneWrite:
     """A transport that sends a response's head with its body, in one write.
 
@@ -158,6 +193,7 @@ def create_web_app(
     coviu_app: Any | None = None,
     webhooks: coviu_webhooks.WebhookReceiver | None = None,
     oauth: OAuthPages | None = None,
+    calendar: Calendar | None = None,
     *,
     access_log: bool = False,
 ) -> ASGIApp:
@@ -222,6 +258,8 @@ def create_web_app(
 
         if scope["path"] == coviu_webhooks.PATH:
             await _coviu_webhook(webhooks, scope, receive, sending)
+        elif scope["path"].startswith(CALENDAR_PREFIX):
+            await _calendar_file(calendar, scope, sending)
         else:
             await web(scope, receive, sending)
         return status

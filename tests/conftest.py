@@ -152,8 +152,14 @@ class RunningBot:
         self.services = Services.create(self.settings, client, clock=self.clock)
         # Reminders only when a test asks (`send_reminders`), at the clock it has set.
         self.app = build_app(self.services, send_reminders=False)
-        self.server = ServerThread(create_web_app(self.app.intake, None, self.app.webhooks))
+        self.server = ServerThread(
+            create_web_app(
+                self.app.intake, None, self.app.webhooks, calendar=self.services.calendar
+            )
+        )
         self.server.start()
+        # Calendar links point at this server, as COVIU_SLACK_PUBLIC_URL points at the app.
+        self.services.calendar.base_url = self.server.url
         self.slack.app_url = self.server.url + "/slack/events"
         # Coviu's webhooks come here, as they would to `serve`.
         self.coviu_webhooks.url = self.server.url + "/coviu/webhooks"

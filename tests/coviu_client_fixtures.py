@@ -253,6 +253,9 @@ async def _to_thread(function: Callable[[], Any]) -> Any:
     return await asyncio.to_thread(function)
 
 
+PASS = 0  # in a `Faults.plan`: this request goes through untouched
+
+
 class Faults:
     """ASGI middleware around the real app: counts token requests, injects statuses.
 
@@ -273,6 +276,8 @@ class Faults:
         self._lock = threading.Lock()
 
     def plan(self, method: str, path_prefix: str, *statuses: int) -> None:
+        """The next matching requests get these statuses, in order; `PASS` lets one through
+        to the real app (to fail, say, the third create of a series)."""
         with self._lock:
             self._plans.append((method, path_prefix, deque(statuses), False))
 
@@ -305,6 +310,8 @@ class Faults:
             for plan_method, prefix, queue, swallow in self._plans:
                 if plan_method == method and path.startswith(prefix) and queue:
                     status, lost = queue.popleft(), swallow
+                    if status == PASS:  # this one goes through; the plan's next is for later
+                        status, lost = None, False
                     break
             if status is None or lost:
                 self.passed[(method, path)] += 1

@@ -143,7 +143,7 @@ class MultiBot:
         )
         self.app = build_app(self.services, send_reminders=False)
         self.server = ServerThread(
-            create_web_app(self.app.intake, None, self.app.webhooks, self.app.oauth)
+            create_web_app(self.app.intake, None, self.app.webhooks, oauth=self.app.oauth)
         ).start()
         slack.app_url = self.server.url + "/slack/events"
         coviu.webhooks.url = self.server.url + "/coviu/webhooks"

@@ -87,13 +87,6 @@ def test_change_opens_the_form_with_what_was_understood(bot, slack):
     assert inputs["guests"]["initial_users"] == [BOB]
 
 
-def test_a_repeating_session_is_refused_plainly_not_booked_once(bot, slack, coviu):
-    bot.command(ALICE, 'book "Physio review" with @bob every tuesday 3pm for 6 weeks')
-
-    assert "can't book repeating sessions yet" in bot.last_reply(ALICE).text_content()
-    assert sessions_at_coviu(coviu) == []
-
-
 def test_an_impossible_hour_is_refused_with_an_example(bot, slack, coviu):
     bot.command(ALICE, 'book "Physio review" with @bob tomorrow 13pm')
 

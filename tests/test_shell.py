@@ -56,6 +56,8 @@ def test_booking_through_the_form_with_a_mistake_corrected(tmp_path):
         "Knee follow-up",  # name
         "2020-01-01 10:00",  # a time in the past
         "",  # length: keep 30 minutes
+        "",  # repeats: doesn't
+        "",  # number of sessions: none (not a series)
         "",  # hosts: keep @alice
         "@carol",  # guests on Slack
         "Pat Smith",  # guest without Slack
@@ -168,6 +170,8 @@ def test_the_waiting_room_from_a_guest_opening_their_link_to_the_follow_up(tmp_p
         "",  # name: keep "Check-in"
         "2030-01-05 10:00",
         "",  # length
+        "",  # repeats: doesn't
+        "",  # number of sessions: none
         "",  # hosts: @alice
         "",  # guests on Slack: @bob
         "",  # guests without Slack: Pat Smith

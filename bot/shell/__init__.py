@@ -80,18 +80,21 @@ def run(settings: Settings, *, fresh: bool = False) -> int:
         # Reminders go out when `skip` moves the clock, so the transcript shows them in order.
         app = build_app(services, send_reminders=False)
         started["services"], started["app"] = services, app
-        return create_web_app(app.intake, webhooks=app.webhooks)
+        return create_web_app(app.intake, webhooks=app.webhooks, calendar=services.calendar)
 
     app_server = ServerThread.build(make_web_app).start()
     coviu_server, _ = started["coviu"]
     services, app = started["services"], started["app"]
     slack.app_url = app_server.url + "/slack/events"
+    # Calendar files come from this server, wherever it found a port.
+    services.calendar.base_url = app_server.url
     app.worker.start()
     services.reminders.send_due()  # whatever fell due while the shell was closed
     coviu_webhooks = coviu_server.app.state.coviu.webhooks
 
     def skip(delta: timedelta) -> int:
         clock.advance(delta)
+        services.series.top_up()  # a series' next sessions, as the worker makes them hourly
         return services.reminders.send_due()
 
     def idle() -> None:

@@ -31,8 +31,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import series as rules
 from bot.booking import BookingError
+from bot.calendar import CalendarLinks
 from bot.storage import ParticipantRecord, SessionRecord
+from bot.storage.store import SeriesRecord
 
 Block = dict[str, Any]
 Zone = str | tzinfo | None  # an IANA name, a tzinfo, or None for UTC
@@ -43,6 +46,8 @@ MAX_VIEW_BLOCKS = 100
 SECTION_TEXT = 3000
 CONTEXT_TEXT = 3000
 BUTTON_VALUE = 2000
+BUTTON_URL = 3000
+MAX_SERIES = 366  # sessions in a series, as the parser allows: up to a year of days
 CONFIRM_TEXT = 300
 MODAL_TITLE = 24
 TEXT_INPUT = 3000
@@ -60,6 +65,8 @@ HELP = """*Book a Coviu video session*
 *Times:* `tomorrow 3pm`, `thu 2-3pm`, `in 2 hours`, `20 March at 9:30`, `3pm UTC`.
 *Lengths:* `for 45 min`, `for 1.5 hours`, `(30 min)`; otherwise {default} minutes.
 *People:* mentions are guests; `host @bob` makes Bob a host; you host unless you say otherwise.
+*Series:* `every tuesday 3pm for 6 weeks`, `weekly until 20 March`, `every weekday 9am for 2 \
+weeks`: one session each time, at the same local time; cancel one, or this and following.
 *Your sessions:*
 • `/coviu list` — your upcoming sessions, with Join, Reschedule and Cancel
 • `/coviu reschedule "Physio review" friday 4pm`
@@ -254,12 +261,33 @@ def cancel_button(session: SessionRecord, tz: Zone = None) -> Block:
     )
 
 
+def cancel_following_button(session: SessionRecord) -> Block:
+    tail = " on this date and every later one will be cancelled for everyone; earlier ones stay."
+    title = fit(session.title, CONFIRM_TEXT - len(tail) - 2)
+    return _button(
+        "Cancel this and following",
+        "cancel_following",
+        session.session_id,
+        style="danger",
+        confirm={
+            "title": {"type": "plain_text", "text": "Cancel the rest of the series?"},
+            "text": {"type": "mrkdwn", "text": f"“{title}”{tail}"},
+            "confirm": {"type": "plain_text", "text": "Cancel them"},
+            "deny": {"type": "plain_text", "text": "Keep them"},
+            "style": "danger",
+        },
+    )
+
+
 def host_buttons(session: SessionRecord) -> list[Block]:
-    return [
+    buttons = [
         _button("Reschedule", "reschedule_session", session.session_id),
         _button("Add person", "add_person", session.session_id),
         cancel_button(session),
     ]
+    if session.series_id:
+        buttons.append(cancel_following_button(session))
+    return buttons
 
 
 def session_summary(
@@ -278,12 +306,39 @@ def session_summary(
 # -- messages -------------------------------------------------------------------------------
 
 
+def repeats(series: SeriesRecord | None) -> str | None:
+    """How a series repeats, for its invitation: "Repeats every Tuesday at 15:00
+    (Australia/Sydney time), 6 sessions." None for a session on its own."""
+    if series is None:
+        return None
+    rule = series.rule
+    end = (
+        f", {rule.count} sessions"
+        if rule.count
+        else (f", until {rule.until:%a %-d %b %Y}" if rule.until else "")
+    )
+    return f"Repeats {rules.describe(rule)} at {rule.time} ({rule.zone} time){end}."
+
+
+def calendar_buttons(links: CalendarLinks) -> Block:
+    """*Add to calendar* (the reader's own .ics), Google and Outlook; a link past Slack's
+    3,000 characters for a button's URL (a very long title) is left out."""
+    buttons = [
+        ("Add to calendar", "calendar_ics", links.ics),
+        ("Google Calendar", "calendar_google", links.google),
+        ("Outlook", "calendar_outlook", links.outlook),
+    ]
+    return _actions(*(_button(t, a, url=u) for t, a, u in buttons if u and len(u) <= BUTTON_URL))
+
+
 def invite(
     session: SessionRecord,
     to: ParticipantRecord,
     everyone: Sequence[ParticipantRecord],
     *,
     tz: Zone = None,
+    repeats: str | None = None,
+    calendar: CalendarLinks | None = None,
 ) -> tuple[str, list[Block]]:
     """The DM that gives a participant their own entry link. `tz` is the reader's zone.
 
@@ -303,14 +358,19 @@ def invite(
         buttons += host_buttons(session)
     # A host keeps a way to the links of guests without Slack, which they forward.
     copies = copy_link_buttons(everyone) if to.is_host else []
+    series_line = ""
+    if repeats:
+        text += " " + repeats
+        series_line = f"\n{repeats} Each session's Join button comes with its reminder."
     return text, [
-        section(f"You're invited to “{title}” as a {role}.\n*{title}*\n{when}"),
+        section(f"You're invited to “{title}” as a {role}.\n*{title}*\n{when}{series_line}"),
         context(
             f"With {people_text(others, 2500) or 'nobody else yet'}. "
             "This Join link is yours alone: please don't share it."
         ),
         _actions(*buttons),
         *([_actions(*copies)] if copies else []),
+        *([calendar_buttons(calendar)] if calendar else []),
     ]
 
 
@@ -326,6 +386,10 @@ def _gone(session: SessionRecord, tz: Zone) -> tuple[str, list[Block]]:
 
 CHANGES = {
     "cancelled": "“{title}” on {when} was cancelled by <@{by}>. There's nothing to join.",
+    "series_cancelled": "<@{by}> cancelled “{title}” from {when} on: this session and every "
+    "later one in the series. There's nothing to join.",
+    "series_moved": "<@{by}> moved “{title}” to {when}, and every later session of the series "
+    "to the same time. Each session's Join link stays the same.",
     "rescheduled": "<@{by}> moved “{title}” to {when}. Your Join link stays the same.",
     "removed": "<@{by}> removed you from “{title}” on {when}. Your link no longer works.",
 }
@@ -423,6 +487,52 @@ def booked(
     copies = copy_link_buttons([p for p in participants if p.external])
     blocks.append(_actions(*host_buttons(session), *copies))
     return text, blocks
+
+
+def booked_series(
+    session: SessionRecord,
+    participants: Sequence[ParticipantRecord],
+    series: SeriesRecord,
+    created: int,
+    undelivered: Sequence[ParticipantRecord] = (),
+    *,
+    tz: Zone = None,
+) -> tuple[str, list[Block]]:
+    """The booker's confirmation of a series: its first session, how it repeats, and how many
+    sessions exist at Coviu so far (the rest are made as they come within the window)."""
+    text, body = booked(session, participants, undelivered, tz=tz)
+    if session.cancelled:
+        return text, body
+    how = repeats(series) or ""
+    weeks = rules.WINDOW.days // 7
+    line = (
+        f":repeat: {how} {created} booked so far; the next are booked as they come within "
+        f"{weeks} weeks. Each session's reminder brings its Join button."
+    )
+    text = f"Booked the series “{title_of(session)}”, first {when_text(session, tz)}. {how}"
+    body[0] = section(f":white_check_mark: Booked the series “{title_of(session)}”.")
+    body.insert(2, context(line))
+    return text, body
+
+
+def moved_following(
+    session: SessionRecord, count: int, *, tz: Zone = None
+) -> tuple[str, list[Block]]:
+    """The host's confirmation that a session and the rest of its series moved."""
+    text = (
+        f"Moved “{title_of(session)}” to {when_text(session, tz)}, and every later session of "
+        f"the series to the same time ({count} in all). Everyone was told."
+    )
+    return text, [section(f":white_check_mark: {text}")]
+
+
+def series_cut(session: SessionRecord, count: int, *, tz: Zone = None) -> tuple[str, list[Block]]:
+    """The host's confirmation that the rest of a series is cancelled."""
+    text = (
+        f"Cancelled “{title_of(session)}” from {when_text(session, tz)} on: {count} "
+        f"session{'s' if count != 1 else ''}. The earlier ones stay. Everyone in them was told."
+    )
+    return text, [section(f":white_check_mark: {text}")]
 
 
 def no_longer_host(session: SessionRecord, *, tz: Zone = None) -> tuple[str, list[Block]]:
@@ -571,10 +681,13 @@ def session_list(
     limit: int = 15,
     tz: Zone = None,
     waiting: Mapping[str, int] | None = None,
+    series: dict[str, str] | None = None,
 ) -> list[Block]:
     """The viewer's sessions, soonest first. Slack takes at most 50 blocks in a message (100
     in a view) and each session takes three, so past `limit` the rest are counted, not shown.
-    `waiting`: guests waiting now, by session id, shown on the sessions the viewer hosts."""
+    `waiting`: guests waiting now, by session id, shown on the sessions the viewer hosts.
+    `series`: a line by session id for the next session of each series, shown once
+    ("Repeats every Tuesday...")."""
     if not sessions:
         return [section(empty)]
     blocks: list[Block] = [section(heading or f"*Your upcoming sessions* ({len(sessions)})")]
@@ -583,7 +696,11 @@ def session_list(
         me = next((p for p in people if p.slack_user == viewer), None)
         blocks.append({"type": "divider"})
         count = (waiting or {}).get(session.session_id, 0) if me and me.is_host else 0
-        blocks.append(session_summary(session, people, tz, count))
+        summary = session_summary(session, people, tz, count)
+        if note := (series or {}).get(session.session_id):
+            # In the same block: each session keeps to three, within Slack's 50.
+            summary["text"]["text"] = shorten(summary["text"]["text"] + "\n" + note, SECTION_TEXT)
+        blocks.append(summary)
         buttons: list[Block] = []
         if me is not None:
             buttons.append(
@@ -730,8 +847,27 @@ def booking_modal(
     reminders: Sequence[int] | None = None,
     note: str | None = None,
     metadata: dict[str, Any] | None = None,
+    repeat: str | None = None,
+    repeat_count: int | None = None,
 ) -> Block:
     """The booking form, pre-filled with whatever was understood."""
+    repeats = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": "Doesn't repeat"},
+        "options": [_option(label, value) for value, label in rules.CHOICES.items()],
+    }
+    if repeat in rules.CHOICES:
+        repeats["initial_option"] = _option(rules.CHOICES[repeat], repeat)
+    count = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "2",
+        "max_value": str(MAX_SERIES),
+    }
+    if repeat_count:
+        count["initial_value"] = str(repeat_count)
     name = {
         "type": "plain_text_input",
         "action_id": "value",
@@ -766,6 +902,14 @@ def booking_modal(
         ),
         _input("when", "Date and time", _datetime_picker(start)),
         _input("length", "Length", _length_select(minutes)),
+        _input("repeat", "Repeats", repeats, optional=True),
+        _input(
+            "repeat_count",
+            "Number of sessions",
+            count,
+            optional=True,
+            hint="For a series: 6 every week is six weeks.",
+        ),
         _input("hosts", "Hosts", _users_picker(hosts)),
         _input("guests", "Guests on Slack", _users_picker(guests), optional=True),
         _input(
@@ -794,6 +938,17 @@ def reschedule_modal(session: SessionRecord, metadata: dict[str, Any], *, tz: Zo
         _input("when", "New date and time", _datetime_picker(session.start)),
         _input("length", "Length", _length_select(minutes)),
     ]
+    if session.series_id:
+        which = {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": [
+                _option("This session only", "this"),
+                _option("This and every later one (same time, each on its own day)", "following"),
+            ],
+            "initial_option": _option("This session only", "this"),
+        }
+        blocks.append(_input("which", "Which sessions of the series", which))
     return _modal(
         "reschedule",
         "Reschedule",
@@ -849,6 +1004,7 @@ def home(
     *,
     tz: Zone = None,
     waiting: Mapping[str, int] | None = None,
+    series: dict[str, str] | None = None,
 ) -> Block:
     return {
         "type": "home",
@@ -857,7 +1013,9 @@ def home(
                 "*Coviu video sessions*",
                 accessory=_button("Book a session", "open_booking", style="primary"),
             ),
-            *session_list(sessions, participants, viewer, limit=30, tz=tz, waiting=waiting),
+            *session_list(
+                sessions, participants, viewer, limit=30, tz=tz, waiting=waiting, series=series
+            ),
             context("Tip: `/coviu help` shows everything you can type."),
         ],
     }

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.calendar import Calendar
 from bot.slack import blocks, reminder_blocks
 from bot.slack.people import CannotDM, UnknownUser
 from bot.storage import ParticipantRecord, SessionRecord, Store
@@ -47,9 +48,20 @@ def _tag(mark: str) -> str:
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, store: Store) -> None:
+    def __init__(self, client: WebClient, store: Store, calendar: Calendar | None = None) -> None:
         self.client = client
         self.store = store
+        self.calendar = calendar
+
+    def _invite(
+        self, session: SessionRecord, to: ParticipantRecord, everyone: Sequence[ParticipantRecord]
+    ) -> tuple[str, list[blocks.Block]]:
+        """An invitation: with how its series repeats, and the reader's calendar links."""
+        series = self.store.series(session.series_id) if session.series_id else None
+        links = self.calendar.links(session, to) if self.calendar else None
+        return blocks.invite(
+            session, to, everyone, tz=self._tz(to), repeats=blocks.repeats(series), calendar=links
+        )
 
     def _dm(
         self, to: ParticipantRecord, message: tuple[str, list[blocks.Block]], mark: str
@@ -95,7 +107,7 @@ class SlackNotifier:
     ) -> tuple[str, list[blocks.Block]]:  # fmt: skip
         """An invitation, a reminder or a "Starting now" DM, as it should read now."""
         if kind == "invite":
-            return blocks.invite(session, to, everyone, tz=self._tz(to))
+            return self._invite(session, to, everyone)
         if kind == "starting":
             return reminder_blocks.starting_now(session, to, tz=self._tz(to))
         lead = int(kind.partition(":")[2] or 10)  # "reminder:1440"
@@ -134,7 +146,7 @@ class SlackNotifier:
         everyone: Sequence[ParticipantRecord],
         mark: str,
     ) -> Sent:
-        return self._dm(to, blocks.invite(session, to, everyone, tz=self._tz(to)), mark)
+        return self._dm(to, self._invite(session, to, everyone), mark)
 
     def changed(
         self, session: SessionRecord, to: ParticipantRecord, change: str, by: str, mark: str

@@ -168,6 +168,29 @@ MIGRATIONS: list[list[str]] = [
             connected_at text not null, primary key (enterprise_id, team_id))""",
         "create table workspace_teams (team_id text primary key, enterprise_id text not null)",
     ],
+    # 8: recurring series and calendar files. A series keeps its wall-clock time and zone
+    # (3 pm stays 3 pm across DST) and its own lead times; each occurrence is its own
+    # session, tied to the series and to the date it stands for (so a moved occurrence is
+    # never created again). Each session counts its changes (`sequence`): calendar files
+    # carry it as SEQUENCE, so a re-import replaces the old event. `app_keys` holds the key
+    # calendar URLs are signed with.
+    [
+        """create table series (
+            series_id text primary key, team_id text not null, title text not null,
+            booked_by text not null, freq text not null, step integer not null,
+            days text not null, wall_time text not null, zone text not null,
+            minutes integer not null, first_date text not null, count integer,
+            until_date text, reminder_minutes integer not null, people text not null,
+            status text not null, created_at text not null)""",
+        "create index idx_series_status on series (status)",
+        # The series' own lead times (JSON list, as sessions.reminders; null: each person's).
+        "alter table series add column reminders text",
+        "alter table sessions add column series_id text",
+        "alter table sessions add column occurrence text",
+        "alter table sessions add column sequence integer not null default 0",
+        "create index idx_sessions_series_id on sessions (series_id, occurrence)",
+        """create table app_keys (name text primary key, secret text not null)""",
+    ],
 ]
 
 

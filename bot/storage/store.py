@@ -24,12 +24,13 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.storage.db import Database, Row, Tx, connect
 from bot.storage.migrations import migrate, schema_version
+from bot.when.result import Repeat
 
 
 def to_text(moment: datetime) -> str:
@@ -59,10 +60,34 @@ class SessionRecord:
     status: str
     # The booking's own lead times (minutes before; () for none); None: each person's default.
     reminders: tuple[int, ...] | None = None
+    # An occurrence of a series: the series, and the date (on the series' calendar) it stands
+    # for, which stays the same when this one occurrence is moved.
+    series_id: str | None = None
+    occurrence: date | None = None
+    # How often the session changed: calendar files' SEQUENCE.
+    sequence: int = 0
 
     @property
     def cancelled(self) -> bool:
         return self.status == "cancelled"
+
+
+@dataclass(frozen=True)
+class SeriesRecord:
+    """A recurring series: its rule (wall-clock time and zone), and who is in every session."""
+
+    series_id: str
+    team_id: str
+    title: str
+    booked_by: str
+    rule: Repeat
+    minutes: int
+    first: date
+    reminder_minutes: int
+    people: tuple[tuple[str, str], ...]  # (Slack user, role)
+    status: str = "active"
+    # The series' own lead times, given to each session; None: each person's default.
+    reminders: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +208,8 @@ class Message:
 
 
 _SESSION_FIELDS = (
-    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status, reminders"
+    "session_id, team_id, title, start_at, end_at, booked_by, reminder_minutes, status, reminders,"
+    " series_id, occurrence, sequence"
 )
 _PARTICIPANT_FIELDS = (
     "participant_id, session_id, team_id, slack_user, display_name, role, entry_url, added_by,"
@@ -211,6 +237,33 @@ def _session(row: Row) -> SessionRecord:
         end=from_text(row["end_at"]),
         booked_by=row["booked_by"],
         reminder_minutes=row["reminder_minutes"],
+        status=row["status"],
+        reminders=_leads(row.get("reminders")),
+        series_id=row.get("series_id"),
+        occurrence=date.fromisoformat(row["occurrence"]) if row.get("occurrence") else None,
+        sequence=row.get("sequence") or 0,
+    )
+
+
+def _series(row: Row) -> SeriesRecord:
+    return SeriesRecord(
+        series_id=row["series_id"],
+        team_id=row["team_id"],
+        title=row["title"],
+        booked_by=row["booked_by"],
+        rule=Repeat(
+            row["freq"],
+            time=row["wall_time"],
+            zone=row["zone"],
+            interval=row["step"],
+            days=tuple(code for code in row["days"].split(",") if code),
+            count=row["count"],
+            until=date.fromisoformat(row["until_date"]) if row["until_date"] else None,
+        ),
+        minutes=row["minutes"],
+        first=date.fromisoformat(row["first_date"]),
+        reminder_minutes=row["reminder_minutes"],
+        people=tuple((user, role) for user, role in json.loads(row["people"])),
         status=row["status"],
         reminders=_leads(row.get("reminders")),
     )
@@ -394,7 +447,7 @@ class Store:
         with self._change(now, messages, step) as tx:
             tx.execute(
                 f"insert into sessions ({_SESSION_FIELDS}, created_at)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     session.session_id,
                     session.team_id,
@@ -405,6 +458,9 @@ class Store:
                     session.reminder_minutes,
                     session.status,
                     _leads_text(session.reminders),
+                    session.series_id,
+                    session.occurrence.isoformat() if session.occurrence else None,
+                    session.sequence,
                     to_text(now),
                 ],
             )
@@ -428,6 +484,7 @@ class Store:
                 [session.session_id],
             )[0]["n"]
             _insert_participant(tx, participant, session, count, now)
+            _changed(tx, session.session_id)
 
     def session(self, session_id: str) -> SessionRecord | None:
         rows = self.db.query(
@@ -488,7 +545,8 @@ class Store:
     ) -> None:
         with self._change(now, messages, step) as tx:
             tx.execute(
-                "update sessions set status = 'cancelled', cancelled_at = ? where session_id = ?",
+                "update sessions set status = 'cancelled', cancelled_at = ?,"
+                " sequence = sequence + 1 where session_id = ?",
                 [to_text(now), session_id],
             )
             tx.execute(
@@ -511,7 +569,8 @@ class Store:
         again at the new time (a snooze is forgotten: it was about the old time)."""
         with self._change(now, messages, step) as tx:
             tx.execute(
-                "update sessions set start_at = ?, end_at = ? where session_id = ?",
+                "update sessions set start_at = ?, end_at = ?, sequence = sequence + 1"
+                " where session_id = ?",
                 [to_text(start), to_text(end), session_id],
             )
             rows = tx.execute(
@@ -545,10 +604,138 @@ class Store:
                 [participant_id],
             )
             tx.execute(
+                "update sessions set sequence = sequence + 1 where session_id ="
+                " (select session_id from participants where participant_id = ?)",
+                [participant_id],
+            )
+            tx.execute(
                 "update reminders set status = 'cancelled' where participant_id = ?"
                 " and status in ('pending', 'sending')",
                 [participant_id],
             )
+
+    # -- series ---------------------------------------------------------------------------------
+
+    def add_series(
+        self, series: SeriesRecord, now: datetime, *, step: tuple[str, str, Any] | None = None
+    ) -> None:
+        rule = series.rule
+        with self._change(now, (), step) as tx:
+            tx.execute(
+                "insert into series (series_id, team_id, title, booked_by, freq, step, days,"
+                " wall_time, zone, minutes, first_date, count, until_date, reminder_minutes,"
+                " people, status, created_at, reminders) values"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    series.series_id,
+                    series.team_id,
+                    series.title,
+                    series.booked_by,
+                    rule.freq,
+                    rule.interval,
+                    ",".join(rule.days),
+                    rule.time,
+                    rule.zone,
+                    series.minutes,
+                    series.first.isoformat(),
+                    rule.count,
+                    rule.until.isoformat() if rule.until else None,
+                    series.reminder_minutes,
+                    json.dumps([list(person) for person in series.people]),
+                    series.status,
+                    to_text(now),
+                    _leads_text(series.reminders),
+                ],
+            )
+
+    def series(self, series_id: str) -> SeriesRecord | None:
+        rows = self.db.query("select * from series where series_id = ?", [series_id])
+        return _series(rows[0]) if rows else None
+
+    def active_series(self) -> list[SeriesRecord]:
+        rows = self.db.query(
+            "select * from series where status = 'active' order by created_at, series_id"
+        )
+        return [_series(row) for row in rows]
+
+    def occurrences(self, series_id: str) -> list[SessionRecord]:
+        """Every session created for the series, cancelled ones too, by the date each is for."""
+        rows = self.db.query(
+            f"select {_SESSION_FIELDS} from sessions where series_id = ?"
+            " order by occurrence, session_id",
+            [series_id],
+        )
+        return [_session(row) for row in rows]
+
+    def end_series(
+        self,
+        series_id: str,
+        last: date | None,
+        cancelled: Sequence[str],
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
+        """The series stops after `last` (None: before its first date, so it is off); the
+        sessions in `cancelled` (those from the cut on) are cancelled with their reminders."""
+        with self._change(now, messages, step) as tx:
+            if last is None:
+                tx.execute(
+                    "update series set status = 'cancelled' where series_id = ?", [series_id]
+                )
+            else:
+                tx.execute(
+                    "update series set until_date = ? where series_id = ?"
+                    " and (until_date is null or until_date > ?)",
+                    [last.isoformat(), series_id, last.isoformat()],
+                )
+            for session_id in cancelled:
+                tx.execute(
+                    "update sessions set status = 'cancelled', cancelled_at = ?,"
+                    " sequence = sequence + 1 where session_id = ? and status = 'booked'",
+                    [to_text(now), session_id],
+                )
+                tx.execute(
+                    "update reminders set status = 'cancelled'"
+                    " where session_id = ? and status in ('pending', 'sending')",
+                    [session_id],
+                )
+
+    def retime_series(
+        self,
+        series_id: str,
+        wall_time: str,
+        minutes: int,
+        now: datetime,
+        *,
+        messages: Iterable[Message] = (),
+        step: tuple[str, str, Any] | None = None,
+    ) -> None:
+        """The series' sessions not yet created will be at `wall_time`, `minutes` long."""
+        with self._change(now, messages, step) as tx:
+            tx.execute(
+                "update series set wall_time = ?, minutes = ? where series_id = ?",
+                [wall_time, minutes, series_id],
+            )
+
+    def finish_series(self, series_id: str) -> None:
+        """Every occurrence is created: nothing more for the worker to do for it."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "update series set status = 'complete' where series_id = ? and status = 'active'",
+                [series_id],
+            )
+
+    def app_key(self, name: str, make: Any) -> str:
+        """A secret the app keeps for itself (`make()` makes it the first time): the same in
+        every process sharing the database."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "insert into app_keys (name, secret) values (?, ?) on conflict (name) do nothing",
+                [name, make()],
+            )
+            return tx.execute("select secret from app_keys where name = ?", [name])[0]["secret"]
 
     # -- the outbox: DMs owed, and where they went --------------------------------------------
 
@@ -953,6 +1140,11 @@ class Store:
                 f" on conflict (team_id, user_id) {conflict}",
                 [team_id, user_id, *(facts[name] for name in names)],
             )
+
+
+def _changed(tx: Tx, session_id: str) -> None:
+    """The session changed for someone's calendar: its SEQUENCE goes up."""
+    tx.execute("update sessions set sequence = sequence + 1 where session_id = ?", [session_id])
 
 
 def _insert_participant(

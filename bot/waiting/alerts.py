@@ -35,7 +35,7 @@ def room_for(services: Services) -> WaitingRoom:
 
     return WaitingRoom(
         services.store,
-        SlackNotifier(services.slack, services.store),
+        SlackNotifier(services.slack, services.store, services.calendar),
         services.slack,
         services.coviu,
         services.fanout,

@@ -317,7 +317,8 @@ class WaitingRoom:
             line = render.live_line(to, everyone, presence)
             if line == shown:
                 continue
-            text, body = blocks.invite(session, to, everyone)
+            # As the outbox renders it (the reader's zone, calendar links), plus the live line.
+            text, body = self.notifier.render("invite", session, to, everyone)
             try:
                 self.client.chat_update(
                     channel=channel, ts=ts, text=text, blocks=[*body, blocks.context(line)]

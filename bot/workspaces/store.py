@@ -333,6 +333,7 @@ def _forget_team(tx: Any, team: str, gone: dict[str, int]) -> None:
     drop("user_settings", "delete from user_settings where team_id = ?", [team])
     drop("morning_lists", "delete from morning_lists where team_id = ?", [team])
     drop("sessions", "delete from sessions where team_id = ?", [team])
+    drop("series", "delete from series where team_id = ?", [team])
     # Requests already done or waiting go with their payloads; one being run (the uninstall
     # itself, say) is finished by its worker, its payload emptied now.
     drop(

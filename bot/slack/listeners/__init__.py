@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.slack.intake import Router
+from bot.recurring import TOP_UP_KIND
+from bot.slack.intake import ACCEPT, Route, Router
 from bot.slack.listeners import account, actions, commands, events, reminders, views
 from bot.waiting import alerts
 
@@ -21,3 +22,7 @@ def register(router: Router, services: Services) -> None:
     reminders.register(router, services)
     account.register(router, services)  # multi-workspace mode: each clinic's Coviu account
     alerts.register(router, services)  # Coviu's webhooks: the waiting room
+    # The worker's hourly job: each series' sessions that have come within the window.
+    router.routes[TOP_UP_KIND] = Route(
+        TOP_UP_KIND, lambda _: ACCEPT, lambda _payload, _ctx: services.series.top_up()
+    )

@@ -70,6 +70,19 @@ def register(router: Router, services: Services) -> None:
 
     router.action("cancel_session", work=cancel)
 
+    def cancel_following(body: dict[str, Any], ctx: Context) -> None:
+        team_id, user_id = team_and_user(body)
+        with answering(_refusal(ctx.respond)):
+            session, count = services.series.cancel_following(
+                _value(body), team_id, user_id, ctx.key
+            )
+            _private(ctx.respond, *blocks.series_cut(session, count))
+
+    router.action("cancel_following", work=cancel_following)
+    # Calendar buttons are links, like Join.
+    for link in ("calendar_ics", "calendar_google", "calendar_outlook"):
+        router.action(link, ack=lambda _: NOTHING)
+
     def modal_opener(build: str) -> Any:
         def open_modal(body: dict[str, Any], ctx: Context) -> None:
             team_id, user_id = team_and_user(body)

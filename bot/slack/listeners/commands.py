@@ -22,6 +22,7 @@ from bot.slack.listeners.common import (
     outside,
     parse_text,
     reply,
+    series_once,
     team_and_user,
     with_people,
 )
@@ -94,10 +95,12 @@ def _book(ctx: Context, command: dict[str, Any], text: str) -> None:
 def _list(ctx: Context, command: dict[str, Any], rest: str) -> None:
     services, respond = ctx.services, ctx.respond
     team_id, user_id = team_and_user(command)
-    sessions = services.booking.upcoming(team_id, user_id)
+    sessions, series = series_once(services, services.booking.upcoming(team_id, user_id))
     # As on App Home: how many guests wait now in each session the asker hosts.
     waiting = RoomStore(services.store).waiting_counts(s.session_id for s in sessions)
-    body = blocks.session_list(sessions, with_people(services, sessions), user_id, waiting=waiting)
+    body = blocks.session_list(
+        sessions, with_people(services, sessions), user_id, waiting=waiting, series=series
+    )
     tz = services.people.timezone(team_id, user_id)
     _reply(respond, blocks.session_list_text(sessions, tz), body)
 

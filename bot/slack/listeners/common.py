@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.booking import BookingError
+from bot.recurring import first_of
+from bot.series import choice_of, describe
 from bot.slack import blocks
 from bot.storage import ParticipantRecord, SessionRecord
 from bot.when import ParsedBooking, parse_booking
@@ -90,6 +92,27 @@ def parse_text(
     return parse_booking(text, said_at.astimezone(ZoneInfo(tz)), tz)
 
 
+def series_once(
+    services: Services, sessions: Sequence[SessionRecord]
+) -> tuple[list[SessionRecord], dict[str, str]]:
+    """The list as people see it: each series once, by its next session, with a line saying
+    how it repeats and how many of its sessions are still to come."""
+    shown, counts = first_of(list(sessions))
+    notes: dict[str, str] = {}
+    for session in shown:
+        if session.series_id is None:
+            continue
+        series = services.store.series(session.series_id)
+        if series is None:
+            continue
+        count = counts.get(session.session_id, 1)
+        notes[session.session_id] = (
+            f":repeat: Repeats {describe(series.rule)} at {series.rule.time} "
+            f"({series.rule.zone} time). Next of {count} booked so far."
+        )
+    return shown, notes
+
+
 def outside(services: Services, session_id: str) -> list[ParticipantRecord]:
     """The session's people from another organisation: no DM about a change reaches them."""
     return [p for p in services.booking.participants(session_id) if p.external]
@@ -132,6 +155,8 @@ def open_booking_form(
             reminders=parsed.reminders if parsed else None,
             note=note,
             metadata=metadata,
+            repeat=choice_of(parsed.repeat) if parsed else None,
+            repeat_count=parsed.repeat.count if parsed and parsed.repeat else None,
         ),
     )
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.slack import account_blocks, blocks, reminder_blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
-from bot.slack.listeners.common import team_and_user, with_people
+from bot.slack.listeners.common import series_once, team_and_user, with_people
 from bot.storage.personal import PersonalStore
 from bot.waiting.store import RoomStore
 from bot.workspaces import Workspace, current, of_payload
@@ -23,13 +23,15 @@ if TYPE_CHECKING:
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     """The viewer's App Home: their upcoming sessions, with how many guests wait in each they
     host. Published when they open it, and again by the waiting room when a room changes."""
-    sessions = services.booking.upcoming(team_id, user_id)
+    sessions, series = series_once(services, services.booking.upcoming(team_id, user_id))
     waiting = RoomStore(services.store).waiting_counts(s.session_id for s in sessions)
     mine = PersonalStore(services.store).settings(team_id, user_id)
     settings = reminder_blocks.settings_blocks(
         mine.reminders, services.settings.reminder_minutes, mine.morning
     )
-    view = blocks.home(sessions, with_people(services, sessions), user_id, waiting=waiting)
+    view = blocks.home(
+        sessions, with_people(services, sessions), user_id, waiting=waiting, series=series
+    )
     # The settings go after the sessions, before the closing tip.
     view["blocks"][-1:-1] = settings
     if services.settings.multi_workspace and services.workspaces is not None:

@@ -14,16 +14,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingError, BookingRequest
+from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingRequest
 from bot.intents import people_and_names
 from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.listeners.common import open_booking_form, parse_text, reply
-
-REPEAT_REFUSAL = (
-    "I can't book repeating sessions yet, so nothing was booked. Book the first one now "
-    '(e.g. `/coviu book "Physio review" with @alice tuesday 3pm`) and the next ones as you go.'
-)
 
 
 def unescaped(text: str | None) -> str | None:
@@ -78,8 +73,6 @@ def book_text(
             body.append(blocks.suggestion_button(parsed.suggestion.message, value))
         _answer(ctx, message, body)
         return
-    if parsed.repeat is not None:
-        raise BookingError(REPEAT_REFUSAL)
     external = guests_without_slack(text, parsed.title)
     if parsed.start is None or not (parsed.guests or parsed.hosts) or external:
         # Guests without Slack are booked through the form, which hands their links back.
@@ -105,20 +98,26 @@ def book_text(
             tz=tz, zone=parsed.zone, value=button_value(text, said_at), other=other,
         ))  # fmt: skip
         return
-    booked = services.booking.book(
-        BookingRequest(
-            team_id=team_id,
-            booked_by=user_id,
-            title=unescaped(parsed.title) or DEFAULT_TITLE,
-            start=parsed.start,
-            end=end,
-            hosts=tuple(parsed.hosts),
-            guests=tuple(parsed.guests),
-            reminder_minutes=services.settings.reminder_minutes,
-            reminders=parsed.reminders,
-        ),
-        key=ctx.key,
+    request = BookingRequest(
+        team_id=team_id,
+        booked_by=user_id,
+        title=unescaped(parsed.title) or DEFAULT_TITLE,
+        start=parsed.start,
+        end=end,
+        hosts=tuple(parsed.hosts),
+        guests=tuple(parsed.guests),
+        reminder_minutes=services.settings.reminder_minutes,
+        reminders=parsed.reminders,
     )
+    if parsed.repeat is not None:
+        series = services.series.book(request, parsed.repeat, key=ctx.key)
+        first = series.first
+        _answer(ctx, *blocks.booked_series(
+            first.session, first.participants, series.series, series.created, first.undelivered,
+            tz=tz,
+        ))  # fmt: skip
+        return
+    booked = services.booking.book(request, key=ctx.key)
     _answer(ctx, *blocks.booked(booked.session, booked.participants, booked.undelivered, tz=tz))
     if ctx.respond.live:  # shown through the response_url: it can be kept true from there
         services.confirmations.keep(

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from bot.booking import DEFAULT_TITLE, BookingRequest, problems
+from bot.booking import DEFAULT_TITLE, BookingError, BookingRequest, problems
+from bot.series import from_choice
 from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Answer, Router
@@ -36,6 +38,7 @@ def booking_form(view: dict[str, Any]) -> dict[str, Any]:
     length = (field(view, "length").get("selected_option") or {}).get("value")
     picked = field(view, "reminder").get("selected_options") or []
     external = field(view, "external").get("value") or ""
+    count = field(view, "repeat_count").get("value")
     return {
         "title": (field(view, "title").get("value") or "").strip() or DEFAULT_TITLE,
         "start": datetime.fromtimestamp(when, UTC) if when else None,
@@ -44,7 +47,24 @@ def booking_form(view: dict[str, Any]) -> dict[str, Any]:
         "guests": tuple(field(view, "guests").get("selected_users") or ()),
         "external": tuple(line.strip() for line in external.splitlines() if line.strip()),
         "reminders": leads_from_options([option.get("value", "") for option in picked]),
+        "repeat": (field(view, "repeat").get("selected_option") or {}).get("value"),
+        "repeat_count": int(count) if count else None,
     }
+
+
+def repeat_problems(view: dict[str, Any]) -> dict[str, str]:
+    """What the form's series fields are missing: a count goes with a choice, and back."""
+    form = booking_form(view)
+    if form["repeat"] and not form["repeat_count"]:
+        return {"repeat_count": "Say how many sessions the series has, e.g. 6."}
+    if form["repeat_count"] and not form["repeat"]:
+        return {"repeat": "Pick how often it repeats, e.g. Every week, or clear the number."}
+    if form["repeat"] and form["external"]:
+        return {
+            "external": "Guests without Slack can't be in a series yet (each session would "
+            "give them a new link): book it with guests on Slack, or book one session."
+        }
+    return {}
 
 
 def booking_request(
@@ -89,6 +109,33 @@ def _errors(errors: dict[str, str]) -> Answer:
     return Answer({"response_action": "errors", "errors": errors}, work=False)
 
 
+def _book_series(
+    services: Services,
+    client: WebClient,
+    view: dict[str, Any],
+    request: BookingRequest,
+    form: dict[str, Any],
+    key: str,
+) -> None:
+    """The form's series: its rule from the start, in the booker's own zone."""
+    tz = services.people.timezone(request.team_id, request.booked_by)
+    try:
+        rule = from_choice(form["repeat"], form["repeat_count"], request.start.astimezone(
+            ZoneInfo(tz)
+        ))  # fmt: skip
+    except ValueError:
+        raise BookingError(
+            "An every-weekday series has to start on a weekday: pick a Monday to Friday.",
+            field="when",
+        ) from None
+    booked = services.series.book(request, rule, key=key)
+    first = booked.first
+    _, body_blocks = blocks.booked_series(
+        first.session, first.participants, booked.series, booked.created, first.undelivered
+    )
+    client.views_update(view_id=view["id"], view=blocks.result_modal("Booked", body_blocks[:-1]))
+
+
 def register(router: Router, services: Services) -> None:
     default_lead = services.settings.reminder_minutes
 
@@ -99,7 +146,7 @@ def register(router: Router, services: Services) -> None:
 
     def check_booking(body: dict[str, Any]) -> Answer:
         request = booking_request(body["view"], *team_and_user(body), default_lead)
-        if errors := form_problems(request):
+        if errors := form_problems(request) | repeat_problems(body["view"]):
             return _errors(errors)
         return _working("Booking…", "Booking your session…")
 
@@ -109,6 +156,10 @@ def register(router: Router, services: Services) -> None:
         if request is None:
             return
         with answering(_show_refusal(client, view, "Not booked")):
+            form = booking_form(view)
+            if form["repeat"] and form["repeat_count"]:
+                _book_series(services, client, view, request, form, ctx.key)
+                return
             booked = services.booking.book(request, key=ctx.key)
             _, body_blocks = blocks.booked(
                 booked.session, booked.participants, booked.undelivered, buttons=False
@@ -131,11 +182,19 @@ def register(router: Router, services: Services) -> None:
         session_id = json.loads(view["private_metadata"])["session_id"]
         start = datetime.fromtimestamp(field(view, "when")["selected_date_time"], UTC)
         minutes = int(field(view, "length")["selected_option"]["value"])
+        which = (field(view, "which").get("selected_option") or {}).get("value")
+        end = start + timedelta(minutes=minutes)
         with answering(_show_refusal(client, view, "Not moved")):
+            if which == "following":
+                moved, count = services.series.reschedule_following(
+                    session_id, team_id, user_id, start, end, key=ctx.key
+                )
+                result = blocks.result_modal("Rescheduled", blocks.moved_following(moved, count)[1])
+                client.views_update(view_id=view["id"], view=result)
+                return
             moved = services.booking.reschedule(
-                session_id, team_id, user_id, start, start + timedelta(minutes=minutes),
-                key=ctx.key,
-            )  # fmt: skip
+                session_id, team_id, user_id, start, end, key=ctx.key
+            )
             outside = [p for p in services.booking.participants(session_id) if p.external]
             result = blocks.result_modal("Rescheduled", blocks.moved(moved, outside=outside)[1])
             client.views_update(view_id=view["id"], view=result)
