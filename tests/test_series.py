@@ -71,6 +71,25 @@ def test_everyone_is_invited_once_and_each_session_has_its_own_link(bot, slack, 
     assert len(bob_links) == 6
 
 
+def test_a_series_keeps_its_own_lead_times_for_every_session(bot):
+    bot.command(
+        ALICE, 'book "Physio review" with @bob every tuesday 3pm for 6 weeks remind 1 day before'
+    )
+
+    store = bot.services.store
+    leads = {
+        (row["session_id"], row["lead_minutes"])
+        for session in occurrences(bot)
+        for row in store.db.query(
+            "select session_id, lead_minutes from reminders where session_id = ?",
+            [session.session_id],
+        )
+    }
+    # Each of the six: a day before, and "Starting now"; never the app's default 10 minutes.
+    assert {lead for _, lead in leads} == {1440, 0}
+    assert len({session for session, _ in leads}) == 6
+
+
 def test_the_list_shows_a_series_once_with_its_next_date(bot, slack, clock):
     book_six_tuesdays(bot)
     bot.command(ALICE, 'book "Knee check" with @bob thursday 10am')
