@@ -25,13 +25,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.booking import BookingService
+from bot.booking.recurring import SeriesService, queue_series_top_up
 from bot.calendar import Calendar
 from bot.config import Settings
 from bot.coviu.client import CoviuClient
 from bot.jobs.outbox import Outbox
 from bot.jobs.reminders import Reminders
 from bot.jobs.worker import Worker
-from bot.recurring import SeriesService, queue_series_top_up
 from bot.slack import listeners
 from bot.slack.confirmations import Confirmations
 from bot.slack.context import job_runner

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bot import series as rules
+from bot.booking import series as rules
 from bot.storage import ParticipantRecord, SessionRecord, Store
 
 PATH_PREFIX = "/calendar/"

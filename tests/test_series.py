@@ -15,7 +15,7 @@ from conftest import ALICE, BOB
 from coviu_client_fixtures import PASS
 
 from bot.booking import BookingError, BookingRequest
-from bot.recurring import queue_series_top_up
+from bot.booking.recurring import queue_series_top_up
 from bot.when.result import Repeat
 
 pytestmark = pytest.mark.both_databases

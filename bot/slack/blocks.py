@@ -31,8 +31,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import series as rules
 from bot.booking import BookingError
+from bot.booking import series as rules
 from bot.calendar import CalendarLinks
 from bot.storage import ParticipantRecord, SessionRecord
 from bot.storage.store import SeriesRecord

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.booking.snooze import SNOOZE_MINUTES
 from bot.slack.blocks import (
     Block,
     Zone,
@@ -29,7 +30,6 @@ from bot.slack.blocks import (
     slack_time,
     title_of,
 )
-from bot.snooze import SNOOZE_MINUTES
 from bot.storage import ParticipantRecord, SessionRecord
 
 # What the form's and App Home's reminder pickers offer, in minutes before the start.
@@ -119,7 +119,7 @@ def reminder(
             context(f"Snoozed: I'll remind you again {back}."),
             _actions(_join(session, to)),
         ]
-    # Snoozing too late is refused when pressed, with what works instead (`bot.snooze`).
+    # Snoozing too late is refused when pressed, with what works instead (`bot.booking.snooze`).
     buttons = [
         _join(session, to),
         _button(

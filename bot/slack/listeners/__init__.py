@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.recurring import TOP_UP_KIND
+from bot.booking.recurring import TOP_UP_KIND
 from bot.slack.intake import ACCEPT, Route, Router
 from bot.slack.listeners import account, actions, commands, events, reminders, views
 from bot.waiting import alerts

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.booking import BookingError
-from bot.intents import matching, people_and_names, split_verb, who_and_which
+from bot.booking.intents import matching, people_and_names, split_verb, who_and_which
 from bot.slack import blocks
 from bot.slack.context import Context, Responder
 from bot.slack.intake import NOTHING, Answer, Router

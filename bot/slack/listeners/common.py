@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.booking import BookingError
-from bot.recurring import first_of
-from bot.series import choice_of, describe
+from bot.booking.recurring import first_of
+from bot.booking.series import choice_of, describe
 from bot.slack import blocks
 from bot.storage import ParticipantRecord, SessionRecord
 from bot.when import ParsedBooking, parse_booking

@@ -13,12 +13,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.booking import BookingError
+from bot.booking.snooze import snoozed_until
 from bot.slack import reminder_blocks
 from bot.slack.context import Context
 from bot.slack.intake import Router
 from bot.slack.listeners.common import answering, reply, team_and_user
 from bot.slack.listeners.events import publish_home
-from bot.snooze import snoozed_until
 from bot.storage.personal import PersonalStore
 from bot.storage.store import reminder_id_of
 

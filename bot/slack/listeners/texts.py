@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.booking import DEFAULT_TITLE, EXAMPLE, BookingRequest
-from bot.intents import people_and_names
+from bot.booking.intents import people_and_names
 from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.listeners.common import open_booking_form, parse_text, reply

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.booking import DEFAULT_TITLE, BookingError, BookingRequest, problems
-from bot.series import from_choice
+from bot.booking.series import from_choice
 from bot.slack import blocks
 from bot.slack.context import Context
 from bot.slack.intake import Answer, Router

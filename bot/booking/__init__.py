@@ -93,7 +93,7 @@ class BookingRequest:
     # The booking's own lead times (`remind 1 day and 10 min before`, the form's picker);
     # () for no reminder; None: each person's default (App Home), else `reminder_minutes`.
     reminders: tuple[int, ...] | None = None
-    # An occurrence of a series (`bot.recurring`): the series and the date it stands for.
+    # An occurrence of a series (`bot.booking.recurring`): the series and the date it stands for.
     series_id: str | None = None
     occurrence: date | None = None
     # Whether everyone is DMed an invitation: a series invites once, with its first session;

@@ -3,7 +3,7 @@
 A series is a row of its own (the rule as wall-clock time + zone, who is in it) and one
 booked session per occurrence, each made by `BookingService.book` under a key of its own
 (``series:<id>:<date>``), so every occurrence is as durable and resumable as any booking: a
-rerun after a crash creates none twice. Only occurrences within `bot.series.WINDOW` of
+rerun after a crash creates none twice. Only occurrences within `bot.booking.series.WINDOW` of
 today are created; `top_up` (the worker calls it as time goes on) creates the next ones::
 
     series = SeriesService(booking)
@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import series as rules
 from bot.booking import (
     Booked,
     BookingError,
@@ -35,6 +34,7 @@ from bot.booking import (
     _people,
     problems,
 )
+from bot.booking import series as rules
 from bot.coviu.errors import CoviuError, NotFound
 from bot.storage import Store
 from bot.storage.store import SeriesRecord, SessionRecord
