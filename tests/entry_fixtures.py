@@ -4,8 +4,8 @@ Load with ``pytest_plugins = ["coviu_fixtures", "entry_fixtures"]``. Unlike ``lo
 whose links point at ``https://coviu.test``, this server hands out links to itself, so an
 ``entry_url`` from the API can be opened as it is::
 
-    def test_guest_waits(entry_coviu, clinic):
-        booking = book(clinic)
+    def test_guest_waits(entry_coviu, entry_clinic):
+        booking = book(entry_clinic)
         requests.post(booking.guest["entry_url"] + "/enter").json()["status"]   # "waiting"
 """
 
@@ -83,6 +83,6 @@ def entry_coviu(tmp_path: Path, coviu_clock: FakeClock) -> Iterator[LocalCoviu]:
 
 
 @pytest.fixture
-def clinic(entry_coviu: LocalCoviu) -> Api:
+def entry_clinic(entry_coviu: LocalCoviu) -> Api:
     """Alice's API client (team clinic-a) on the entry server."""
     return entry_coviu.api("alice")

@@ -92,12 +92,12 @@ def pictures() -> Iterator[tuple[str, list[str | None]]]:
 
 
 @pytest.fixture
-def booking(clinic: Api, pictures: tuple[str, list[str | None]]) -> Booking:
+def booking(entry_clinic: Api, pictures: tuple[str, list[str | None]]) -> Booking:
     url, _ = pictures
-    booked = book(clinic, more_guests=1, picture=f"{url}/room.svg")
+    booked = book(entry_clinic, more_guests=1, picture=f"{url}/room.svg")
     # Give the host and the first guest pictures (through the API, as a client would).
     for participant, name in ((booked.host, "who"), (booked.guest, "sam")):
-        answer = clinic.put(
+        answer = entry_clinic.put(
             f"/v1/participants/{participant['participant_id']}",
             json={"role": participant["role"], "picture": f"{url}/{name}.svg"},
         )
@@ -228,8 +228,13 @@ def test_leaving_shows_on_the_hosts_page(open_page: Opener, booking: Booking) ->
     expect(host.locator("#people li")).to_have_count(1)
 
 
-def test_cancelled_participant_is_refused(browser: Any, clinic: Api, booking: Booking) -> None:
-    assert clinic.delete(f"/v1/participants/{booking.guest['participant_id']}").status_code == 200
+def test_cancelled_participant_is_refused(
+    browser: Any, entry_clinic: Api, booking: Booking
+) -> None:
+    assert (
+        entry_clinic.delete(f"/v1/participants/{booking.guest['participant_id']}").status_code
+        == 200
+    )
     context = browser.new_context()
     page = context.new_page()
     response = page.goto(booking.guest["entry_url"])

@@ -81,8 +81,8 @@ def events_of(summary_body: dict[str, Any], participant: dict[str, Any]) -> list
 # -- the page --------------------------------------------------------------------------------------
 
 
-def test_page_greets_by_name_and_shows_session_time_and_pictures(clinic: Api) -> None:
-    booking = book(clinic, picture="https://pics.test/room.png")
+def test_page_greets_by_name_and_shows_session_time_and_pictures(entry_clinic: Api) -> None:
+    booking = book(entry_clinic, picture="https://pics.test/room.png")
     answer = page(booking.host)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/html")
@@ -99,8 +99,8 @@ def test_page_greets_by_name_and_shows_session_time_and_pictures(clinic: Api) ->
     assert "Session links open 10 minutes before the start time." in html
 
 
-def test_page_is_small_accessible_and_fits_a_phone(clinic: Api) -> None:
-    html = page(book(clinic).guest).text
+def test_page_is_small_accessible_and_fits_a_phone(entry_clinic: Api) -> None:
+    html = page(book(entry_clinic).guest).text
     assert '<html lang="en">' in html
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert '<main id="main"' in html and "<header" in html and "<footer" in html
@@ -114,8 +114,8 @@ def test_page_is_small_accessible_and_fits_a_phone(clinic: Api) -> None:
     assert len(html) < 6000
 
 
-def test_page_headers_keep_the_link_private(clinic: Api) -> None:
-    headers = page(book(clinic).guest).headers
+def test_page_headers_keep_the_link_private(entry_clinic: Api) -> None:
+    headers = page(book(entry_clinic).guest).headers
     # The URL is the participant's secret: never sent on as a Referer (e.g. to avatar hosts).
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Cache-Control"] == "no-store"
@@ -124,8 +124,8 @@ def test_page_headers_keep_the_link_private(clinic: Api) -> None:
     assert "script-src 'self'" in csp and "default-src 'none'" in csp
 
 
-def test_page_escapes_names_and_drops_non_http_pictures(clinic: Api) -> None:
-    session = clinic.create_session(
+def test_page_escapes_names_and_drops_non_http_pictures(entry_clinic: Api) -> None:
+    session = entry_clinic.create_session(
         starts_in=timedelta(minutes=5),
         session_name="<i>Review</i>",
         participants=[
@@ -139,8 +139,8 @@ def test_page_escapes_names_and_drops_non_http_pictures(clinic: Api) -> None:
     assert "javascript:" not in html
 
 
-def test_page_without_a_display_name_greets_by_role(clinic: Api) -> None:
-    session = clinic.create_session(
+def test_page_without_a_display_name_greets_by_role(entry_clinic: Api) -> None:
+    session = entry_clinic.create_session(
         starts_in=timedelta(minutes=5), participants=[{"role": "guest"}]
     )
     assert "Hello, Guest" in page(session["participants"][0]).text
@@ -155,12 +155,12 @@ def test_page_assets_are_served_from_the_package(entry_coviu: LocalCoviu) -> Non
     assert requests.get(f"{entry_coviu.url}/session-assets/other.js").status_code == 404
 
 
-def test_opening_the_page_records_nothing(clinic: Api) -> None:
+def test_opening_the_page_records_nothing(entry_clinic: Api) -> None:
     # A link preview or a prefetch must not put anyone in the waiting room.
-    booking = book(clinic)
+    booking = book(entry_clinic)
     assert page(booking.guest).status_code == 200
     assert page(booking.host).status_code == 200
-    body = summary(clinic, booking)
+    body = summary(entry_clinic, booking)
     assert body["events"] == []
     assert {p["status"] for p in body["participants"]} == {"never_entered"}
 
@@ -168,8 +168,8 @@ def test_opening_the_page_records_nothing(clinic: Api) -> None:
 # -- the let-in rule -------------------------------------------------------------------------------
 
 
-def test_host_enters_directly(clinic: Api) -> None:
-    booking = book(clinic)
+def test_host_enters_directly(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     answer = enter(booking.host)
     assert answer["status"] == "in"
     assert answer["message"] == "You're in the session."
@@ -179,8 +179,8 @@ def test_host_enters_directly(clinic: Api) -> None:
     ]  # fmt: skip
 
 
-def test_guest_waits_until_a_host_arrives(clinic: Api) -> None:
-    booking = book(clinic)
+def test_guest_waits_until_a_host_arrives(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     answer = enter(booking.guest)
     assert answer["status"] == "waiting"
     assert answer["host_in"] is False
@@ -194,8 +194,8 @@ def test_guest_waits_until_a_host_arrives(clinic: Api) -> None:
     assert "knows you're here" in later["message"]
 
 
-def test_host_sees_who_waits_and_lets_them_in(clinic: Api) -> None:
-    booking = book(clinic)
+def test_host_sees_who_waits_and_lets_them_in(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     waiting = state(booking.host)["waiting"]
@@ -217,8 +217,8 @@ def test_host_sees_who_waits_and_lets_them_in(clinic: Api) -> None:
     assert all("token" not in p for p in guest["people"])
 
 
-def test_only_a_host_can_let_people_in(clinic: Api) -> None:
-    booking = book(clinic, more_guests=1)
+def test_only_a_host_can_let_people_in(entry_clinic: Api) -> None:
+    booking = book(entry_clinic, more_guests=1)
     enter(booking.host)
     enter(booking.guest)
     enter(booking.others[0])
@@ -229,8 +229,8 @@ def test_only_a_host_can_let_people_in(clinic: Api) -> None:
     assert state(booking.others[0])["status"] == "waiting"
 
 
-def test_a_host_must_be_in_to_let_people_in(clinic: Api) -> None:
-    booking = book(clinic)
+def test_a_host_must_be_in_to_let_people_in(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     token = waiting_token(booking.host, "Sam Patient")
@@ -242,9 +242,9 @@ def test_a_host_must_be_in_to_let_people_in(clinic: Api) -> None:
     assert state(booking.guest)["host_in"] is False
 
 
-def test_admitting_by_a_wrong_or_used_token_is_refused(clinic: Api) -> None:
-    booking = book(clinic)
-    other = book(clinic)
+def test_admitting_by_a_wrong_or_used_token_is_refused(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
+    other = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     enter(other.guest)
@@ -260,8 +260,8 @@ def test_admitting_by_a_wrong_or_used_token_is_refused(clinic: Api) -> None:
     assert call(booking.host, "admit").status_code == 400  # no token at all
 
 
-def test_host_removes_a_waiting_guest(clinic: Api) -> None:
-    booking = book(clinic)
+def test_host_removes_a_waiting_guest(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     token = waiting_token(booking.host, "Sam Patient")
@@ -271,8 +271,8 @@ def test_host_removes_a_waiting_guest(clinic: Api) -> None:
     assert removed["message"] == "A host removed you from the session."
 
 
-def test_host_removes_a_guest_who_is_in(clinic: Api) -> None:
-    booking = book(clinic)
+def test_host_removes_a_guest_who_is_in(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     token = waiting_token(booking.host, "Sam Patient")
@@ -286,8 +286,8 @@ def test_host_removes_a_guest_who_is_in(clinic: Api) -> None:
     assert again.status_code == 409 and error_of(again)["code"] == "not_present"
 
 
-def test_a_removed_guest_who_comes_back_waits_again_under_a_new_token(clinic: Api) -> None:
-    booking = book(clinic)
+def test_a_removed_guest_who_comes_back_waits_again_under_a_new_token(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     first = waiting_token(booking.host, "Sam Patient")
@@ -302,44 +302,50 @@ def test_a_removed_guest_who_comes_back_waits_again_under_a_new_token(clinic: Ap
     assert state(booking.guest)["status"] == "in"
 
 
-def test_reopening_the_page_keeps_ones_place(clinic: Api) -> None:
-    booking = book(clinic)
+def test_reopening_the_page_keeps_ones_place(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     ok(call(booking.host, "admit", token=waiting_token(booking.host, "Sam Patient")))
     assert enter(booking.guest)["status"] == "in"  # a reload does not send them back to wait
-    assert events_of(summary(clinic, booking), booking.guest) == [("entered", ""), ("admitted", "")]
+    assert events_of(summary(entry_clinic, booking), booking.guest) == [
+        ("entered", ""),
+        ("admitted", ""),
+    ]
 
 
-def test_leaving_records_one_exit(clinic: Api) -> None:
-    booking = book(clinic)
+def test_leaving_records_one_exit(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.guest)
     first = ok(call(booking.guest, "leave"))
     assert first["status"] == "left" and first["message"] == "You left the session."
     ok(call(booking.guest, "leave"))
-    assert events_of(summary(clinic, booking), booking.guest) == [("entered", ""), ("left", "left")]
+    assert events_of(summary(entry_clinic, booking), booking.guest) == [
+        ("entered", ""),
+        ("left", "left"),
+    ]
     assert state(booking.guest)["status"] == "left"  # polling does not bring one back
 
 
-def test_a_guest_made_host_while_waiting_is_in(clinic: Api) -> None:
-    booking = book(clinic)
+def test_a_guest_made_host_while_waiting_is_in(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.guest)
-    answer = clinic.put(
+    answer = entry_clinic.put(
         f"/v1/participants/{booking.guest['participant_id']}", json={"role": "host"}
     )
     assert answer.status_code == 200
     assert state(booking.guest)["status"] == "in"
 
 
-def test_silence_counts_as_leaving(clinic: Api, coviu_clock: FakeClock) -> None:
-    booking = book(clinic, length=timedelta(hours=1))
+def test_silence_counts_as_leaving(entry_clinic: Api, coviu_clock: FakeClock) -> None:
+    booking = book(entry_clinic, length=timedelta(hours=1))
     enter(booking.host)
     enter(booking.guest)
     coviu_clock.advance(seconds=PRESENCE_TIMEOUT.total_seconds() - 1)
     assert state(booking.host)["waiting"] != []
     coviu_clock.advance(seconds=2)  # the guest's tab has said nothing for too long
     assert state(booking.host)["waiting"] == []
-    body = summary(clinic, booking)
+    body = summary(entry_clinic, booking)
     assert events_of(body, booking.guest) == [("entered", ""), ("left", "timed_out")]
     assert line_of(body, booking.guest)["left_time"] == "Wed, 08 Jun 2016 04:00:00 GMT"
     # The page, when it wakes, is told so and enters again (the script does it by itself).
@@ -368,9 +374,12 @@ def test_unknown_link_is_404(entry_coviu: LocalCoviu) -> None:
         assert error_of(call(link, action))["code"] == "unknown_link"
 
 
-def test_cancelled_participant_is_410_and_learns_nothing_of_the_session(clinic: Api) -> None:
-    booking = book(clinic)
-    assert clinic.delete(f"/v1/participants/{booking.guest['participant_id']}").status_code == 200
+def test_cancelled_participant_is_410_and_learns_nothing_of_the_session(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
+    assert (
+        entry_clinic.delete(f"/v1/participants/{booking.guest['participant_id']}").status_code
+        == 200
+    )
     html = refused(page(booking.guest), 410, "Link cancelled")
     assert "no longer lets anyone in" in html
     assert "Physio review" not in html and "Sam Patient" not in html
@@ -378,26 +387,28 @@ def test_cancelled_participant_is_410_and_learns_nothing_of_the_session(clinic: 
     assert page(booking.host).status_code == 200  # the others still enter
 
 
-def test_cancelled_session_is_410(clinic: Api) -> None:
-    booking = book(clinic)
-    assert clinic.delete(f"/v1/sessions/{booking.session_id}").status_code == 200
+def test_cancelled_session_is_410(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
+    assert entry_clinic.delete(f"/v1/sessions/{booking.session_id}").status_code == 200
     for participant in (booking.host, booking.guest):
         html = refused(page(participant), 410, "Session cancelled")
         assert "was cancelled" in html
         assert error_of(call(participant, "enter"))["code"] == "session_cancelled"
 
 
-def test_ended_session_is_410(clinic: Api, coviu_clock: FakeClock) -> None:
-    booking = book(clinic)
+def test_ended_session_is_410(entry_clinic: Api, coviu_clock: FakeClock) -> None:
+    booking = book(entry_clinic)
     coviu_clock.advance(minutes=35)  # 04:35, the end
     html = refused(page(booking.host), 410, "Session ended")
     assert "has ended" in html and "Physio review" in html
     assert error_of(call(booking.guest, "enter"))["code"] == "session_ended"
 
 
-def test_before_opening_the_page_says_when_it_opens(clinic: Api, coviu_clock: FakeClock) -> None:
+def test_before_opening_the_page_says_when_it_opens(
+    entry_clinic: Api, coviu_clock: FakeClock
+) -> None:
     assert timedelta(minutes=10) == EARLY_OPEN
-    booking = book(clinic, starts_in=timedelta(hours=1))  # 05:00; opens 04:50; now 04:00
+    booking = book(entry_clinic, starts_in=timedelta(hours=1))  # 05:00; opens 04:50; now 04:00
     answer = page(booking.guest)
     html = refused(answer, 403, "Not open yet")
     assert answer.headers["Retry-After"] == str(50 * 60)
@@ -416,15 +427,15 @@ def test_before_opening_the_page_says_when_it_opens(clinic: Api, coviu_clock: Fa
     assert enter(booking.guest)["status"] == "waiting"
 
 
-def test_a_link_opened_days_early_does_not_reload_itself(clinic: Api) -> None:
-    booking = book(clinic, starts_in=timedelta(days=2))
+def test_a_link_opened_days_early_does_not_reload_itself(entry_clinic: Api) -> None:
+    booking = book(entry_clinic, starts_in=timedelta(days=2))
     html = refused(page(booking.host), 403, "Not open yet")
     assert "http-equiv" not in html
     assert "come back then." in html
 
 
-def test_the_end_closes_everyones_presence(clinic: Api, coviu_clock: FakeClock) -> None:
-    booking = book(clinic, starts_in=timedelta(minutes=1), length=timedelta(minutes=2))
+def test_the_end_closes_everyones_presence(entry_clinic: Api, coviu_clock: FakeClock) -> None:
+    booking = book(entry_clinic, starts_in=timedelta(minutes=1), length=timedelta(minutes=2))
     enter(booking.host)  # 04:00; the session runs 04:01 to 04:03
     enter(booking.guest)
     coviu_clock.advance(minutes=2)
@@ -432,7 +443,7 @@ def test_the_end_closes_everyones_presence(clinic: Api, coviu_clock: FakeClock) 
     coviu_clock.advance(minutes=10)
     gone = call(booking.host, "state")
     assert gone.status_code == 410 and error_of(gone)["code"] == "session_ended"
-    body = summary(clinic, booking)
+    body = summary(entry_clinic, booking)
     # Still there at the end: left at the end. Silent for long before it: left when last heard.
     assert line_of(body, booking.host)["left_time"] == "Wed, 08 Jun 2016 04:03:00 GMT"
     assert events_of(body, booking.host)[-1] == ("left", "session_ended")
@@ -440,14 +451,14 @@ def test_the_end_closes_everyones_presence(clinic: Api, coviu_clock: FakeClock) 
     assert events_of(body, booking.guest)[-1] == ("left", "timed_out")
 
 
-def test_a_participant_cancelled_while_waiting_is_let_go(clinic: Api) -> None:
-    booking = book(clinic)
+def test_a_participant_cancelled_while_waiting_is_let_go(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
-    clinic.delete(f"/v1/participants/{booking.guest['participant_id']}")
+    entry_clinic.delete(f"/v1/participants/{booking.guest['participant_id']}")
     assert state(booking.host)["waiting"] == []
     assert error_of(call(booking.guest, "state"))["code"] == "participant_cancelled"
-    assert events_of(summary(clinic, booking), booking.guest)[-1] == (
+    assert events_of(summary(entry_clinic, booking), booking.guest)[-1] == (
         "left",
         "participant_cancelled",
     )
@@ -457,9 +468,9 @@ def test_a_participant_cancelled_while_waiting_is_let_go(clinic: Api) -> None:
 
 
 def test_summary_says_when_each_participant_entered_and_left(
-    clinic: Api, coviu_clock: FakeClock
+    entry_clinic: Api, coviu_clock: FakeClock
 ) -> None:
-    booking = book(clinic, more_guests=1)
+    booking = book(entry_clinic, more_guests=1)
     enter(booking.guest)  # 04:00, waits
     coviu_clock.advance(minutes=1)
     state(booking.guest)  # 04:01, still waiting (the page polls)
@@ -470,7 +481,7 @@ def test_summary_says_when_each_participant_entered_and_left(
     coviu_clock.advance(minutes=1)
     ok(call(booking.guest, "leave"))  # 04:04
 
-    body = summary(clinic, booking)
+    body = summary(entry_clinic, booking)
     assert set(body) == {
         "session_id", "session_name", "start_time", "end_time", "canceled_time",
         "actual_start_time", "actual_end_time", "participants", "events",
@@ -507,12 +518,12 @@ def test_summary_says_when_each_participant_entered_and_left(
 
 
 def test_summary_says_when_the_call_really_began_and_ended(
-    clinic: Api, coviu_clock: FakeClock
+    entry_clinic: Api, coviu_clock: FakeClock
 ) -> None:
-    booking = book(clinic)
+    booking = book(entry_clinic)
     enter(booking.guest)  # 04:00, waiting: the call has not begun
     coviu_clock.advance(minutes=1)
-    before = summary(clinic, booking)
+    before = summary(entry_clinic, booking)
     enter(booking.host)  # 04:01: it begins
     ok(call(booking.host, "admit", token=waiting_token(booking.host, "Sam Patient")))
     coviu_clock.advance(minutes=1)
@@ -520,7 +531,7 @@ def test_summary_says_when_the_call_really_began_and_ended(
     coviu_clock.advance(minutes=1)
     ok(call(booking.guest, "leave"))  # 04:03: it ends
 
-    after = summary(clinic, booking)
+    after = summary(entry_clinic, booking)
 
     assert (before["actual_start_time"], before["actual_end_time"]) == (None, None)
     assert (after["actual_start_time"], after["actual_end_time"]) == (
@@ -528,34 +539,34 @@ def test_summary_says_when_the_call_really_began_and_ended(
     )  # fmt: skip
 
 
-def test_summary_records_removals_by_whom(clinic: Api) -> None:
-    booking = book(clinic)
+def test_summary_records_removals_by_whom(entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     enter(booking.host)
     enter(booking.guest)
     ok(call(booking.host, "remove", token=waiting_token(booking.host, "Sam Patient")))
-    guest = line_of(summary(clinic, booking), booking.guest)
+    guest = line_of(summary(entry_clinic, booking), booking.guest)
     assert guest["status"] == "removed"
     assert guest["left_time"] == "Wed, 08 Jun 2016 04:00:00 GMT"
     assert guest["events"][-1]["by_participant_id"] == booking.host["participant_id"]
 
 
-def test_summary_keeps_to_the_team(entry_coviu: LocalCoviu, clinic: Api) -> None:
-    booking = book(clinic)
+def test_summary_keeps_to_the_team(entry_coviu: LocalCoviu, entry_clinic: Api) -> None:
+    booking = book(entry_clinic)
     path = f"/v1/sessions/{booking.session_id}/summary"
     assert entry_coviu.api("bob").get(path).status_code == 200  # same team
     other_team = entry_coviu.api("eve").get(path)
     assert other_team.status_code == 404 and error_of(other_team)["code"] == "not_found"
     assert entry_coviu.api("alice", login=False).get(path).status_code == 401
-    assert clinic.get("/v1/sessions/nope/summary").status_code == 404
+    assert entry_clinic.get("/v1/sessions/nope/summary").status_code == 404
 
 
 # -- secrecy ---------------------------------------------------------------------------------------
 
 
-def test_nobody_is_shown_anothers_link_or_id(clinic: Api, coviu_clock: FakeClock) -> None:
+def test_nobody_is_shown_anothers_link_or_id(entry_clinic: Api, coviu_clock: FakeClock) -> None:
     """Every page and every JSON answer a participant gets, through a whole visit, mentions no
     participant id but their own (an id *is* a link)."""
-    booking = book(clinic, more_guests=2)
+    booking = book(entry_clinic, more_guests=2)
     received: dict[str, list[str]] = {p["participant_id"]: [] for p in booking.everyone}
 
     def got(participant: dict[str, Any], answer: requests.Response) -> requests.Response:
