@@ -186,7 +186,9 @@ def amount_minutes(m: re.Match[str], p: str = "") -> float:
 
 
 def _read_relative(scan: Scan, reading: Reading) -> None:
-    if (m := scan.search(g.RELATIVE)) is not None:
+    # The gates of RELATIVE and FROM_NOW, asked with `in` as in `_read_past`.
+    text = scan.text
+    if "in" in text and (m := scan.search(g.RELATIVE)) is not None:
         if m["rdu"]:
             days = {"d": 1, "w": 7, "f": 14}[m["rdu"][0]] * int(_count(m["rdn"]))
             reading.days.append(Day("offset", scan.original_of(*m.span()), offset=days))
@@ -195,6 +197,8 @@ def _read_relative(scan: Scan, reading: Reading) -> None:
             reading.relative = timedelta(minutes=minutes)
             reading.time_text = scan.original_of(*m.span())
         scan.claim(*m.span())
+    if not ("from" in text or "today" in text or "tomorrow" in text or "later" in text):
+        return
     if (m := scan.search(g.FROM_NOW)) is not None:
         unit = m["fu"]
         n = int(_count(m["fn"]))
