@@ -186,7 +186,12 @@ def parse_duration(text: str) -> timedelta | None:
         minutes = int(m["hh"]) * 60 + int(m["mm"])
     else:
         minutes = amount_minutes(m)
-    return timedelta(minutes=minutes) if minutes > 0 else None
+    if not minutes > 0:
+        return None
+    try:
+        return timedelta(minutes=minutes)
+    except OverflowError:  # more days than a timedelta holds ("21330501439383953408"): no length
+        return None
 
 
 def _read(scan: Scan, text: str, order: str) -> Reading:

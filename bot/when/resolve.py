@@ -263,8 +263,13 @@ def _wall_reading(
         day += timedelta(days=minutes // _DAY)
         minutes %= _DAY
     hour, minute = divmod(minutes, 60)
-    # Both readings made outright: `replace(fold=1)` costs about twice a constructor call.
     first = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    if zone.utcoffset(None) is not None:
+        # A zone that gives an offset without being told the moment has that one offset for
+        # all time (a `datetime.timezone`; a `ZoneInfo` with no transitions and no DST rule,
+        # such as UTC or Etc/GMT+2): no reading is skipped or shown twice, so `first` is it.
+        return first, False, None
+    # Both readings made outright: `replace(fold=1)` costs about twice a constructor call.
     second = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone, fold=1)
     if first.utcoffset() == second.utcoffset():
         # The usual case, settled without converting: by PEP 495 a reading the clocks skip or

@@ -147,6 +147,7 @@ class Scan:
         self.busy = bytearray(len(original))  # text characters no later pattern may touch
         self.candidates = 0
         self._letters_left: bool | None = None  # known until the next claim
+        self._leftovers: list[str] | None = None  # likewise (asked for words, then the title)
         self._gates: dict[int, bool] = {}  # by id of the gate; the text changes in `normalise`
         # On short text a gate costs about what the scan it saves does.
         self._gated = len(original) > GATED_LENGTH
@@ -252,7 +253,7 @@ class Scan:
         patterns. Zone names are claimed without blocking so a range may still span them."""
         if end <= start:
             return
-        self._letters_left = None
+        self._letters_left = self._leftovers = None
         if block:
             self.busy[start:end] = b"\x01" * (end - start)
         a, b = self.src[start][0], self.src[end - 1][1]
@@ -260,7 +261,7 @@ class Scan:
 
     def claim_original(self, start: int, end: int) -> None:
         """Mark `original[start:end]` as understood (before `normalise`: mentions, quotes)."""
-        self._letters_left = None
+        self._letters_left = self._leftovers = None
         self.used[start:end] = b"\x01" * (end - start)
         self.busy[start:end] = b"\x01" * (end - start)
 
@@ -268,13 +269,15 @@ class Scan:
         """The first match at or after `pos` that touches nothing claimed."""
         if self._gated and not self._passes(pattern):
             return None
-        while (match := pattern.search(self.text, pos)) is not None:
+        text, busy = self.text, self.busy
+        while (match := pattern.search(text, pos)) is not None:
             self.candidates += 1
             if self.candidates > MAX_CANDIDATES:
                 raise BookingTextError(_TOO_MANY)
-            if match.end() > match.start() and self.is_free(*match.span()):
+            start, end = match.span()
+            if end > start and 1 not in busy[start:end]:  # `is_free`, without the call
                 return match
-            pos = match.start() + 1
+            pos = start + 1
         return None
 
     def finditer(self, pattern: re.Pattern[str]) -> Iterable[re.Match[str]]:
@@ -324,5 +327,11 @@ class Scan:
         return self._letters_left
 
     def leftovers(self) -> list[str]:
-        """The unclaimed runs of the original, in order."""
-        return [self.original[m.start() : m.end()] for m in _UNUSED.finditer(self.used)]
+        """The unclaimed runs of the original, in order (kept until the next claim: the
+        spelling checks and the title both ask). Not to be changed by the caller."""
+        if self._leftovers is None:
+            original = self.original
+            self._leftovers = [
+                original[a:b] for a, b in map(re.Match.span, _UNUSED.finditer(self.used))
+            ]
+        return self._leftovers
