@@ -84,7 +84,7 @@ def run() -> str:
     table = "\n".join(
         ["| client | calls | median | p99 | median ÷ fixed |", "|---|---:|---:|---:|---:|", *rows]
     )
-    return section("8. Per-workspace tokens", __doc__.split("\n\n", 1)[1], table)
+    return section("9. Per-workspace tokens", __doc__.split("\n\n", 1)[1], table)
 
 
 if __name__ == "__main__":
